@@ -1,0 +1,43 @@
+using Microsoft.Extensions.Options;
+
+namespace TelemetryHosting.Configuration.Internal;
+
+/// <summary>Rules of <see cref="TelemetryGatewayOptions"/> that span fields or need more than an attribute.</summary>
+internal sealed class TelemetryGatewayOptionsRulesValidator : IValidateOptions<TelemetryGatewayOptions>
+{
+    public ValidateOptionsResult Validate(string? name, TelemetryGatewayOptions options)
+    {
+        var failures = new ValidateOptionsResultBuilder();
+        var endpoint = options.Endpoint;
+        if (endpoint is not null && (!endpoint.IsAbsoluteUri || (endpoint.Scheme != Uri.UriSchemeHttps && endpoint.Scheme != Uri.UriSchemeHttp)))
+        {
+            failures.AddError($"must be an absolute http or https address, but is '{endpoint.OriginalString}'.", nameof(options.Endpoint));
+        }
+
+        if (options.ServiceId.Length > 0 && string.IsNullOrWhiteSpace(options.ServiceId))
+        {
+            failures.AddError("must not be blank.", nameof(options.ServiceId));
+        }
+
+        if (options.ServiceVersion is { } version && string.IsNullOrWhiteSpace(version))
+        {
+            failures.AddError("must not be blank; leave it unset to use the entry assembly's version.", nameof(options.ServiceVersion));
+        }
+
+        if (options.MaxPayloadBytes > options.MaxBatchBytes)
+        {
+            failures.AddError(
+                $"({options.MaxPayloadBytes}) must not be larger than {nameof(options.MaxBatchBytes)} ({options.MaxBatchBytes}).",
+                nameof(options.MaxPayloadBytes));
+        }
+
+        if (options.MaxRetryDelay < options.RetryDelay)
+        {
+            failures.AddError(
+                $"({options.MaxRetryDelay}) must not be shorter than {nameof(options.RetryDelay)} ({options.RetryDelay}).",
+                nameof(options.MaxRetryDelay));
+        }
+
+        return failures.Build();
+    }
+}

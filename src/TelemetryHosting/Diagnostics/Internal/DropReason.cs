@@ -1,0 +1,14 @@
+namespace TelemetryHosting.Diagnostics.Internal;
+
+/// <summary>The values of the <c>reason</c> tag of the dropped-events counter: every way an event can be lost.</summary>
+internal static class DropReason
+{
+    /// <summary>The queue was full when the event was recorded.</summary>
+    public const string QueueFull = "queue_full";
+
+    /// <summary>The recorder stopped before the event could be delivered.</summary>
+    public const string Shutdown = "shutdown";
+
+    /// <summary>The gateway left the event out of its acknowledgements on every allowed attempt.</summary>
+    public const string Rejected = "rejected";
+}

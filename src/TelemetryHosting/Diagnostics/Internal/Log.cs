@@ -1,0 +1,38 @@
+using Grpc.Core;
+using Microsoft.Extensions.Logging;
+
+namespace TelemetryHosting.Diagnostics.Internal;
+
+/// <summary>
+/// Every log message of the library, with stable event ids. Never log private metadata, tokens or secrets.
+/// </summary>
+internal static partial class Log
+{
+    [LoggerMessage(1, LogLevel.Warning,
+        "Telemetry event dropped: the queue is full ({Capacity} events). Raise TelemetryGateway:QueueCapacity or check that the gateway is reachable.")]
+    public static partial void QueueFull(ILogger logger, int capacity);
+
+    [LoggerMessage(2, LogLevel.Warning,
+        "Telemetry event {EventId} ({Feature}/{Action}) given up after {Attempts} attempts: the gateway did not acknowledge it.")]
+    public static partial void EventRejected(ILogger logger, string eventId, string feature, string action, int attempts);
+
+    [LoggerMessage(3, LogLevel.Warning,
+        "Telemetry export failed with {StatusCode} ({Detail}); retry {Retry} in {Delay}. Events wait in the queue meanwhile.")]
+    public static partial void ExportRetrying(ILogger logger, StatusCode statusCode, string detail, int retry, TimeSpan delay);
+
+    [LoggerMessage(4, LogLevel.Error,
+        "{Count} telemetry events were not delivered before the recorder stopped.")]
+    public static partial void UndeliveredAtShutdown(ILogger logger, long count);
+
+    [LoggerMessage(5, LogLevel.Debug,
+        "Telemetry export {RequestId}: {Acknowledged} of {Count} events acknowledged in {Duration}.")]
+    public static partial void ExportCompleted(ILogger logger, string requestId, int acknowledged, int count, TimeSpan duration);
+
+    [LoggerMessage(6, LogLevel.Information,
+        "Telemetry recorder stopped: {Delivered} events delivered, {Failed} given up.")]
+    public static partial void Stopped(ILogger logger, long delivered, long failed);
+
+    [LoggerMessage(7, LogLevel.Error,
+        "Telemetry export worker failed unexpectedly; queued events will be counted as undelivered at shutdown.")]
+    public static partial void WorkerFailed(ILogger logger, Exception exception);
+}

@@ -1,0 +1,56 @@
+using System.Diagnostics.Metrics;
+using TelemetryHosting.Export.Internal;
+
+namespace TelemetryHosting.Diagnostics.Internal;
+
+/// <summary>The library's own instruments, created from the application's <see cref="IMeterFactory"/>.</summary>
+internal sealed class TelemetryHostingMetrics
+{
+    /// <summary>The meter name, the package's name.</summary>
+    public const string MeterName = "TelemetryHosting";
+
+    public const string ReasonTag = "reason";
+    public const string StatusTag = "rpc.grpc.status_code";
+
+    private readonly Counter<long> _recorded;
+    private readonly Counter<long> _exported;
+    private readonly Counter<long> _dropped;
+    private readonly Counter<long> _exportFailures;
+    private readonly Histogram<double> _exportDuration;
+    private readonly Histogram<int> _batchSize;
+
+    public TelemetryHostingMetrics(IMeterFactory meterFactory, TelemetryEventQueue queue)
+    {
+        var meter = meterFactory.Create(MeterName);
+        _recorded = meter.CreateCounter<long>(
+            "telemetryhosting.events.recorded", "{event}", "Events accepted for delivery by the telemetry recorder.");
+        _exported = meter.CreateCounter<long>(
+            "telemetryhosting.events.exported", "{event}", "Events acknowledged by the Telemetry Gateway.");
+        _dropped = meter.CreateCounter<long>(
+            "telemetryhosting.events.dropped", "{event}", "Events that will not be delivered, by reason.");
+        _exportFailures = meter.CreateCounter<long>(
+            "telemetryhosting.export.failures", "{attempt}", "Export attempts that failed, by gRPC status code.");
+        _exportDuration = meter.CreateHistogram<double>(
+            "telemetryhosting.export.duration", "s", "Duration of export attempts (one gateway stream each).");
+        _batchSize = meter.CreateHistogram<int>(
+            "telemetryhosting.export.batch.size", "{event}", "Events sent per export attempt.");
+        meter.CreateObservableGauge(
+            "telemetryhosting.queue.depth", () => queue.Depth, "{event}", "Events waiting in the queue for delivery.");
+    }
+
+    public void Recorded() => _recorded.Add(1);
+
+    public void Exported(int count) => _exported.Add(count);
+
+    public void Dropped(string reason, long count = 1) =>
+        _dropped.Add(count, new KeyValuePair<string, object?>(ReasonTag, reason));
+
+    public void ExportFailed(string status) =>
+        _exportFailures.Add(1, new KeyValuePair<string, object?>(StatusTag, status));
+
+    public void ExportCompleted(TimeSpan duration, int batchSize)
+    {
+        _exportDuration.Record(duration.TotalSeconds);
+        _batchSize.Record(batchSize);
+    }
+}

@@ -1,0 +1,122 @@
+using System.Diagnostics;
+using Grpc.Core;
+using Grpc.Net.ClientFactory;
+using Microsoft.Extensions.Options;
+using Telemetrygateway.V1;
+using TelemetryHosting.Recording.Internal;
+
+namespace TelemetryHosting.Export.Internal;
+
+/// <summary>
+/// Sends one batch as one <c>RecordEvents</c> stream: metadata first, events in payloads under the byte limit,
+/// half-close, then every response read. Acknowledged ids are collected as they arrive, so that even a stream
+/// that fails part-way reports what the gateway did publish.
+/// </summary>
+internal sealed class TelemetryGatewayExporter
+{
+    /// <summary>The name of the library's gRPC client in the client factory.</summary>
+    public const string ClientName = "TelemetryHosting.Gateway";
+
+    /// <summary>Each export runs in an activity of this source; its trace id is the stream's request id.</summary>
+    public static readonly ActivitySource ActivitySource = new("TelemetryHosting");
+
+    private readonly GrpcClientFactory _clientFactory;
+    private readonly EventMessageBuilder _messageBuilder;
+    private readonly int _maxPayloadBytes;
+
+    public TelemetryGatewayExporter(
+        GrpcClientFactory clientFactory,
+        EventMessageBuilder messageBuilder,
+        IOptions<TelemetryGatewayOptions> options)
+    {
+        _clientFactory = clientFactory;
+        _messageBuilder = messageBuilder;
+        _maxPayloadBytes = options.Value.MaxPayloadBytes;
+    }
+
+    /// <summary>Sends <paramref name="events"/> and adds the ids the gateway acknowledged to <paramref name="acknowledged"/>.</summary>
+    /// <returns>The stream's request id.</returns>
+    /// <exception cref="RpcException">The stream failed; <paramref name="acknowledged"/> still holds what was acknowledged before.</exception>
+    public async Task<string> ExportAsync(IReadOnlyList<PendingEvent> events, HashSet<string> acknowledged, CancellationToken cancellationToken)
+    {
+        using var activity = ActivitySource.StartActivity("TelemetryHosting.Export", ActivityKind.Client);
+        activity?.SetTag("telemetryhosting.batch.size", events.Count);
+        var requestId = activity is not null ? activity.TraceId.ToHexString() : Guid.NewGuid().ToString("N");
+
+        var client = _clientFactory.CreateClient<TelemeteryGatewayService.TelemeteryGatewayServiceClient>(ClientName);
+        using var call = client.RecordEvents(cancellationToken: cancellationToken);
+
+        // Responses are read while payloads are still being written: HTTP/2 flow control must not stall on
+        // unread responses, and a server error ends the call with the status read here.
+        var reading = ReadAcknowledgementsAsync(call.ResponseStream, acknowledged, cancellationToken);
+        try
+        {
+            await call.RequestStream.WriteAsync(
+                new RecordEventsRequest
+                {
+                    Metadata = new RecordEventsRequestMetadata { RequestId = requestId, Identifier = _messageBuilder.Identifier },
+                },
+                cancellationToken).ConfigureAwait(false);
+
+            foreach (var payload in Payloads(events))
+            {
+                await call.RequestStream.WriteAsync(new RecordEventsRequest { Events = payload }, cancellationToken).ConfigureAwait(false);
+            }
+
+            await call.RequestStream.CompleteAsync().ConfigureAwait(false);
+        }
+        catch (Exception)
+        {
+            // The reader must be finished before the caller looks at the acknowledged ids. When the server ended
+            // the call early, the response stream throws its status, which says more than the failed write.
+            try
+            {
+                await reading.ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+            }
+
+            throw;
+        }
+
+        await reading.ConfigureAwait(false);
+        activity?.SetTag("telemetryhosting.batch.acknowledged", acknowledged.Count);
+        return requestId;
+    }
+
+    private static async Task ReadAcknowledgementsAsync(
+        IAsyncStreamReader<RecordEventsResponse> responses, HashSet<string> acknowledged, CancellationToken cancellationToken)
+    {
+        while (await responses.MoveNext(cancellationToken).ConfigureAwait(false))
+        {
+            foreach (var id in responses.Current.SucceededEvents)
+            {
+                acknowledged.Add(id);
+            }
+        }
+    }
+
+    private IEnumerable<RecordEventsRequest.Types.EventsPayload> Payloads(IReadOnlyList<PendingEvent> events)
+    {
+        var payload = new RecordEventsRequest.Types.EventsPayload();
+        var bytes = 0;
+        foreach (var pending in events)
+        {
+            if (payload.Events.Count > 0 && bytes + pending.EncodedSize > _maxPayloadBytes)
+            {
+                yield return payload;
+                payload = new RecordEventsRequest.Types.EventsPayload();
+                bytes = 0;
+            }
+
+            payload.Events.Add(pending.Message);
+            bytes += pending.EncodedSize;
+        }
+
+        if (payload.Events.Count > 0)
+        {
+            yield return payload;
+        }
+    }
+}

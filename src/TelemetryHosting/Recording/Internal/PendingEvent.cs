@@ -1,0 +1,34 @@
+using System.Diagnostics;
+using Google.Protobuf.WellKnownTypes;
+using Telemetrygateway.V1;
+using TelemetryHosting.Export.Internal;
+
+namespace TelemetryHosting.Recording.Internal;
+
+/// <summary>
+/// A recorded event on its way to the gateway. The recorder fills the first part on the caller's thread with
+/// copies of everything mutable; the worker builds the wire message from it and tracks its delivery.
+/// </summary>
+internal sealed class PendingEvent : QueueEntry
+{
+    // Captured by the recorder.
+    public required Guid Id { get; init; }
+    public required DateTimeOffset Timestamp { get; init; }
+    public required string Feature { get; init; }
+    public required string Action { get; init; }
+    public int Version { get; init; }
+    public KeyValuePair<string, double>[]? Metadata { get; init; }
+    public Struct? PrivateMetadata { get; init; }
+    public TelemetryBillingMetadata? Billing { get; init; }
+    public TelemetryEventUser? User { get; init; }
+    public TelemetryEventClient? Client { get; init; }
+    public KeyValuePair<string, bool>[]? FeatureFlags { get; init; }
+    public string? InteractionId { get; init; }
+    public ActivityTraceId TraceId { get; init; }
+
+    // Owned by the worker.
+    public long Sequence { get; set; }
+    public Event? Message { get; set; }
+    public int EncodedSize { get; set; }
+    public int Attempts { get; set; }
+}

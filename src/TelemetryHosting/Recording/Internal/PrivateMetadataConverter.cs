@@ -1,0 +1,100 @@
+using System.Collections;
+using System.Globalization;
+using Google.Protobuf.WellKnownTypes;
+
+namespace TelemetryHosting.Recording.Internal;
+
+/// <summary>
+/// Converts private metadata into a protobuf <see cref="Struct"/>. Error messages name keys and types only,
+/// never values: private metadata may be sensitive.
+/// </summary>
+internal static class PrivateMetadataConverter
+{
+    private const int MaxDepth = 32;
+
+    public static Struct ToStruct(IReadOnlyDictionary<string, object?> values)
+    {
+        return ToStruct(values, "privateMetadata", depth: 0);
+    }
+
+    private static Struct ToStruct(IEnumerable<KeyValuePair<string, object?>> values, string path, int depth)
+    {
+        var result = new Struct();
+        foreach (var (key, value) in values)
+        {
+            if (string.IsNullOrEmpty(key))
+            {
+                throw new ArgumentException($"Private metadata keys must not be empty (in '{path}').");
+            }
+
+            result.Fields[key] = ToValue(value, $"{path}.{key}", depth + 1);
+        }
+
+        return result;
+    }
+
+    private static Value ToValue(object? value, string path, int depth)
+    {
+        if (depth > MaxDepth)
+        {
+            throw new ArgumentException($"Private metadata is nested more than {MaxDepth} levels deep at '{path}'.");
+        }
+
+        switch (value)
+        {
+            case null:
+                return Value.ForNull();
+            case string s:
+                return Value.ForString(s);
+            case bool b:
+                return Value.ForBool(b);
+            case double d:
+                return Number(d, path);
+            case float f:
+                return Number(f, path);
+            case int or long or short or byte or sbyte or ushort or uint or ulong or decimal:
+                return Value.ForNumber(Convert.ToDouble(value, CultureInfo.InvariantCulture));
+            case Guid or DateTime or DateTimeOffset or System.Enum:
+                return Value.ForString(Convert.ToString(value, CultureInfo.InvariantCulture) ?? string.Empty);
+            case IEnumerable<KeyValuePair<string, object?>> map:
+                return Value.ForStruct(ToStruct(map, path, depth));
+            case IDictionary dictionary:
+                return Value.ForStruct(ToStruct(StringKeyed(dictionary, path), path, depth));
+            case IEnumerable list:
+                var values = new List<Value>();
+                var index = 0;
+                foreach (var item in list)
+                {
+                    values.Add(ToValue(item, $"{path}[{index++}]", depth + 1));
+                }
+
+                return Value.ForList([.. values]);
+            default:
+                throw new ArgumentException(
+                    $"Private metadata value at '{path}' has unsupported type {value.GetType()}; use strings, numbers, booleans, null, dictionaries or lists.");
+        }
+    }
+
+    private static Value Number(double value, string path)
+    {
+        if (!double.IsFinite(value))
+        {
+            throw new ArgumentException($"Private metadata number at '{path}' must be finite.");
+        }
+
+        return Value.ForNumber(value);
+    }
+
+    private static IEnumerable<KeyValuePair<string, object?>> StringKeyed(IDictionary dictionary, string path)
+    {
+        foreach (DictionaryEntry entry in dictionary)
+        {
+            if (entry.Key is not string key)
+            {
+                throw new ArgumentException($"Private metadata dictionary at '{path}' must have string keys.");
+            }
+
+            yield return new KeyValuePair<string, object?>(key, entry.Value);
+        }
+    }
+}

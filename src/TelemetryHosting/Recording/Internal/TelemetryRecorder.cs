@@ -1,0 +1,175 @@
+using System.Diagnostics;
+using Microsoft.Extensions.Logging;
+using TelemetryHosting.Diagnostics.Internal;
+using TelemetryHosting.Export.Internal;
+using TelemetryHosting.Shared;
+
+namespace TelemetryHosting.Recording.Internal;
+
+/// <summary>
+/// The telemetry recorder. <see cref="Record"/> is the hot path: validate, capture, enqueue, nothing else.
+/// </summary>
+internal sealed class TelemetryRecorder : ITelemetryRecorder
+{
+    private static readonly long QueueFullLogInterval = Stopwatch.Frequency * 60;
+
+    private readonly TelemetryEventQueue _queue;
+    private readonly TimeProvider _timeProvider;
+    private readonly TelemetryHostingMetrics _metrics;
+    private readonly ILogger _logger;
+    private long _nextQueueFullLog;
+
+    public TelemetryRecorder(
+        TelemetryEventQueue queue,
+        TimeProvider timeProvider,
+        TelemetryHostingMetrics metrics,
+        ILogger<TelemetryRecorder> logger)
+    {
+        _queue = queue;
+        _timeProvider = timeProvider;
+        _metrics = metrics;
+        _logger = logger;
+    }
+
+    public bool Record(string feature, string action, TelemetryEventParameters? parameters = null)
+    {
+        var error = EventNameValidator.Validate(feature, action);
+        if (error is not null)
+        {
+            var parameter = string.IsNullOrEmpty(feature) ? nameof(feature)
+                : string.IsNullOrEmpty(action) ? nameof(action)
+                : error.StartsWith("'feature'", StringComparison.Ordinal) ? nameof(feature)
+                : nameof(action);
+            throw new ArgumentException(error, parameter);
+        }
+
+        var now = _timeProvider.GetUtcNow();
+        var pending = new PendingEvent
+        {
+            Id = Guid.CreateVersion7(now),
+            Timestamp = parameters?.Timestamp ?? now,
+            Feature = feature,
+            Action = action,
+            TraceId = Activity.Current?.TraceId ?? default,
+            Version = parameters?.Version ?? 0,
+            Metadata = CopyMetadata(parameters?.Metadata),
+            PrivateMetadata = parameters?.PrivateMetadata is { Count: > 0 } privateMetadata
+                ? PrivateMetadataConverter.ToStruct(privateMetadata)
+                : null,
+            Billing = parameters?.Billing,
+            User = parameters?.User,
+            Client = parameters?.Client,
+            FeatureFlags = CopyFlags(parameters?.FeatureFlags),
+            InteractionId = parameters?.InteractionId,
+        };
+
+        if (_queue.TryEnqueue(pending))
+        {
+            _metrics.Recorded();
+            return true;
+        }
+
+        if (_queue.IsClosed)
+        {
+            _metrics.Dropped(DropReason.Shutdown);
+            return false;
+        }
+
+        _metrics.Dropped(DropReason.QueueFull);
+        LogQueueFullAtMostEveryMinute();
+        return false;
+    }
+
+    public async Task<TelemetryFlushResult> FlushAsync(CancellationToken cancellationToken = default)
+    {
+        var request = new FlushRequest();
+        try
+        {
+            var settled = await _queue.TryEnqueueAsync(request, cancellationToken).ConfigureAwait(false)
+                ? request.Settled
+                : _queue.Drained;
+            await settled.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // Documented: a cancelled flush reports what is still pending instead of throwing.
+        }
+
+        return _queue.Counts();
+    }
+
+    private static KeyValuePair<string, double>[]? CopyMetadata(IReadOnlyDictionary<string, double>? metadata)
+    {
+        if (metadata is null || metadata.Count == 0)
+        {
+            return null;
+        }
+
+        var copy = new KeyValuePair<string, double>[metadata.Count];
+        var i = 0;
+        if (metadata is Dictionary<string, double> dictionary)
+        {
+            // The concrete type's struct enumerator keeps the hot path free of an enumerator allocation.
+            foreach (var entry in dictionary)
+            {
+                copy[i++] = CheckMetadata(entry);
+            }
+        }
+        else
+        {
+            foreach (var entry in metadata)
+            {
+                copy[i++] = CheckMetadata(entry);
+            }
+        }
+
+        return copy;
+    }
+
+    private static KeyValuePair<string, double> CheckMetadata(KeyValuePair<string, double> entry)
+    {
+        if (string.IsNullOrEmpty(entry.Key))
+        {
+            throw new ArgumentException("Metadata keys must not be empty.");
+        }
+
+        if (!double.IsFinite(entry.Value))
+        {
+            throw new ArgumentException($"Metadata value '{entry.Key}' must be a finite number, but is {entry.Value}.");
+        }
+
+        return entry;
+    }
+
+    private static KeyValuePair<string, bool>[]? CopyFlags(IReadOnlyDictionary<string, bool>? flags)
+    {
+        if (flags is null || flags.Count == 0)
+        {
+            return null;
+        }
+
+        var copy = new KeyValuePair<string, bool>[flags.Count];
+        var i = 0;
+        foreach (var entry in flags)
+        {
+            if (string.IsNullOrEmpty(entry.Key))
+            {
+                throw new ArgumentException("Feature flag names must not be empty.");
+            }
+
+            copy[i++] = entry;
+        }
+
+        return copy;
+    }
+
+    private void LogQueueFullAtMostEveryMinute()
+    {
+        var now = Stopwatch.GetTimestamp();
+        var next = Interlocked.Read(ref _nextQueueFullLog);
+        if (now >= next && Interlocked.CompareExchange(ref _nextQueueFullLog, now + QueueFullLogInterval, next) == next)
+        {
+            Log.QueueFull(_logger, _queue.Capacity);
+        }
+    }
+}

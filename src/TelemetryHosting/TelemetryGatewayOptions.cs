@@ -1,0 +1,101 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace TelemetryHosting;
+
+/// <summary>
+/// Options of the telemetry recorder and its delivery to the Telemetry Gateway, bound from the configuration
+/// section <c>TelemetryGateway</c> by default.
+/// </summary>
+public sealed class TelemetryGatewayOptions
+{
+    /// <summary>
+    /// Gets or sets the gateway's address. The default value is <c>https://telemetry-gateway.sourcegraph.com:443</c>,
+    /// the production gateway.
+    /// </summary>
+    [Required]
+    public Uri? Endpoint { get; set; } = new("https://telemetry-gateway.sourcegraph.com:443");
+
+    /// <summary>
+    /// Gets or sets the id of the managed service that records events, sent as the stream's
+    /// <c>managed_service.service_id</c>. Required; there is no default value.
+    /// </summary>
+    [Required]
+    public string ServiceId { get; set; } = string.Empty;
+
+    /// <summary>
+    /// Gets or sets the service's environment, for example <c>prod</c> or <c>dev</c>. The default value is
+    /// <see langword="null"/> (not sent).
+    /// </summary>
+    public string? ServiceEnvironment { get; set; }
+
+    /// <summary>
+    /// Gets or sets the service's own version, sent as every event's <c>source.server.version</c>. The default
+    /// value is <see langword="null"/>, which means the entry assembly's informational version.
+    /// </summary>
+    public string? ServiceVersion { get; set; }
+
+    /// <summary>
+    /// Gets or sets how many events may wait for delivery. When the queue is full, recording returns
+    /// <see langword="false"/> and the event is counted as dropped with reason <c>queue_full</c>.
+    /// The default value is 10,000.
+    /// </summary>
+    [Range(1, 10_000_000)]
+    public int QueueCapacity { get; set; } = 10_000;
+
+    /// <summary>
+    /// Gets or sets the most events sent in one export (one gateway stream). A batch is sent as soon as it is
+    /// full. The default value is 1,000.
+    /// </summary>
+    [Range(1, 100_000)]
+    public int MaxBatchSize { get; set; } = 1_000;
+
+    /// <summary>
+    /// Gets or sets the most encoded bytes of events sent in one export. A batch is sent as soon as it reaches
+    /// this size. The default value is 4 MiB (4,194,304).
+    /// </summary>
+    [Range(1_024, 64 * 1024 * 1024)]
+    public int MaxBatchBytes { get; set; } = 4 * 1024 * 1024;
+
+    /// <summary>
+    /// Gets or sets the most encoded bytes of events in one message of a stream; a batch is split into messages
+    /// under this size, as the reference exporter does. An event larger than this travels alone.
+    /// The default value is 1 MiB (1,048,576).
+    /// </summary>
+    [Range(1_024, 64 * 1024 * 1024)]
+    public int MaxPayloadBytes { get; set; } = 1024 * 1024;
+
+    /// <summary>
+    /// Gets or sets the longest time an event waits for its batch to fill before the batch is sent anyway.
+    /// The default value is 5 seconds.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00.001", "01:00:00")]
+    public TimeSpan FlushInterval { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// Gets or sets how long one export attempt (one gateway stream) may take. The gateway ends streams after
+    /// 2 minutes, so at most 100 seconds is allowed. The default value is 30 seconds.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00.100", "00:01:40")]
+    public TimeSpan ExportTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// Gets or sets how many times an event is sent while the gateway leaves it out of its acknowledgements
+    /// before it is given up and counted as dropped with reason <c>rejected</c>. The default value is 5.
+    /// </summary>
+    [Range(1, 1_000)]
+    public int MaxEventAttempts { get; set; } = 5;
+
+    /// <summary>
+    /// Gets or sets the delay before the first retry of a failed export; later retries back off exponentially,
+    /// with jitter. The default value is 1 second.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00.001", "00:10:00")]
+    public TimeSpan RetryDelay { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// Gets or sets the longest delay between retries of a failed export. Exports are retried until they
+    /// succeed or the host stops; meanwhile new events wait in the queue. The default value is 30 seconds.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00.001", "01:00:00")]
+    public TimeSpan MaxRetryDelay { get; set; } = TimeSpan.FromSeconds(30);
+}
