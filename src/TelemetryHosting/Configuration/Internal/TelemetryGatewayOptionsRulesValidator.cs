@@ -27,14 +27,14 @@ internal sealed class TelemetryGatewayOptionsRulesValidator : IValidateOptions<T
         if (options.MaxPayloadBytes > options.MaxBatchBytes)
         {
             failures.AddError(
-                $"({options.MaxPayloadBytes}) must not be larger than {nameof(options.MaxBatchBytes)} ({options.MaxBatchBytes}).",
+                $"must not be larger than {nameof(options.MaxBatchBytes)} ({options.MaxBatchBytes}), but is {options.MaxPayloadBytes}.",
                 nameof(options.MaxPayloadBytes));
         }
 
         if (options.MaxRetryDelay < options.RetryDelay)
         {
             failures.AddError(
-                $"({options.MaxRetryDelay}) must not be shorter than {nameof(options.RetryDelay)} ({options.RetryDelay}).",
+                $"must not be shorter than {nameof(options.RetryDelay)} ({options.RetryDelay}), but is {options.MaxRetryDelay}.",
                 nameof(options.MaxRetryDelay));
         }
 

@@ -211,8 +211,9 @@ internal sealed class TelemetryExportWorker : IHostedService, IDisposable
         var rejected = 0;
         var kept = 0;
         _batchBytes = 0;
-        foreach (var pending in _batch)
+        for (var i = 0; i < _batch.Count; i++)
         {
+            var pending = _batch[i];
             if (acknowledged.Contains(pending.Message!.Id))
             {
                 delivered++;

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Appends every public symbol the PublicApiAnalyzers report as undeclared (RS0016) to the project's
 # PublicAPI.Unshipped.txt, so that a deliberate API change is one command and a visible diff.
-# Usage: eng/update-public-api.sh src/TelemetryHosting
+# Usage: .ci/update-public-api.sh src/TelemetryHosting
 set -euo pipefail
 project_dir=${1:?project directory}
 unshipped="$project_dir/PublicAPI.Unshipped.txt"

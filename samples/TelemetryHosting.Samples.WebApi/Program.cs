@@ -1,0 +1,44 @@
+// The sample service: a web API whose controllers record telemetry events.
+//
+// With no TelemetryGateway:Endpoint configured, the sample starts the development gateway in-process and
+// sends its events there, so that it runs end to end on one machine without a Sourcegraph account. Configure
+// an endpoint (appsettings, environment variable TelemetryGateway__Endpoint, or --TelemetryGateway:Endpoint)
+// and it talks to that gateway instead.
+using OpenTelemetry.Trace;
+using TelemetryHosting.DevGateway;
+using TelemetryHosting.Samples.WebApi;
+
+var builder = WebApplication.CreateBuilder(args);
+
+DevelopmentGateway? developmentGateway = null;
+if (string.IsNullOrEmpty(builder.Configuration["TelemetryGateway:Endpoint"]))
+{
+    developmentGateway = await DevelopmentGateway.StartAsync(new DevelopmentGatewayOptions
+    {
+        Port = builder.Configuration.GetValue("DevGateway:Port", 5080),
+        WebPort = builder.Configuration.GetValue("DevGateway:WebPort", 5081),
+        RequireAuthentication = false,
+    });
+    builder.Configuration["TelemetryGateway:Endpoint"] = developmentGateway.Address.ToString();
+}
+
+// Tracing on, so that every event recorded during a request carries the request's trace id.
+builder.Services.AddOpenTelemetry().WithTracing(tracing => tracing.AddAspNetCoreInstrumentation());
+
+builder.Services.AddTelemetryGateway();
+builder.Services.AddControllers();
+builder.Services.AddHostedService<NightlyReportJob>();
+
+var app = builder.Build();
+app.MapControllers();
+
+if (developmentGateway is not null)
+{
+    var gateway = developmentGateway;
+    app.Lifetime.ApplicationStarted.Register(() => app.Logger.LogInformation(
+        "No TelemetryGateway:Endpoint configured: sending events to the in-process development gateway. See them at {EventsPage}",
+        gateway.WebAddress));
+    app.Lifetime.ApplicationStopped.Register(() => gateway.DisposeAsync().AsTask().GetAwaiter().GetResult());
+}
+
+await app.RunAsync();

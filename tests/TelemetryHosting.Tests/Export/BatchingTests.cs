@@ -1,0 +1,120 @@
+using Microsoft.Extensions.Time.Testing;
+using TelemetryHosting.Tests.TestSupport;
+
+namespace TelemetryHosting.Tests.Export;
+
+public sealed class BatchingTests
+{
+    private static readonly DateTimeOffset Start = new(2026, 11, 25, 12, 0, 0, TimeSpan.Zero);
+
+    [Fact]
+    public async Task Worker_BatchSizeReached_SendsFullBatchesWithoutWaitingForTheInterval()
+    {
+        // The interval never elapses: fake time stands still, so only a full batch can trigger a send.
+        await using var harness = await RecorderHarness.StartAsync(
+            options =>
+            {
+                options.MaxBatchSize = 5;
+                options.FlushInterval = TimeSpan.FromMinutes(10);
+            },
+            timeProvider: new FakeTimeProvider(Start));
+
+        for (var i = 0; i < 12; i++)
+        {
+            harness.Recorder.Record("search", "view");
+        }
+
+        await harness.WaitForDistinctAsync(10);
+
+        var batches = harness.Gateway.Events.Snapshot().GroupBy(e => e.RequestId).Select(g => g.Count()).ToList();
+        Assert.Equal([5, 5], batches);
+        Assert.Equal(2, (await harness.Recorder.FlushAsync(new CancellationToken(canceled: true))).Pending);
+    }
+
+    [Fact]
+    public async Task Worker_BatchBytesReached_SendsBatchesUnderTheByteLimit()
+    {
+        const int maxBatchBytes = 4_096;
+        await using var harness = await RecorderHarness.StartAsync(
+            options =>
+            {
+                options.MaxBatchSize = 1_000;
+                options.MaxBatchBytes = maxBatchBytes;
+                options.MaxPayloadBytes = 1_024;
+                options.FlushInterval = TimeSpan.FromMinutes(10);
+            },
+            timeProvider: new FakeTimeProvider(Start));
+        var parameters = new TelemetryEventParameters
+        {
+            PrivateMetadata = new Dictionary<string, object?> { ["text"] = new string('x', 500) },
+        };
+
+        // Measure one event's encoded size, then send enough for several batches and a remainder.
+        harness.Recorder.Record("search", "view", parameters);
+        await harness.Recorder.FlushAsync();
+        var eventSize = Assert.Single(harness.Gateway.Events.Snapshot()).EventBytes.Length;
+        harness.Gateway.Events.Clear();
+        var perBatch = (maxBatchBytes + eventSize - 1) / eventSize;
+        var recorded = (perBatch * 4) + 2;
+        for (var i = 0; i < recorded; i++)
+        {
+            harness.Recorder.Record("search", "view", parameters);
+        }
+
+        // Full batches go out at once; the remainder waits for an interval that never comes.
+        await Eventually.HoldsAsync(
+            () => harness.Exported.GetMeasurementSnapshot().Sum(m => m.Value) == 1 + (perBatch * 4),
+            "four full batches are acknowledged");
+
+        var batches = harness.Gateway.Events.Snapshot().GroupBy(e => e.RequestId).ToList();
+        Assert.Equal(4, batches.Count);
+        Assert.All(batches, batch =>
+        {
+            Assert.Equal(perBatch, batch.Count());
+            Assert.InRange(batch.Sum(e => e.EventBytes.Length), maxBatchBytes, maxBatchBytes + eventSize - 1);
+        });
+        Assert.Equal(2, (await harness.Recorder.FlushAsync(new CancellationToken(canceled: true))).Pending);
+    }
+
+    [Fact]
+    public async Task Worker_BatchNotFull_SendsWhenTheFlushIntervalElapses()
+    {
+        var time = new FakeTimeProvider(Start);
+        var interval = TimeSpan.FromSeconds(5);
+        await using var harness = await RecorderHarness.StartAsync(
+            options =>
+            {
+                options.MaxBatchSize = 100;
+                options.FlushInterval = interval;
+            },
+            timeProvider: time);
+
+        harness.Recorder.Record("search", "view");
+        harness.Recorder.Record("search", "view");
+        harness.Recorder.Record("search", "view");
+
+        // Step fake time forward in small increments until the batch arrives; the gateway stamps arrival with
+        // the same fake clock, so an early send would show as an arrival before the interval.
+        await Eventually.HoldsAsync(
+            () => harness.Gateway.Events.DistinctCount == 3,
+            "the interval-triggered batch arrives",
+            step: () => time.Advance(TimeSpan.FromMilliseconds(100)));
+
+        var received = harness.Gateway.Events.Snapshot();
+        Assert.Single(received.GroupBy(e => e.RequestId));
+        Assert.All(received, e => Assert.True(e.ReceivedAt - Start >= interval, $"sent after {e.ReceivedAt - Start}"));
+    }
+
+    [Fact]
+    public async Task Record_QueueFull_ReturnsFalseAndCountsQueueFull()
+    {
+        // The host is not started, so nothing drains the queue.
+        await using var harness = await RecorderHarness.StartAsync(options => options.QueueCapacity = 3, startHost: false);
+
+        var results = Enumerable.Range(0, 5).Select(_ => harness.Recorder.Record("search", "view")).ToList();
+
+        Assert.Equal([true, true, true, false, false], results);
+        Assert.Equal(2, harness.DroppedWithReason("queue_full"));
+        Assert.Single(harness.LibraryLogs(), log => log.Id.Id == 1);
+    }
+}

@@ -1,0 +1,128 @@
+using TelemetryHosting.Tests.TestSupport;
+
+namespace TelemetryHosting.Tests.Recording;
+
+public sealed class EventNameValidationTests : IAsyncLifetime
+{
+    private const string BothRequired = "'feature', 'action' must both be provided";
+    private const string FeatureTooLong = "'feature' must be less than 64 characters";
+    private const string ActionTooLong = "'action' must be less than 64 characters";
+    private const string FeaturePattern = "'feature' must start with a lowercase letter and contain only letters, dashes, and dots";
+    private const string ActionPattern = "'action' must start with a lowercase letter and contain only letters, dashes, and dots";
+
+    private RecorderHarness _harness = null!;
+
+    public static TheoryData<string, string> ValidNames => new()
+    {
+        { "search", "view" },
+        { "search.results", "view" },
+        { "myFeature.subFeature", "succeeded" },
+        { "cody.chat-panel", "message-sent" },
+        { "ab", "cd" },
+        { "a.", "b-" },
+        { new string('a', 64), "view" },
+        { "search", new string('a', 64) },
+        { "search", "viewAll.Results" },
+    };
+
+    public static TheoryData<string?, string?, string> InvalidNames => new()
+    {
+        { "", "view", BothRequired },
+        { "search", "", BothRequired },
+        { null, "view", BothRequired },
+        { "search", null, BothRequired },
+        { "", "", BothRequired },
+        { new string('a', 65), "view", FeatureTooLong },
+        { "search", new string('a', 65), ActionTooLong },
+        // Length is counted in UTF-8 bytes and checked before the pattern.
+        { "a" + new string('é', 32), "view", FeatureTooLong },
+        { new string('a', 65), new string('a', 65), FeatureTooLong },
+        { "search", "a" + new string('é', 32), ActionTooLong },
+        { "Search", "view", FeaturePattern },
+        { "a", "view", FeaturePattern },
+        { "search2", "view", FeaturePattern },
+        { "search_results", "view", FeaturePattern },
+        { "search results", "view", FeaturePattern },
+        { ".search", "view", FeaturePattern },
+        { "-search", "view", FeaturePattern },
+        { "search\n", "view", FeaturePattern },
+        { "séarch", "view", FeaturePattern },
+        { "search", "View", ActionPattern },
+        { "search", "v", ActionPattern },
+        { "search", "view1", ActionPattern },
+        { "search", "view\n", ActionPattern },
+        { "search", "view/all", ActionPattern },
+        { "Search", "View", FeaturePattern },
+    };
+
+    public async Task InitializeAsync() => _harness = await RecorderHarness.StartAsync(startHost: false);
+
+    public async Task DisposeAsync() => await _harness.DisposeAsync();
+
+    [Theory]
+    [MemberData(nameof(ValidNames))]
+    public void Record_ValidName_IsAccepted(string feature, string action)
+    {
+        Assert.True(_harness.Recorder.Record(feature, action));
+    }
+
+    [Theory]
+    [MemberData(nameof(InvalidNames))]
+    public void Record_InvalidName_ThrowsWithGatewayMessage(string? feature, string? action, string message)
+    {
+        var exception = Assert.Throws<ArgumentException>(() => _harness.Recorder.Record(feature!, action!));
+
+        Assert.StartsWith(message, exception.Message, StringComparison.Ordinal);
+        var expectedParameter = message == BothRequired
+            ? string.IsNullOrEmpty(feature) ? "feature" : "action"
+            : message.StartsWith("'feature'", StringComparison.Ordinal) ? "feature" : "action";
+        Assert.Equal(expectedParameter, exception.ParamName);
+    }
+
+    [Theory]
+    [InlineData(double.NaN)]
+    [InlineData(double.PositiveInfinity)]
+    [InlineData(double.NegativeInfinity)]
+    public void Record_NonFiniteMetadata_Throws(double value)
+    {
+        var parameters = new TelemetryEventParameters { Metadata = new Dictionary<string, double> { ["count"] = value } };
+
+        var exception = Assert.Throws<ArgumentException>(() => _harness.Recorder.Record("search", "view", parameters));
+
+        Assert.Contains("'count'", exception.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Record_EmptyMetadataKey_Throws()
+    {
+        var parameters = new TelemetryEventParameters { Metadata = new Dictionary<string, double> { [""] = 1 } };
+
+        Assert.Throws<ArgumentException>(() => _harness.Recorder.Record("search", "view", parameters));
+    }
+
+    [Fact]
+    public void Record_UnsupportedPrivateMetadataType_ThrowsWithoutRevealingValues()
+    {
+        var parameters = new TelemetryEventParameters
+        {
+            PrivateMetadata = new Dictionary<string, object?>
+            {
+                ["query"] = "secret-query-text",
+                ["nested"] = new Dictionary<string, object?> { ["bad"] = new Uri("https://secret.example/path") },
+            },
+        };
+
+        var exception = Assert.Throws<ArgumentException>(() => _harness.Recorder.Record("search", "view", parameters));
+
+        Assert.Contains("privateMetadata.nested.bad", exception.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("secret", exception.Message, StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Fact]
+    public void Record_InvalidEvent_IsNotQueued()
+    {
+        Assert.Throws<ArgumentException>(() => _harness.Recorder.Record("Bad", "view"));
+
+        Assert.Empty(_harness.Dropped.GetMeasurementSnapshot());
+    }
+}

@@ -1,0 +1,23 @@
+namespace TelemetryHosting.Tests.TestSupport;
+
+/// <summary>Waits on conditions with a timeout instead of sleeping and hoping.</summary>
+internal static class Eventually
+{
+    public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
+
+    /// <summary>Polls <paramref name="condition"/> until it holds; fails the test when the timeout passes first.</summary>
+    public static async Task HoldsAsync(Func<bool> condition, string what, Action? step = null, TimeSpan? timeout = null)
+    {
+        using var cancellation = new CancellationTokenSource(timeout ?? Timeout);
+        while (!condition())
+        {
+            if (cancellation.IsCancellationRequested)
+            {
+                Assert.Fail($"Timed out waiting until {what}.");
+            }
+
+            step?.Invoke();
+            await Task.Delay(TimeSpan.FromMilliseconds(10), CancellationToken.None);
+        }
+    }
+}

@@ -1,0 +1,115 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.Metrics.Testing;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging.Testing;
+using Microsoft.Extensions.Time.Testing;
+using System.Diagnostics.Metrics;
+using Telemetrygateway.V1;
+using TelemetryHosting.DevGateway;
+
+namespace TelemetryHosting.Tests.TestSupport;
+
+/// <summary>
+/// A host running the telemetry recorder against an in-process development gateway on a loopback port, with
+/// the recorder's logs and dropped-event counts captured.
+/// </summary>
+internal sealed class RecorderHarness : IAsyncDisposable
+{
+    public const string ServiceId = "test-service";
+
+    private RecorderHarness(DevelopmentGateway gateway, IHost host)
+    {
+        Gateway = gateway;
+        Host = host;
+        Recorder = host.Services.GetRequiredService<ITelemetryRecorder>();
+        Logs = host.Services.GetFakeLogCollector();
+        var meterFactory = host.Services.GetRequiredService<IMeterFactory>();
+        Dropped = new MetricCollector<long>(meterFactory, "TelemetryHosting", "telemetryhosting.events.dropped");
+        Exported = new MetricCollector<long>(meterFactory, "TelemetryHosting", "telemetryhosting.events.exported");
+    }
+
+    public DevelopmentGateway Gateway { get; }
+
+    public IHost Host { get; }
+
+    public ITelemetryRecorder Recorder { get; }
+
+    public FakeLogCollector Logs { get; }
+
+    public MetricCollector<long> Dropped { get; }
+
+    public MetricCollector<long> Exported { get; }
+
+    public static async Task<RecorderHarness> StartAsync(
+        Action<TelemetryGatewayOptions>? configure = null,
+        FakeTimeProvider? timeProvider = null,
+        DevelopmentGatewayOptions? gatewayOptions = null,
+        bool startHost = true,
+        TimeSpan? shutdownTimeout = null)
+    {
+        gatewayOptions ??= new DevelopmentGatewayOptions();
+        gatewayOptions.RequireAuthentication = false;
+        if (timeProvider is not null)
+        {
+            gatewayOptions.TimeProvider = timeProvider;
+        }
+
+        var gateway = await DevelopmentGateway.StartAsync(gatewayOptions);
+        var builder = new HostApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.Services.AddFakeLogging();
+        builder.Services.Configure<HostOptions>(options => options.ShutdownTimeout = shutdownTimeout ?? TimeSpan.FromSeconds(30));
+        if (timeProvider is not null)
+        {
+            builder.Services.AddSingleton<TimeProvider>(timeProvider);
+        }
+
+        builder.Services.AddTelemetryGateway(options =>
+        {
+            options.Endpoint = gateway.Address;
+            options.ServiceId = ServiceId;
+            options.ServiceVersion = "1.2.3-test";
+            options.FlushInterval = TimeSpan.FromMilliseconds(50);
+            options.RetryDelay = TimeSpan.FromMilliseconds(20);
+            options.MaxRetryDelay = TimeSpan.FromMilliseconds(200);
+            configure?.Invoke(options);
+        });
+
+        var host = builder.Build();
+        if (startHost)
+        {
+            await host.StartAsync();
+        }
+
+        return new RecorderHarness(gateway, host);
+    }
+
+    /// <summary>The events the gateway accepted, decoded from the bytes it received.</summary>
+    public IReadOnlyList<Event> ReceivedEvents() =>
+        [.. Gateway.Events.Snapshot().Select(received => Event.Parser.ParseFrom(received.EventBytes.Span))];
+
+    /// <summary>What the library itself logged (not the HTTP client or the host).</summary>
+    public IReadOnlyList<FakeLogRecord> LibraryLogs() =>
+        [.. Logs.GetSnapshot().Where(log => log.Category?.StartsWith("TelemetryHosting.", StringComparison.Ordinal) == true)];
+
+    public long DroppedWithReason(string reason) =>
+        Dropped.GetMeasurementSnapshot().Where(m => Equals(m.Tags["reason"], reason)).Sum(m => m.Value);
+
+    public async Task WaitForDistinctAsync(int count)
+    {
+        using var timeout = new CancellationTokenSource(Eventually.Timeout);
+        await Gateway.Events.WaitForDistinctCountAsync(count, timeout.Token);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        using (var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30)))
+        {
+            await Host.StopAsync(timeout.Token);
+        }
+
+        Host.Dispose();
+        Dropped.Dispose();
+        Exported.Dispose();
+        await Gateway.DisposeAsync();
+    }
+}
