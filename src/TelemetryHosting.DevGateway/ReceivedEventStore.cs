@@ -1,0 +1,152 @@
+namespace TelemetryHosting.DevGateway;
+
+/// <summary>The events a <see cref="DevelopmentGateway"/> accepted. Thread-safe.</summary>
+/// <remarks>
+/// Only the newest <see cref="DevelopmentGatewayOptions.MaxStoredEvents"/> events are kept; the counts and the set of
+/// ids seen cover every event since the start or the last <see cref="Clear"/>.
+/// </remarks>
+public sealed class ReceivedEventStore
+{
+    private readonly Lock _lock = new();
+    private readonly int _capacity;
+    private readonly LinkedList<ReceivedEvent> _events = new();
+    private readonly HashSet<string> _ids = new(StringComparer.Ordinal);
+    private readonly List<(int Count, TaskCompletionSource Completion)> _waiters = [];
+    private int _count;
+    private int _invalidCount;
+    private int _oversizeCount;
+
+    internal ReceivedEventStore(int capacity)
+    {
+        _capacity = capacity;
+    }
+
+    internal event Action<ReceivedEvent>? Added;
+
+    /// <summary>Gets how many events were accepted, duplicates included.</summary>
+    public int Count
+    {
+        get { lock (_lock) { return _count; } }
+    }
+
+    /// <summary>Gets how many distinct event ids were accepted.</summary>
+    public int DistinctCount
+    {
+        get { lock (_lock) { return _ids.Count; } }
+    }
+
+    /// <summary>Gets how many accepted events had an id accepted before (a retried event keeps its id).</summary>
+    public int DuplicateCount
+    {
+        get { lock (_lock) { return _count - _ids.Count; } }
+    }
+
+    /// <summary>Gets how many events failed the gateway's validation (missing id or timestamp, bad feature or action).</summary>
+    public int InvalidCount
+    {
+        get { lock (_lock) { return _invalidCount; } }
+    }
+
+    /// <summary>Gets how many events were dropped for being too large (10,000,000 bytes or more as JSON) yet reported as succeeded.</summary>
+    public int OversizeCount
+    {
+        get { lock (_lock) { return _oversizeCount; } }
+    }
+
+    /// <summary>Returns the kept events, newest first.</summary>
+    /// <returns>A copy; later events do not change it.</returns>
+    public IReadOnlyList<ReceivedEvent> Snapshot()
+    {
+        lock (_lock)
+        {
+            return [.. _events];
+        }
+    }
+
+    /// <summary>Returns whether an event with this id was accepted.</summary>
+    /// <param name="id">The event id.</param>
+    /// <returns><see langword="true"/> when it was accepted at least once.</returns>
+    public bool Contains(string id)
+    {
+        lock (_lock)
+        {
+            return _ids.Contains(id);
+        }
+    }
+
+    /// <summary>Completes when at least <paramref name="count"/> distinct ids have been accepted.</summary>
+    /// <param name="count">The number of distinct ids to wait for.</param>
+    /// <param name="cancellationToken">Ends the wait; tests pass a timeout here.</param>
+    /// <returns>A task that completes when the count is reached, or is canceled.</returns>
+    public Task WaitForDistinctCountAsync(int count, CancellationToken cancellationToken = default)
+    {
+        TaskCompletionSource completion;
+        lock (_lock)
+        {
+            if (_ids.Count >= count)
+            {
+                return Task.CompletedTask;
+            }
+
+            completion = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            _waiters.Add((count, completion));
+        }
+
+        if (!cancellationToken.CanBeCanceled)
+        {
+            return completion.Task;
+        }
+
+        var registration = cancellationToken.Register(() => completion.TrySetCanceled(cancellationToken));
+        _ = completion.Task.ContinueWith(_ => registration.Dispose(), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        return completion.Task;
+    }
+
+    /// <summary>Forgets every event, id and count. Pending waits keep waiting for their count from zero.</summary>
+    public void Clear()
+    {
+        lock (_lock)
+        {
+            _events.Clear();
+            _ids.Clear();
+            _count = 0;
+            _invalidCount = 0;
+            _oversizeCount = 0;
+        }
+    }
+
+    internal void Add(ReceivedEvent received)
+    {
+        lock (_lock)
+        {
+            _count++;
+            _ids.Add(received.Id);
+            _events.AddFirst(received);
+            while (_events.Count > _capacity)
+            {
+                _events.RemoveLast();
+            }
+
+            for (var i = _waiters.Count - 1; i >= 0; i--)
+            {
+                if (_waiters[i].Count <= _ids.Count || _waiters[i].Completion.Task.IsCompleted)
+                {
+                    _waiters[i].Completion.TrySetResult();
+                    _waiters.RemoveAt(i);
+                }
+            }
+        }
+
+        Added?.Invoke(received);
+    }
+
+    internal void CountInvalid()
+    {
+        lock (_lock) { _invalidCount++; }
+    }
+
+    internal void CountOversize()
+    {
+        lock (_lock) { _oversizeCount++; }
+    }
+}
