@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using Microsoft.Extensions.Options;
 
 namespace TelemetryHosting;
 
@@ -98,4 +99,37 @@ public sealed class TelemetryGatewayOptions
     /// </summary>
     [Range(typeof(TimeSpan), "00:00:00.001", "01:00:00")]
     public TimeSpan MaxRetryDelay { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// Gets or sets the failure ratio, within <see cref="CircuitBreakerSamplingDuration"/>, at which export attempts
+    /// stop for <see cref="CircuitBreakerBreakDuration"/>, so that an outage is not hammered. The default value is 0.5.
+    /// </summary>
+    [Range(0.01, 1.0)]
+    public double CircuitBreakerFailureRatio { get; set; } = 0.5;
+
+    /// <summary>Gets or sets the window over which the circuit breaker measures failures. The default value is 30 seconds.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.500", "01:00:00")]
+    public TimeSpan CircuitBreakerSamplingDuration { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Gets or sets how many attempts the window must hold before the circuit breaker may open. The default value is 4.</summary>
+    [Range(2, 10_000)]
+    public int CircuitBreakerMinimumThroughput { get; set; } = 4;
+
+    /// <summary>Gets or sets how long the circuit stays open before an attempt probes the gateway again. The default value is 15 seconds.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.500", "01:00:00")]
+    public TimeSpan CircuitBreakerBreakDuration { get; set; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>
+    /// Gets or sets how far apart repeated export failures are logged; the first failure of an outage is logged at
+    /// once, later ones are summarised at most once per interval. The default value is 1 minute.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00", "1.00:00:00")]
+    public TimeSpan FailureLogInterval { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>
+    /// Gets or sets durable spill of unsent events to disk. Off unless <see cref="TelemetryGatewayPersistenceOptions.Directory"/>
+    /// is set.
+    /// </summary>
+    [ValidateObjectMembers]
+    public TelemetryGatewayPersistenceOptions Persistence { get; set; } = new();
 }

@@ -9,6 +9,7 @@ using TelemetryHosting.Configuration.Internal;
 using TelemetryHosting.Diagnostics.Internal;
 using TelemetryHosting.Export.Internal;
 using TelemetryHosting.Recording.Internal;
+using TelemetryHosting.Resilience.Internal;
 
 namespace Microsoft.Extensions.DependencyInjection;
 
@@ -82,9 +83,11 @@ public static partial class TelemetryGatewayServiceCollectionExtensions
         services.TryAddSingleton<EventMessageBuilder>();
         services.TryAddSingleton<TelemetryGatewayExporter>();
         services.TryAddSingleton<ITelemetryRecorder, TelemetryRecorder>();
+        services.TryAddSingleton<ExportHealth>();
         services.TryAddSingleton<TelemetryExportWorker>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, TelemetryExportWorker>(
             provider => provider.GetRequiredService<TelemetryExportWorker>()));
+        AddExportResilience(services);
 
         services
             .AddGrpcClient<TelemeteryGatewayService.TelemeteryGatewayServiceClient>(TelemetryGatewayExporter.ClientName, (provider, client) =>

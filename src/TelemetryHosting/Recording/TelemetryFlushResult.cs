@@ -10,9 +10,15 @@ namespace TelemetryHosting;
 /// </remarks>
 /// <param name="Delivered">Events acknowledged by the gateway.</param>
 /// <param name="Failed">Events accepted for delivery and then given up, for any reason.</param>
-/// <param name="Pending">Events accepted and neither delivered nor given up yet.</param>
+/// <param name="Pending">Events accepted and neither delivered, given up, nor waiting on disk.</param>
 public readonly record struct TelemetryFlushResult(long Delivered, long Failed, long Pending)
 {
-    /// <summary>Gets a value indicating whether nothing failed and nothing is still pending.</summary>
-    public bool IsComplete => Failed == 0 && Pending == 0;
+    /// <summary>
+    /// Gets the events written to disk by durable spill and not yet read back; they are delivered after the gateway
+    /// recovers or the service restarts. Always 0 without persistence.
+    /// </summary>
+    public long Persisted { get; init; }
+
+    /// <summary>Gets a value indicating whether nothing failed, nothing is pending and nothing waits on disk.</summary>
+    public bool IsComplete => Failed == 0 && Pending == 0 && Persisted == 0;
 }

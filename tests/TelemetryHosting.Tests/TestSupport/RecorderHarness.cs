@@ -26,7 +26,10 @@ internal sealed class RecorderHarness : IAsyncDisposable
         var meterFactory = host.Services.GetRequiredService<IMeterFactory>();
         Dropped = new MetricCollector<long>(meterFactory, "TelemetryHosting", "telemetryhosting.events.dropped");
         Exported = new MetricCollector<long>(meterFactory, "TelemetryHosting", "telemetryhosting.events.exported");
+        ExportFailures = new MetricCollector<long>(meterFactory, "TelemetryHosting", "telemetryhosting.export.failures");
     }
+
+    public MetricCollector<long> ExportFailures { get; }
 
     public DevelopmentGateway Gateway { get; }
 
@@ -110,6 +113,7 @@ internal sealed class RecorderHarness : IAsyncDisposable
         Host.Dispose();
         Dropped.Dispose();
         Exported.Dispose();
+        ExportFailures.Dispose();
         await Gateway.DisposeAsync();
     }
 }

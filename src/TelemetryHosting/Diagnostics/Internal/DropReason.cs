@@ -11,4 +11,10 @@ internal static class DropReason
 
     /// <summary>The gateway left the event out of its acknowledgements on every allowed attempt.</summary>
     public const string Rejected = "rejected";
+
+    /// <summary>Spilled events did not fit on disk (the byte cap was reached, or the disk is full).</summary>
+    public const string DiskFull = "disk_full";
+
+    /// <summary>Spilled events were older than the maximum age when they were replayed.</summary>
+    public const string Expired = "expired";
 }

@@ -17,8 +17,8 @@ internal static partial class Log
     public static partial void EventRejected(ILogger logger, string eventId, string feature, string action, int attempts);
 
     [LoggerMessage(3, LogLevel.Warning,
-        "Telemetry export failed with {StatusCode} ({Detail}); retry {Retry} in {Delay}. Events wait in the queue meanwhile.")]
-    public static partial void ExportRetrying(ILogger logger, StatusCode statusCode, string detail, int retry, TimeSpan delay);
+        "Telemetry export failed with {StatusCode} ({Detail}); {Suppressed} similar failures since the last report. Retrying in {Delay}; events wait in the queue meanwhile.")]
+    public static partial void ExportRetrying(ILogger logger, StatusCode statusCode, string detail, int suppressed, TimeSpan delay);
 
     [LoggerMessage(4, LogLevel.Error,
         "{Count} telemetry events were not delivered before the recorder stopped.")]
@@ -35,4 +35,26 @@ internal static partial class Log
     [LoggerMessage(7, LogLevel.Error,
         "Telemetry export worker failed unexpectedly; queued events will be counted as undelivered at shutdown.")]
     public static partial void WorkerFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(8, LogLevel.Error,
+        "The Telemetry Gateway refused the export with {StatusCode} ({Detail}): check TelemetryGateway:ServiceId and the SAMS client's scopes. {Suppressed} similar failures since the last report. Retrying in {Delay}; events are kept up to the queue bound.")]
+    public static partial void ExportMisconfigured(ILogger logger, StatusCode statusCode, string detail, int suppressed, TimeSpan delay);
+
+    [LoggerMessage(9, LogLevel.Information, "Telemetry exports succeed again after failing for {Duration}.")]
+    public static partial void ExportRecovered(ILogger logger, TimeSpan duration);
+
+    [LoggerMessage(10, LogLevel.Information, "Spilled {Count} telemetry events to {File}.")]
+    public static partial void Spilled(ILogger logger, int count, string file);
+
+    [LoggerMessage(11, LogLevel.Warning, "Spilled telemetry file {File} is corrupt ({Reason}); moved it to {Destination}.")]
+    public static partial void SpillFileCorrupt(ILogger logger, string file, string reason, string destination);
+
+    [LoggerMessage(12, LogLevel.Error, "{Count} telemetry events could not be spilled to disk ({Reason}) and were dropped.")]
+    public static partial void SpillFailed(ILogger logger, int count, string reason);
+
+    [LoggerMessage(13, LogLevel.Warning, "{Count} spilled telemetry events in {File} were older than {MaxAge} and were dropped.")]
+    public static partial void SpillExpired(ILogger logger, int count, string file, TimeSpan maxAge);
+
+    [LoggerMessage(14, LogLevel.Information, "Replaying {Count} spilled telemetry events from {File}.")]
+    public static partial void Replaying(ILogger logger, int count, string file);
 }

@@ -18,10 +18,14 @@ internal sealed class TelemetryHostingMetrics
     private readonly Counter<long> _exportFailures;
     private readonly Histogram<double> _exportDuration;
     private readonly Histogram<int> _batchSize;
+    private readonly Counter<long> _spilled;
+    private readonly Counter<long> _replayed;
+    private readonly Counter<long> _corruptFiles;
+    private readonly Meter _meter;
 
     public TelemetryHostingMetrics(IMeterFactory meterFactory, TelemetryEventQueue queue)
     {
-        var meter = meterFactory.Create(MeterName);
+        var meter = _meter = meterFactory.Create(MeterName);
         _recorded = meter.CreateCounter<long>(
             "telemetryhosting.events.recorded", "{event}", "Events accepted for delivery by the telemetry recorder.");
         _exported = meter.CreateCounter<long>(
@@ -36,7 +40,26 @@ internal sealed class TelemetryHostingMetrics
             "telemetryhosting.export.batch.size", "{event}", "Events sent per export attempt.");
         meter.CreateObservableGauge(
             "telemetryhosting.queue.depth", () => queue.Depth, "{event}", "Events waiting in the queue for delivery.");
+        _spilled = meter.CreateCounter<long>(
+            "telemetryhosting.spill.events.written", "{event}", "Events written to disk by durable spill.");
+        _replayed = meter.CreateCounter<long>(
+            "telemetryhosting.spill.events.replayed", "{event}", "Spilled events read back from disk for delivery.");
+        _corruptFiles = meter.CreateCounter<long>(
+            "telemetryhosting.spill.files.corrupt", "{file}", "Spill files that failed their checks and were moved aside.");
     }
+
+    /// <summary>Adds the gauges of the spill directory; called once persistence is set up.</summary>
+    public void ObserveSpill(Func<int> files, Func<long> bytes)
+    {
+        _meter.CreateObservableGauge("telemetryhosting.spill.files", files, "{file}", "Spill files waiting to be replayed.");
+        _meter.CreateObservableGauge("telemetryhosting.spill.size", bytes, "By", "Bytes of spill files waiting to be replayed.");
+    }
+
+    public void Spilled(int count) => _spilled.Add(count);
+
+    public void Replayed(int count) => _replayed.Add(count);
+
+    public void SpillFileCorrupt() => _corruptFiles.Add(1);
 
     public void Recorded() => _recorded.Add(1);
 

@@ -1,17 +1,23 @@
+using System.Collections.Concurrent;
+using Google.Protobuf.WellKnownTypes;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Polly;
+using Polly.Registry;
+using Telemetrygateway.V1;
 using TelemetryHosting.Diagnostics.Internal;
+using TelemetryHosting.Persistence.Internal;
 using TelemetryHosting.Recording.Internal;
+using TelemetryHosting.Resilience.Internal;
 
 namespace TelemetryHosting.Export.Internal;
 
 /// <summary>
 /// The single reader of the queue: gathers events into batches, sends a batch when it is full (events or
 /// bytes), when its oldest event has waited the flush interval, when a flush is requested, or while draining at
-/// shutdown; re-sends events the gateway left out, up to the attempt limit; settles flush requests; and counts
-/// every event it cannot deliver.
+/// shutdown; re-sends events the gateway left out, up to the attempt limit; settles flush requests; spills to
+/// disk and replays when persistence is on; and counts every event it cannot deliver.
 /// </summary>
 internal sealed class TelemetryExportWorker : IHostedService, IDisposable
 {
@@ -20,10 +26,18 @@ internal sealed class TelemetryExportWorker : IHostedService, IDisposable
     private readonly EventMessageBuilder _messageBuilder;
     private readonly TimeProvider _timeProvider;
     private readonly TelemetryHostingMetrics _metrics;
+    private readonly ExportHealth _health;
     private readonly ILogger _logger;
     private readonly ResiliencePipeline _pipeline;
     private readonly TelemetryGatewayOptions _options;
     private readonly CancellationTokenSource _abort = new();
+
+    // Persistence: the spiller reads the queue while the worker is busy exporting, so reads take turns.
+    private readonly SpillStore? _spill;
+    private readonly SemaphoreSlim _readerGate = new(1, 1);
+    private readonly ConcurrentQueue<FlushRequest> _flushesFromSpiller = new();
+    private bool _replayMayHaveSegments = true;
+    private Task? _spilling;
 
     // Unsent and unacknowledged events, oldest first; the worker's own state, touched by its loop only.
     private readonly List<PendingEvent> _batch = [];
@@ -40,6 +54,8 @@ internal sealed class TelemetryExportWorker : IHostedService, IDisposable
         IOptions<TelemetryGatewayOptions> options,
         TimeProvider timeProvider,
         TelemetryHostingMetrics metrics,
+        ExportHealth health,
+        ResiliencePipelineProvider<string> pipelines,
         ILogger<TelemetryExportWorker> logger)
     {
         _queue = queue;
@@ -48,31 +64,52 @@ internal sealed class TelemetryExportWorker : IHostedService, IDisposable
         _options = options.Value;
         _timeProvider = timeProvider;
         _metrics = metrics;
+        _health = health;
         _logger = logger;
-        _pipeline = ExportResiliencePipeline.Create(_options, timeProvider, metrics, logger);
+        _pipeline = pipelines.GetPipeline(TelemetryGatewayResilience.PipelineKey);
+        if (_options.Persistence.Directory is not null)
+        {
+            _spill = new SpillStore(_options.Persistence, timeProvider, metrics, logger);
+            _health.AttemptFailed += RequestSpillDuringOutage;
+        }
     }
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
         _running ??= Task.Run(RunAsync, CancellationToken.None);
+        if (_spill is not null)
+        {
+            _spilling ??= Task.Run(SpillOnRequestAsync, CancellationToken.None);
+        }
+
         return Task.CompletedTask;
     }
 
     /// <summary>
     /// Stops taking events and drains the queue until it is empty or <paramref name="cancellationToken"/> (the
-    /// host's shutdown timeout) fires; whatever is left then is counted as dropped with reason <c>shutdown</c>.
+    /// host's shutdown timeout) fires. What is left then is written to disk when persistence is on (at once, if
+    /// the gateway is failing), and otherwise counted as dropped with reason <c>shutdown</c>.
     /// </summary>
     public async Task StopAsync(CancellationToken cancellationToken)
     {
         _queue.Close();
         _running ??= Task.Run(RunAsync, CancellationToken.None);
+        if (_spill is not null && _health.FailingSince is not null)
+        {
+            await _abort.CancelAsync().ConfigureAwait(false);
+        }
+
         using (cancellationToken.Register(static state => ((CancellationTokenSource)state!).Cancel(), _abort))
         {
             await _running.ConfigureAwait(false);
         }
     }
 
-    public void Dispose() => _abort.Dispose();
+    public void Dispose()
+    {
+        _abort.Dispose();
+        _readerGate.Dispose();
+    }
 
     private async Task RunAsync()
     {
@@ -105,7 +142,7 @@ internal sealed class TelemetryExportWorker : IHostedService, IDisposable
         }
         catch (OperationCanceledException) when (_abort.IsCancellationRequested)
         {
-            // The host's shutdown timeout ended the drain; what is left is counted below.
+            // The host's shutdown timeout ended the drain; what is left is handled below.
         }
 #pragma warning disable CA1031 // The worker must never crash the host; the failure is logged and the events counted.
         catch (Exception exception)
@@ -115,7 +152,7 @@ internal sealed class TelemetryExportWorker : IHostedService, IDisposable
         }
         finally
         {
-            DropEverythingLeft();
+            await SettleEverythingLeftAsync().ConfigureAwait(false);
         }
     }
 
@@ -125,33 +162,101 @@ internal sealed class TelemetryExportWorker : IHostedService, IDisposable
         || _flushes.Count > 0
         || _queue.IsClosed;
 
-    /// <summary>Moves queued entries into the batch while it has room; stops at a flush request.</summary>
+    /// <summary>
+    /// Moves queued entries into the batch while it has room, stopping at a flush request; when the queue is empty
+    /// and the gateway healthy, replays spilled events.
+    /// </summary>
     private void Fill()
     {
-        while (_batch.Count < _options.MaxBatchSize
-            && _batchBytes < _options.MaxBatchBytes
-            && _flushes.Count == 0
-            && _queue.Reader.TryRead(out var entry))
+        if (_spill is not null)
         {
-            if (entry is FlushRequest flush)
-            {
-                flush.LastSequence = _lastSequence;
-                _flushes.Add(flush);
-                continue;
-            }
-
-            var pending = (PendingEvent)entry;
-            pending.Sequence = ++_lastSequence;
-            pending.Message = _messageBuilder.Build(pending);
-            pending.EncodedSize = pending.Message.CalculateSize();
-            if (_batch.Count == 0)
-            {
-                _batchDeadline = _timeProvider.GetUtcNow() + _options.FlushInterval;
-            }
-
-            _batch.Add(pending);
-            _batchBytes += pending.EncodedSize;
+            _readerGate.Wait();
         }
+
+        try
+        {
+            while (_flushesFromSpiller.TryDequeue(out var handedOver))
+            {
+                // Everything queued ahead of it went to disk, which settles it for this process.
+                handedOver.LastSequence = _lastSequence;
+                _flushes.Add(handedOver);
+            }
+
+            while (_batch.Count < _options.MaxBatchSize
+                && _batchBytes < _options.MaxBatchBytes
+                && _flushes.Count == 0
+                && _queue.TryRead(out var entry))
+            {
+                if (entry is FlushRequest flush)
+                {
+                    flush.LastSequence = _lastSequence;
+                    _flushes.Add(flush);
+                    continue;
+                }
+
+                var pending = (PendingEvent)entry;
+                pending.Message = _messageBuilder.Build(pending);
+                Add(pending);
+            }
+
+            if (_batch.Count == 0 && _flushes.Count == 0 && !_queue.IsClosed)
+            {
+                Replay();
+            }
+        }
+        finally
+        {
+            if (_spill is not null)
+            {
+                _readerGate.Release();
+            }
+        }
+    }
+
+    private void Add(PendingEvent pending)
+    {
+        pending.Sequence = ++_lastSequence;
+        pending.EncodedSize = pending.Message!.CalculateSize();
+        if (_batch.Count == 0)
+        {
+            _batchDeadline = _timeProvider.GetUtcNow() + _options.FlushInterval;
+        }
+
+        _batch.Add(pending);
+        _batchBytes += pending.EncodedSize;
+    }
+
+    private void Replay()
+    {
+        if (_spill is null || !_replayMayHaveSegments || _health.FailingSince is not null)
+        {
+            return;
+        }
+
+        if (_spill.TryReadOldest() is not (var segment, var events))
+        {
+            _replayMayHaveSegments = false;
+            return;
+        }
+
+        foreach (var message in events)
+        {
+            Add(new PendingEvent
+            {
+                Id = Guid.TryParse(message.Id, out var id) ? id : Guid.Empty,
+                Timestamp = message.Timestamp?.ToDateTimeOffset() ?? default,
+                Feature = message.Feature,
+                Action = message.Action,
+                Message = message,
+                Segment = segment,
+            });
+        }
+
+        _queue.MarkReplayed(events.Count);
+        _metrics.Replayed(events.Count);
+
+        // Replayed events have waited long enough: send them without waiting for the interval.
+        _batchDeadline = _timeProvider.GetUtcNow();
     }
 
     /// <summary>Waits until the queue has entries, the timeout passes, or the worker is aborted.</summary>
@@ -193,6 +298,7 @@ internal sealed class TelemetryExportWorker : IHostedService, IDisposable
                 this,
                 _abort.Token).ConfigureAwait(false);
             completed = true;
+            _health.OnExportSucceeded();
         }
         finally
         {
@@ -217,12 +323,14 @@ internal sealed class TelemetryExportWorker : IHostedService, IDisposable
             if (acknowledged.Contains(pending.Message!.Id))
             {
                 delivered++;
+                Settled(pending);
                 continue;
             }
 
             if (countAttempt && ++pending.Attempts >= _options.MaxEventAttempts)
             {
                 rejected++;
+                Settled(pending);
                 Log.EventRejected(_logger, pending.Message.Id, pending.Feature, pending.Action, pending.Attempts);
                 continue;
             }
@@ -251,6 +359,15 @@ internal sealed class TelemetryExportWorker : IHostedService, IDisposable
         }
     }
 
+    /// <summary>Deletes a replayed segment once its last event is settled.</summary>
+    private static void Settled(PendingEvent pending)
+    {
+        if (pending.Segment is { } segment && --segment.Unsettled == 0)
+        {
+            SpillStore.Delete(segment);
+        }
+    }
+
     /// <summary>Completes the flush requests that no unsettled event is queued ahead of.</summary>
     private void SettleFlushes()
     {
@@ -267,12 +384,132 @@ internal sealed class TelemetryExportWorker : IHostedService, IDisposable
         });
     }
 
-    private void DropEverythingLeft()
+    private void RequestSpillDuringOutage()
+    {
+        if (_health.FailingFor >= _options.Persistence.SpillAfter)
+        {
+            _queue.RequestSpill();
+        }
+    }
+
+    /// <summary>Spills the queue to disk whenever asked: the queue ran high, or the gateway has been failing too long.</summary>
+    private async Task SpillOnRequestAsync()
+    {
+        while (await _queue.SpillRequests.WaitToReadAsync().ConfigureAwait(false))
+        {
+            while (_queue.SpillRequests.TryRead(out _))
+            {
+            }
+
+            await _readerGate.WaitAsync().ConfigureAwait(false);
+            try
+            {
+                SpillQueue();
+            }
+            finally
+            {
+                _readerGate.Release();
+            }
+        }
+    }
+
+    /// <summary>Writes every queued event to disk; flush requests met on the way are handed to the worker.</summary>
+    private void SpillQueue()
+    {
+        var events = new List<Event>();
+        while (_queue.TryRead(out var entry))
+        {
+            if (entry is FlushRequest flush)
+            {
+                _flushesFromSpiller.Enqueue(flush);
+                continue;
+            }
+
+            var pending = (PendingEvent)entry;
+            events.Add(pending.Message ?? _messageBuilder.Build(pending));
+            if (events.Count == _options.MaxBatchSize)
+            {
+                WriteSegment(events);
+                events.Clear();
+            }
+        }
+
+        WriteSegment(events);
+    }
+
+    private void WriteSegment(List<Event> events)
+    {
+        if (events.Count == 0)
+        {
+            return;
+        }
+
+        if (_spill!.TryWrite(events) is { } failure)
+        {
+            _queue.MarkFailed(events.Count);
+            _metrics.Dropped(DropReason.DiskFull, events.Count);
+            Log.SpillFailed(_logger, events.Count, failure);
+            return;
+        }
+
+        _replayMayHaveSegments = true;
+        _queue.MarkPersisted(events.Count);
+        _metrics.Spilled(events.Count);
+    }
+
+    private async Task SettleEverythingLeftAsync()
     {
         _queue.Close();
+        if (_spilling is not null)
+        {
+            await _spilling.ConfigureAwait(false);
+        }
+
+        if (_spill is not null)
+        {
+            PersistEverythingLeft();
+        }
+        else
+        {
+            DropEverythingLeft();
+        }
+
+        while (_flushesFromSpiller.TryDequeue(out var handedOver))
+        {
+            handedOver.Complete();
+        }
+
+        foreach (var flush in _flushes)
+        {
+            flush.Complete();
+        }
+
+        _flushes.Clear();
+        var counts = _queue.Counts();
+        Log.Stopped(_logger, counts.Delivered, counts.Failed);
+        _queue.MarkDrained();
+    }
+
+    private void PersistEverythingLeft()
+    {
+        // Replayed events are still in their segment files; the rest are written now, with what is queued.
+        var onDisk = _batch.Count(e => e.Segment is not null);
+        _queue.MarkPersisted(onDisk);
+        var unsaved = _batch.Where(e => e.Segment is null).Select(e => e.Message!).ToList();
+        _batch.Clear();
+        for (var start = 0; start < unsaved.Count; start += _options.MaxBatchSize)
+        {
+            WriteSegment(unsaved.GetRange(start, Math.Min(_options.MaxBatchSize, unsaved.Count - start)));
+        }
+
+        SpillQueue();
+    }
+
+    private void DropEverythingLeft()
+    {
         long left = _batch.Count;
         _batch.Clear();
-        while (_queue.Reader.TryRead(out var entry))
+        while (_queue.TryRead(out var entry))
         {
             if (entry is FlushRequest flush)
             {
@@ -290,15 +527,5 @@ internal sealed class TelemetryExportWorker : IHostedService, IDisposable
             _metrics.Dropped(DropReason.Shutdown, left);
             Log.UndeliveredAtShutdown(_logger, left);
         }
-
-        foreach (var flush in _flushes)
-        {
-            flush.Complete();
-        }
-
-        _flushes.Clear();
-        var counts = _queue.Counts();
-        Log.Stopped(_logger, counts.Delivered, counts.Failed);
-        _queue.MarkDrained();
     }
 }

@@ -31,4 +31,7 @@ internal sealed class PendingEvent : QueueEntry
     public Event? Message { get; set; }
     public int EncodedSize { get; set; }
     public int Attempts { get; set; }
+
+    /// <summary>Gets or sets the spill segment the event was replayed from, if any.</summary>
+    public TelemetryHosting.Persistence.Internal.SpillSegment? Segment { get; set; }
 }

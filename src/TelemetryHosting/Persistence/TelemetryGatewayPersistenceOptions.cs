@@ -1,0 +1,46 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace TelemetryHosting;
+
+/// <summary>
+/// Durable spill: unsent events written to disk during an outage, when the queue runs high, and at shutdown,
+/// then replayed (keeping their ids) once the gateway is reachable again. Bound from
+/// <c>TelemetryGateway:Persistence</c>.
+/// </summary>
+public sealed class TelemetryGatewayPersistenceOptions
+{
+    /// <summary>
+    /// Gets or sets the directory for spilled events; it is created with owner-only permissions. Use a directory
+    /// of this service alone. The default value is <see langword="null"/>: persistence is off and events still
+    /// queued when the host stops are counted as dropped with reason <c>shutdown</c>.
+    /// </summary>
+    public string? Directory { get; set; }
+
+    /// <summary>
+    /// Gets or sets how long exports must have been failing before queued events are spilled to disk.
+    /// The default value is 30 seconds.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00", "1.00:00:00")]
+    public TimeSpan SpillAfter { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// Gets or sets the fill ratio of the queue above which queued events are spilled to disk rather than refused.
+    /// The default value is 0.8.
+    /// </summary>
+    [Range(0.1, 1.0)]
+    public double HighWaterMark { get; set; } = 0.8;
+
+    /// <summary>
+    /// Gets or sets the most bytes of spilled events kept on disk; events that do not fit are dropped with reason
+    /// <c>disk_full</c>. The default value is 256 MiB (268,435,456).
+    /// </summary>
+    [Range(1_024L, long.MaxValue)]
+    public long MaxBytes { get; set; } = 256L * 1024 * 1024;
+
+    /// <summary>
+    /// Gets or sets how old spilled events may get; older ones are dropped with reason <c>expired</c> instead of
+    /// being replayed. The default value is 7 days.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:01", "365.00:00:00")]
+    public TimeSpan MaxAge { get; set; } = TimeSpan.FromDays(7);
+}

@@ -1,0 +1,51 @@
+using Grpc.Core;
+using Polly.CircuitBreaker;
+using Polly.Timeout;
+
+namespace TelemetryHosting.Resilience.Internal;
+
+/// <summary>How an export failure is treated.</summary>
+internal enum ExportFailureKind
+{
+    /// <summary>Not an export failure (our own cancellation, a bug): not retried.</summary>
+    None,
+
+    /// <summary>The gateway or the network had a bad moment: retried with backoff.</summary>
+    Transient,
+
+    /// <summary>
+    /// The gateway refused the stream's metadata or credentials (InvalidArgument, PermissionDenied, Unimplemented):
+    /// a configuration error that retrying soon will not fix. Logged as an error, retried at the longest delay,
+    /// events kept.
+    /// </summary>
+    Configuration,
+}
+
+/// <summary>Classifies export failures by gRPC status, as the gateway reports them.</summary>
+internal static class ExportFailure
+{
+    public static ExportFailureKind Classify(Exception? exception) => exception switch
+    {
+        RpcException rpc => rpc.StatusCode switch
+        {
+            StatusCode.InvalidArgument or StatusCode.PermissionDenied or StatusCode.Unimplemented => ExportFailureKind.Configuration,
+            StatusCode.OK => ExportFailureKind.None,
+
+            // Unavailable, DeadlineExceeded, Aborted, ResourceExhausted, Internal (including "unable to validate
+            // token"), Cancelled by the server, Unauthenticated after the token was renewed, and the rest: the
+            // events are kept and the export is tried again.
+            _ => ExportFailureKind.Transient,
+        },
+        TimeoutRejectedException or BrokenCircuitException or IsolatedCircuitException => ExportFailureKind.Transient,
+        HttpRequestException or IOException => ExportFailureKind.Transient,
+        _ => ExportFailureKind.None,
+    };
+
+    public static Status StatusOf(Exception? exception) => exception switch
+    {
+        RpcException rpc => rpc.Status,
+        TimeoutRejectedException => new Status(StatusCode.DeadlineExceeded, "the export attempt timed out"),
+        BrokenCircuitException => new Status(StatusCode.Unavailable, "circuit open after repeated failures"),
+        _ => new Status(StatusCode.Unavailable, exception?.GetType().Name ?? "unknown failure"),
+    };
+}

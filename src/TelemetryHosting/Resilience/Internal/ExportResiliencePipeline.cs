@@ -1,0 +1,55 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using Polly;
+using Polly.CircuitBreaker;
+using Polly.Retry;
+
+namespace TelemetryHosting.Resilience.Internal;
+
+/// <summary>
+/// Builds the Polly pipeline around each export: retry (exponential backoff with jitter) outside a circuit breaker
+/// outside a timeout per attempt. gRPC statuses travel in trailers, out of sight of HTTP-level resilience
+/// handlers, so the pipeline wraps the call itself.
+/// </summary>
+internal static class ExportResiliencePipeline
+{
+    public static void Configure(ResiliencePipelineBuilder builder, IServiceProvider services)
+    {
+        var options = services.GetRequiredService<IOptions<TelemetryGatewayOptions>>().Value;
+        var health = services.GetRequiredService<ExportHealth>();
+        builder.TimeProvider = services.GetRequiredService<TimeProvider>();
+
+        builder
+            .AddRetry(new RetryStrategyOptions
+            {
+                // Outages never cost events: the export is retried until it succeeds or the host stops, while
+                // the bounded queue (and, when enabled, the disk) absorbs what arrives meanwhile.
+                MaxRetryAttempts = int.MaxValue,
+                BackoffType = DelayBackoffType.Exponential,
+                UseJitter = true,
+                Delay = options.RetryDelay,
+                MaxDelay = options.MaxRetryDelay,
+                ShouldHandle = args => ValueTask.FromResult(
+                    !args.Context.CancellationToken.IsCancellationRequested
+                    && ExportFailure.Classify(args.Outcome.Exception) != ExportFailureKind.None),
+                DelayGenerator = args => ValueTask.FromResult<TimeSpan?>(
+                    ExportFailure.Classify(args.Outcome.Exception) == ExportFailureKind.Configuration ? options.MaxRetryDelay : null),
+                OnRetry = args =>
+                {
+                    health.OnAttemptFailed(args.Outcome.Exception!, args.RetryDelay);
+                    return default;
+                },
+            })
+            .AddCircuitBreaker(new CircuitBreakerStrategyOptions
+            {
+                FailureRatio = options.CircuitBreakerFailureRatio,
+                SamplingDuration = options.CircuitBreakerSamplingDuration,
+                MinimumThroughput = options.CircuitBreakerMinimumThroughput,
+                BreakDuration = options.CircuitBreakerBreakDuration,
+                ShouldHandle = args => ValueTask.FromResult(
+                    !args.Context.CancellationToken.IsCancellationRequested
+                    && ExportFailure.Classify(args.Outcome.Exception) != ExportFailureKind.None),
+            })
+            .AddTimeout(options.ExportTimeout);
+    }
+}
