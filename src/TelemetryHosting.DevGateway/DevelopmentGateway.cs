@@ -142,6 +142,7 @@ public sealed class DevelopmentGateway : IAsyncDisposable
             var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger<DevelopmentGateway>();
             app.MapGrpcService<TelemetryGatewayService>();
             app.MapPost(SamsTokenEndpoint.Path, (HttpContext context) => SamsTokenEndpoint.HandleAsync(context, sams, logger));
+            app.MapMethods(SamsTokenEndpoint.Path, ["GET", "HEAD", "PUT", "PATCH", "DELETE"], (HttpContext context) => SamsTokenEndpoint.RefuseMethod(context));
             app.MapGet("/", (HttpContext context) => EventsApi.WritePageAsync(context));
             app.MapGet("/api/events", (HttpContext context) => EventsApi.WriteEventsAsync(context, events));
             app.MapDelete("/api/events", (HttpContext context) => EventsApi.Clear(context, events));
