@@ -142,11 +142,21 @@ public sealed class DevelopmentGateway : IAsyncDisposable
             var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger<DevelopmentGateway>();
             app.MapGrpcService<TelemetryGatewayService>();
             app.MapPost(SamsTokenEndpoint.Path, (HttpContext context) => SamsTokenEndpoint.HandleAsync(context, sams, logger));
+            app.MapMethods(SamsTokenEndpoint.Path, ["GET", "HEAD", "PUT", "PATCH", "DELETE"], (HttpContext context) => SamsTokenEndpoint.RefuseMethod(context));
             app.MapGet("/", (HttpContext context) => EventsApi.WritePageAsync(context));
             app.MapGet("/api/events", (HttpContext context) => EventsApi.WriteEventsAsync(context, events));
             app.MapDelete("/api/events", (HttpContext context) => EventsApi.Clear(context, events));
 
-            await app.StartAsync(cancellationToken).ConfigureAwait(false);
+            try
+            {
+                await app.StartAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch
+            {
+                // A port in use or a canceled start: release whatever was bound before reporting it.
+                await app.DisposeAsync().ConfigureAwait(false);
+                throw;
+            }
 
             // Kestrel writes the bound endpoint back into the listen options, which gives the real port when 0 was asked for.
             var address = LoopbackUri(grpcListen!.IPEndPoint!.Port);

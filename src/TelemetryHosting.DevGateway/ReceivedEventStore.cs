@@ -21,8 +21,6 @@ public sealed class ReceivedEventStore
         _capacity = capacity;
     }
 
-    internal event Action<ReceivedEvent>? Added;
-
     /// <summary>Gets how many events were accepted, duplicates included.</summary>
     public int Count
     {
@@ -136,8 +134,6 @@ public sealed class ReceivedEventStore
                 }
             }
         }
-
-        Added?.Invoke(received);
     }
 
     internal void CountInvalid()

@@ -163,9 +163,3 @@ internal sealed class GatewayHarness : IAsyncDisposable
         }
     }
 }
-
-/// <summary>What a RecordEvents stream answered.</summary>
-internal sealed record StreamResult(IReadOnlyList<RecordEventsResponse> Responses, Status Status)
-{
-    public IReadOnlySet<string> Succeeded => Responses.SelectMany(r => r.SucceededEvents).ToHashSet();
-}

@@ -91,6 +91,13 @@ internal static class SamsTokenEndpoint
         }).ConfigureAwait(false);
     }
 
+    /// <summary>Any method but POST: 405, with <c>Allow: POST</c> (RFC 6749 section 3.2).</summary>
+    public static void RefuseMethod(HttpContext context)
+    {
+        context.Response.StatusCode = StatusCodes.Status405MethodNotAllowed;
+        context.Response.Headers.Allow = "POST";
+    }
+
     private static (SamsClient? Client, Failure? Failure) AuthenticateClient(HttpContext context, IFormCollection form, SamsEmulator sams)
     {
         var authorization = context.Request.Headers.Authorization.ToString();

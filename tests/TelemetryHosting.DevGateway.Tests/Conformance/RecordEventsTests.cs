@@ -355,6 +355,20 @@ public sealed class RecordEventsTests
     }
 
     [Fact]
+    public async Task RecordEvents_MessageOverNinetyMebibytes_ResourceExhausted()
+    {
+        await using var harness = await StartAsync();
+        var ev = NewEvent();
+        ev.Parameters.PrivateMetadata = new Google.Protobuf.WellKnownTypes.Struct();
+        ev.Parameters.PrivateMetadata.Fields["blob"] = Google.Protobuf.WellKnownTypes.Value.ForString(new string('w', (90 * 1024 * 1024) + 1));
+
+        var result = await harness.RecordEventsAsync(harness.Auth(), MetadataMessage(ManagedService()), Payload(ev));
+
+        Assert.Equal(StatusCode.ResourceExhausted, result.Status.StatusCode);
+        Assert.Equal(0, harness.Gateway.Events.Count);
+    }
+
+    [Fact]
     public async Task RecordEvents_AcceptedEvent_KeptWithEveryFieldAsReceived()
     {
         await using var harness = await StartAsync();

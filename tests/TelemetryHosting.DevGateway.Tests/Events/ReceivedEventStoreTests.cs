@@ -1,0 +1,104 @@
+using Grpc.Core;
+using static TelemetryHosting.DevGateway.Tests.GatewayHarness;
+
+namespace TelemetryHosting.DevGateway.Tests.Events;
+
+/// <summary>What the gateway keeps: counts, bound, order, waiting on a count.</summary>
+public sealed class ReceivedEventStoreTests
+{
+    [Fact]
+    public async Task WaitForDistinctCountAsync_EventsArriveLater_Completes()
+    {
+        await using var harness = await StartAsync();
+        using var cts = new CancellationTokenSource(WaitLimit);
+        var waiting = harness.Gateway.Events.WaitForDistinctCountAsync(3, cts.Token);
+
+        await harness.RecordEventsAsync(harness.Auth(), MetadataMessage(ManagedService()), Payload(NewEvent(), NewEvent()));
+        Assert.False(waiting.IsCompleted);
+        await harness.RecordEventsAsync(harness.Auth(), MetadataMessage(ManagedService()), Payload(NewEvent()));
+
+        await waiting;
+        Assert.Equal(3, harness.Gateway.Events.DistinctCount);
+    }
+
+    [Fact]
+    public async Task WaitForDistinctCountAsync_DuplicatesOnly_DoNotCount()
+    {
+        await using var harness = await StartAsync();
+        var ev = NewEvent();
+        using var cts = new CancellationTokenSource();
+        var waiting = harness.Gateway.Events.WaitForDistinctCountAsync(2, cts.Token);
+
+        await harness.RecordEventsAsync(harness.Auth(), MetadataMessage(ManagedService()), Payload(ev, ev));
+        Assert.False(waiting.IsCompleted);
+        await cts.CancelAsync();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => waiting);
+        Assert.Equal(2, harness.Gateway.Events.Count);
+    }
+
+    [Fact]
+    public async Task WaitForDistinctCountAsync_AlreadyReached_CompletedAtOnce()
+    {
+        await using var harness = await StartAsync();
+        await harness.RecordEventsAsync(harness.Auth(), MetadataMessage(ManagedService()), Payload(NewEvent()));
+
+        Assert.True(harness.Gateway.Events.WaitForDistinctCountAsync(1, CancellationToken.None).IsCompletedSuccessfully);
+    }
+
+    [Fact]
+    public async Task Snapshot_MoreThanMaxStoredEvents_NewestFirstAndBoundedWhileCountsGoOn()
+    {
+        await using var harness = await StartAsync(o => o.MaxStoredEvents = 3);
+        var events = Enumerable.Range(0, 5).Select(i => NewEvent(id: "id-" + i)).ToArray();
+
+        foreach (var ev in events)
+        {
+            await harness.RecordEventsAsync(harness.Auth(), MetadataMessage(ManagedService()), Payload(ev));
+        }
+
+        Assert.Equal(["id-4", "id-3", "id-2"], harness.Gateway.Events.Snapshot().Select(e => e.Id));
+        Assert.Equal(5, harness.Gateway.Events.Count);
+        Assert.True(harness.Gateway.Events.Contains("id-0"));
+    }
+
+    [Fact]
+    public async Task Clear_AfterEvents_ForgetsEventsAndCounts()
+    {
+        await using var harness = await StartAsync();
+        var ev = NewEvent();
+        await harness.RecordEventsAsync(harness.Auth(), MetadataMessage(ManagedService()), Payload(ev, ev));
+
+        harness.Gateway.Events.Clear();
+
+        Assert.Empty(harness.Gateway.Events.Snapshot());
+        Assert.Equal(0, harness.Gateway.Events.Count);
+        Assert.Equal(0, harness.Gateway.Events.DuplicateCount);
+        Assert.False(harness.Gateway.Events.Contains(ev.Id));
+    }
+
+    [Fact]
+    public async Task ReceivedAt_FromTheGatewayClock()
+    {
+        await using var harness = await StartAsync(fakeTime: true);
+        harness.Time!.Advance(TimeSpan.FromMinutes(3));
+
+        var result = await harness.RecordEventsAsync(harness.Auth(), MetadataMessage(ManagedService()), Payload(NewEvent()));
+
+        Assert.Equal(StatusCode.OK, result.Status.StatusCode);
+        Assert.Equal(harness.Time.GetUtcNow(), Assert.Single(harness.Gateway.Events.Snapshot()).ReceivedAt);
+    }
+
+    [Fact]
+    public async Task Add_ManyConcurrentStreams_EveryEventCountedOnce()
+    {
+        await using var harness = await StartAsync();
+        var batches = Enumerable.Range(0, 8).Select(_ => Enumerable.Range(0, 25).Select(_ => NewEvent()).ToArray()).ToArray();
+
+        var results = await Task.WhenAll(batches.Select(batch => harness.RecordEventsAsync(harness.Auth(), MetadataMessage(ManagedService()), Payload(batch))));
+
+        Assert.All(results, r => Assert.Equal(StatusCode.OK, r.Status.StatusCode));
+        Assert.Equal(200, harness.Gateway.Events.DistinctCount);
+        Assert.Equal(0, harness.Gateway.Events.DuplicateCount);
+    }
+}
