@@ -48,16 +48,21 @@ internal sealed class RecorderHarness : IAsyncDisposable
         FakeTimeProvider? timeProvider = null,
         DevelopmentGatewayOptions? gatewayOptions = null,
         bool startHost = true,
-        TimeSpan? shutdownTimeout = null)
+        TimeSpan? shutdownTimeout = null,
+        Action<IServiceCollection>? configureServices = null,
+        DevelopmentGateway? gateway = null)
     {
-        gatewayOptions ??= new DevelopmentGatewayOptions();
-        gatewayOptions.RequireAuthentication = false;
-        if (timeProvider is not null)
+        if (gateway is null)
         {
-            gatewayOptions.TimeProvider = timeProvider;
-        }
+            gatewayOptions ??= new DevelopmentGatewayOptions();
+            gatewayOptions.RequireAuthentication = false;
+            if (timeProvider is not null)
+            {
+                gatewayOptions.TimeProvider = timeProvider;
+            }
 
-        var gateway = await DevelopmentGateway.StartAsync(gatewayOptions);
+            gateway = await DevelopmentGateway.StartAsync(gatewayOptions);
+        }
         var builder = new HostApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.Services.AddFakeLogging();
         builder.Services.Configure<HostOptions>(options => options.ShutdownTimeout = shutdownTimeout ?? TimeSpan.FromSeconds(30));
@@ -74,8 +79,10 @@ internal sealed class RecorderHarness : IAsyncDisposable
             options.FlushInterval = TimeSpan.FromMilliseconds(50);
             options.RetryDelay = TimeSpan.FromMilliseconds(20);
             options.MaxRetryDelay = TimeSpan.FromMilliseconds(200);
+            options.CircuitBreakerBreakDuration = TimeSpan.FromMilliseconds(500);
             configure?.Invoke(options);
         });
+        configureServices?.Invoke(builder.Services);
 
         var host = builder.Build();
         if (startHost)
