@@ -17,8 +17,12 @@ internal sealed class RecorderHarness : IAsyncDisposable
 {
     public const string ServiceId = "test-service";
 
-    private RecorderHarness(DevelopmentGateway gateway, IHost host)
+    private readonly bool _ownsGateway;
+    private readonly MetricCollector<int> _queueDepth;
+
+    private RecorderHarness(DevelopmentGateway gateway, IHost host, bool ownsGateway)
     {
+        _ownsGateway = ownsGateway;
         Gateway = gateway;
         Host = host;
         Recorder = host.Services.GetRequiredService<ITelemetryRecorder>();
@@ -27,6 +31,7 @@ internal sealed class RecorderHarness : IAsyncDisposable
         Dropped = new MetricCollector<long>(meterFactory, "TelemetryHosting", "telemetryhosting.events.dropped");
         Exported = new MetricCollector<long>(meterFactory, "TelemetryHosting", "telemetryhosting.events.exported");
         ExportFailures = new MetricCollector<long>(meterFactory, "TelemetryHosting", "telemetryhosting.export.failures");
+        _queueDepth = new MetricCollector<int>(meterFactory, "TelemetryHosting", "telemetryhosting.queue.depth");
     }
 
     public MetricCollector<long> ExportFailures { get; }
@@ -52,6 +57,7 @@ internal sealed class RecorderHarness : IAsyncDisposable
         Action<IServiceCollection>? configureServices = null,
         DevelopmentGateway? gateway = null)
     {
+        var ownsGateway = gateway is null;
         if (gateway is null)
         {
             gatewayOptions ??= new DevelopmentGatewayOptions();
@@ -90,12 +96,23 @@ internal sealed class RecorderHarness : IAsyncDisposable
             await host.StartAsync();
         }
 
-        return new RecorderHarness(gateway, host);
+        return new RecorderHarness(gateway, host, ownsGateway);
     }
 
     /// <summary>The events the gateway accepted, decoded from the bytes it received.</summary>
     public IReadOnlyList<Event> ReceivedEvents() =>
         [.. Gateway.Events.Snapshot().Select(received => Event.Parser.ParseFrom(received.EventBytes.Span))];
+
+    /// <summary>The recorder's counts right now, without waiting.</summary>
+    public TelemetryFlushResult Counts() =>
+        Recorder.FlushAsync(new CancellationToken(canceled: true)).GetAwaiter().GetResult();
+
+    /// <summary>The queue depth gauge, read now.</summary>
+    public int QueueDepth()
+    {
+        _queueDepth.RecordObservableInstruments();
+        return _queueDepth.LastMeasurement?.Value ?? 0;
+    }
 
     /// <summary>What the library itself logged (not the HTTP client or the host).</summary>
     public IReadOnlyList<FakeLogRecord> LibraryLogs() =>
@@ -121,6 +138,10 @@ internal sealed class RecorderHarness : IAsyncDisposable
         Dropped.Dispose();
         Exported.Dispose();
         ExportFailures.Dispose();
-        await Gateway.DisposeAsync();
+        _queueDepth.Dispose();
+        if (_ownsGateway)
+        {
+            await Gateway.DisposeAsync();
+        }
     }
 }
