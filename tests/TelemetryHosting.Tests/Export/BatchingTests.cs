@@ -24,7 +24,9 @@ public sealed class BatchingTests
             harness.Recorder.Record("search", "view");
         }
 
-        await harness.WaitForDistinctAsync(10);
+        await Eventually.HoldsAsync(
+            () => harness.Exported.GetMeasurementSnapshot().Sum(m => m.Value) == 10,
+            "two full batches are acknowledged");
 
         var batches = harness.Gateway.Events.Snapshot().GroupBy(e => e.RequestId).Select(g => g.Count()).ToList();
         Assert.Equal([5, 5], batches);

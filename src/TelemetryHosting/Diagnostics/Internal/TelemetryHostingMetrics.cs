@@ -23,8 +23,11 @@ internal sealed class TelemetryHostingMetrics
     private readonly Counter<long> _corruptFiles;
     private readonly Meter _meter;
 
-    public TelemetryHostingMetrics(IMeterFactory meterFactory, TelemetryEventQueue queue)
+    private readonly DropHistory _drops;
+
+    public TelemetryHostingMetrics(IMeterFactory meterFactory, TelemetryEventQueue queue, DropHistory drops)
     {
+        _drops = drops;
         var meter = _meter = meterFactory.Create(MeterName);
         _recorded = meter.CreateCounter<long>(
             "telemetryhosting.events.recorded", "{event}", "Events accepted for delivery by the telemetry recorder.");
@@ -65,8 +68,11 @@ internal sealed class TelemetryHostingMetrics
 
     public void Exported(int count) => _exported.Add(count);
 
-    public void Dropped(string reason, long count = 1) =>
+    public void Dropped(string reason, long count = 1)
+    {
         _dropped.Add(count, new KeyValuePair<string, object?>(ReasonTag, reason));
+        _drops.Record(reason, count);
+    }
 
     public void ExportFailed(string status) =>
         _exportFailures.Add(1, new KeyValuePair<string, object?>(StatusTag, status));

@@ -1,0 +1,83 @@
+using System.Diagnostics.Metrics;
+using Grpc.Core;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.Metrics.Testing;
+using TelemetryHosting.Tests.TestSupport;
+
+namespace TelemetryHosting.Tests.Diagnostics;
+
+public sealed class MetricsTests
+{
+    [Fact]
+    public async Task Instruments_AreNamedWithUnitsAndDescriptions()
+    {
+        var instruments = new List<Instrument>();
+        using var listener = new MeterListener
+        {
+            InstrumentPublished = (instrument, _) =>
+            {
+                if (instrument.Meter.Name == "TelemetryHosting")
+                {
+                    lock (instruments)
+                    {
+                        instruments.Add(instrument);
+                    }
+                }
+            },
+        };
+        listener.Start();
+        await using var harness = await RecorderHarness.StartAsync();
+        var scope = harness.Host.Services.GetRequiredService<IMeterFactory>();
+
+        var expected = new Dictionary<string, string>
+        {
+            ["telemetryhosting.events.recorded"] = "{event}",
+            ["telemetryhosting.events.exported"] = "{event}",
+            ["telemetryhosting.events.dropped"] = "{event}",
+            ["telemetryhosting.export.failures"] = "{attempt}",
+            ["telemetryhosting.export.duration"] = "s",
+            ["telemetryhosting.export.batch.size"] = "{event}",
+            ["telemetryhosting.queue.depth"] = "{event}",
+            ["telemetryhosting.spill.events.written"] = "{event}",
+            ["telemetryhosting.spill.events.replayed"] = "{event}",
+            ["telemetryhosting.spill.files.corrupt"] = "{file}",
+        };
+        lock (instruments)
+        {
+            foreach (var (name, unit) in expected)
+            {
+                var instrument = Assert.Single(instruments, i => i.Name == name && ReferenceEquals(i.Meter.Scope, scope));
+                Assert.Equal(unit, instrument.Unit);
+                Assert.False(string.IsNullOrWhiteSpace(instrument.Description), name);
+            }
+        }
+    }
+
+    [Fact]
+    public async Task Export_RecordsCountsDurationBatchSizeAndFailuresByStatus()
+    {
+        await using var harness = await RecorderHarness.StartAsync(options => options.MaxBatchSize = 10);
+        var meterFactory = harness.Host.Services.GetRequiredService<IMeterFactory>();
+        using var recorded = new MetricCollector<long>(meterFactory, "TelemetryHosting", "telemetryhosting.events.recorded");
+        using var duration = new MetricCollector<double>(meterFactory, "TelemetryHosting", "telemetryhosting.export.duration");
+        using var batchSize = new MetricCollector<int>(meterFactory, "TelemetryHosting", "telemetryhosting.export.batch.size");
+        harness.Gateway.Faults.FailNextCalls(1, StatusCode.ResourceExhausted);
+
+        for (var i = 0; i < 25; i++)
+        {
+            harness.Recorder.Record("search", "view");
+        }
+
+        await harness.Recorder.FlushAsync();
+
+        Assert.Equal(25, recorded.GetMeasurementSnapshot().Sum(m => m.Value));
+        Assert.Equal(25, harness.Exported.GetMeasurementSnapshot().Sum(m => m.Value));
+        Assert.Equal(25, batchSize.GetMeasurementSnapshot().Sum(m => m.Value));
+        Assert.All(batchSize.GetMeasurementSnapshot(), m => Assert.InRange(m.Value, 1, 10));
+        Assert.All(duration.GetMeasurementSnapshot(), m => Assert.True(m.Value >= 0));
+        Assert.Equal(batchSize.GetMeasurementSnapshot().Count, duration.GetMeasurementSnapshot().Count);
+        var failure = Assert.Single(harness.ExportFailures.GetMeasurementSnapshot());
+        Assert.Equal("ResourceExhausted", failure.Tags["rpc.grpc.status_code"]);
+        Assert.Equal(0, harness.QueueDepth());
+    }
+}
