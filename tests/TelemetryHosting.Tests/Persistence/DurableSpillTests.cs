@@ -83,10 +83,19 @@ public sealed class DurableSpillTests : IDisposable
         {
             Spill(options);
             options.QueueCapacity = 100;
+            options.MaxBatchSize = 10;
             options.Persistence.HighWaterMark = 0.5;
             options.Persistence.SpillAfter = TimeSpan.FromHours(1);
         });
         harness.Gateway.Faults.FailNextCalls(int.MaxValue);
+
+        // The worker holds one failing batch of ten; from then on only the spiller can make room.
+        for (var i = 0; i < 10; i++)
+        {
+            harness.Recorder.Record("search", "view");
+        }
+
+        await Eventually.HoldsAsync(() => harness.ExportFailures.GetMeasurementSnapshot().Count > 0, "the export has failed");
 
         // Record in steps that each cross the high-water mark, letting the spiller catch up between steps.
         for (var step = 0; step < 10; step++)
@@ -102,7 +111,7 @@ public sealed class DurableSpillTests : IDisposable
         Assert.Equal(0, harness.DroppedWithReason("queue_full"));
         Assert.NotEmpty(SegmentFiles());
         harness.Gateway.Faults.Reset();
-        await Eventually.HoldsAsync(() => harness.Gateway.Events.DistinctCount == 600, "everything is delivered after recovery");
+        await Eventually.HoldsAsync(() => harness.Gateway.Events.DistinctCount == 610, "everything is delivered after recovery");
     }
 
     [Fact]
