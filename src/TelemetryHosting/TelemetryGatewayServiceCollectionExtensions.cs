@@ -86,7 +86,7 @@ public static partial class TelemetryGatewayServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, TelemetryExportWorker>(
             provider => provider.GetRequiredService<TelemetryExportWorker>()));
 
-        services
+        var gatewayClient = services
             .AddGrpcClient<TelemeteryGatewayService.TelemeteryGatewayServiceClient>(TelemetryGatewayExporter.ClientName, (provider, client) =>
             {
                 client.Address = provider.GetRequiredService<IOptions<TelemetryGatewayOptions>>().Value.Endpoint;
@@ -105,6 +105,7 @@ public static partial class TelemetryGatewayServiceCollectionExtensions
                 PooledConnectionIdleTimeout = TimeSpan.FromMinutes(1),
                 EnableMultipleHttp2Connections = true,
             });
+        AddSamsAuthentication(services, gatewayClient);
 
         return builder;
     }

@@ -1,0 +1,69 @@
+using Grpc.Core;
+using Microsoft.Extensions.Logging;
+using TelemetryHosting.Diagnostics.Internal;
+
+namespace TelemetryHosting.Authentication.Internal;
+
+/// <summary>
+/// Runs an export attempt with the gateway's authentication rules: on <c>Unauthenticated</c> the cached token is
+/// dropped and the attempt repeated once with a fresh one; <c>PermissionDenied</c> (an inactive client or missing
+/// scope) is a configuration error, logged loudly once per interval and left to the retry pipeline's backoff.
+/// </summary>
+internal sealed class GatewayAuthentication
+{
+    private static readonly TimeSpan DeniedLogInterval = TimeSpan.FromMinutes(1);
+
+    private readonly SamsTokenProvider _tokens;
+    private readonly AuthenticationMetrics _metrics;
+    private readonly ILogger _logger;
+    private readonly LogThrottle _deniedLog;
+
+    public GatewayAuthentication(SamsTokenProvider tokens, AuthenticationMetrics metrics, TimeProvider timeProvider, ILogger<GatewayAuthentication> logger)
+    {
+        _tokens = tokens;
+        _metrics = metrics;
+        _logger = logger;
+        _deniedLog = new LogThrottle(timeProvider, DeniedLogInterval);
+    }
+
+    /// <summary>Runs <paramref name="attempt"/>, and once more with a renewed token when the gateway answers Unauthenticated.</summary>
+    /// <param name="attempt">The export attempt; its argument says whether it is the repeat after a token renewal.</param>
+    /// <param name="cancellationToken">Cancels the attempts.</param>
+    public async Task<T> ExecuteAsync<T>(Func<bool, CancellationToken, Task<T>> attempt, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await attempt(false, cancellationToken).ConfigureAwait(false);
+        }
+        catch (RpcException exception) when (exception.StatusCode == StatusCode.Unauthenticated && _tokens.IsEnabled)
+        {
+            _metrics.Failed(AuthenticationMetrics.Unauthenticated);
+            Log.GatewayUnauthenticated(_logger, exception.Status.Detail);
+            _tokens.Invalidate();
+        }
+        catch (RpcException exception) when (exception.StatusCode == StatusCode.PermissionDenied)
+        {
+            ReportDenied(exception);
+            throw;
+        }
+
+        try
+        {
+            return await attempt(true, cancellationToken).ConfigureAwait(false);
+        }
+        catch (RpcException exception) when (exception.StatusCode is StatusCode.PermissionDenied or StatusCode.Unauthenticated)
+        {
+            ReportDenied(exception);
+            throw;
+        }
+    }
+
+    private void ReportDenied(RpcException exception)
+    {
+        _metrics.Failed(exception.StatusCode == StatusCode.PermissionDenied ? AuthenticationMetrics.PermissionDenied : AuthenticationMetrics.Unauthenticated);
+        if (_deniedLog.ShouldLog())
+        {
+            Log.GatewayDenied(_logger, exception.StatusCode, exception.Status.Detail, _tokens.IsEnabled);
+        }
+    }
+}
