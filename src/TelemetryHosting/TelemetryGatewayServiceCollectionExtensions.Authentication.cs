@@ -1,5 +1,4 @@
 using Microsoft.Extensions.DependencyInjection.Extensions;
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using TelemetryHosting;
 using TelemetryHosting.Authentication.Internal;
@@ -13,7 +12,6 @@ public static partial class TelemetryGatewayServiceCollectionExtensions
     {
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IPostConfigureOptions<TelemetryGatewayOptions>, SamsOptionsDefaults>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<TelemetryGatewayOptions>, SamsOptionsValidator>());
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, TransportSecurityWarning>());
         services.TryAddSingleton<AuthenticationMetrics>();
         services.TryAddSingleton<SamsTokenClient>();
         services.TryAddSingleton<SamsTokenProvider>();

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.Metrics.Testing;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Testing;
 using Microsoft.Extensions.Time.Testing;
 using System.Diagnostics.Metrics;
@@ -11,7 +12,8 @@ namespace TelemetryHosting.Tests.TestSupport;
 
 /// <summary>
 /// A host running the telemetry recorder against an in-process development gateway on a loopback port, with
-/// the recorder's logs and dropped-event counts captured.
+/// the recorder's logs (every level) and dropped-event counts captured. Like the real gateway, the development
+/// gateway requires a SAMS token by default; the recorder uses the gateway's default development client.
 /// </summary>
 internal sealed class RecorderHarness : IAsyncDisposable
 {
@@ -26,6 +28,7 @@ internal sealed class RecorderHarness : IAsyncDisposable
         var meterFactory = host.Services.GetRequiredService<IMeterFactory>();
         Dropped = new MetricCollector<long>(meterFactory, "TelemetryHosting", "telemetryhosting.events.dropped");
         Exported = new MetricCollector<long>(meterFactory, "TelemetryHosting", "telemetryhosting.events.exported");
+        AuthFailures = new MetricCollector<long>(meterFactory, "TelemetryHosting", "telemetryhosting.auth.failures");
     }
 
     public DevelopmentGateway Gateway { get; }
@@ -40,15 +43,19 @@ internal sealed class RecorderHarness : IAsyncDisposable
 
     public MetricCollector<long> Exported { get; }
 
+    public MetricCollector<long> AuthFailures { get; }
+
     public static async Task<RecorderHarness> StartAsync(
         Action<TelemetryGatewayOptions>? configure = null,
         FakeTimeProvider? timeProvider = null,
         DevelopmentGatewayOptions? gatewayOptions = null,
         bool startHost = true,
-        TimeSpan? shutdownTimeout = null)
+        TimeSpan? shutdownTimeout = null,
+        bool requireAuthentication = true,
+        Action<IServiceCollection>? configureServices = null)
     {
         gatewayOptions ??= new DevelopmentGatewayOptions();
-        gatewayOptions.RequireAuthentication = false;
+        gatewayOptions.RequireAuthentication = requireAuthentication;
         if (timeProvider is not null)
         {
             gatewayOptions.TimeProvider = timeProvider;
@@ -57,6 +64,7 @@ internal sealed class RecorderHarness : IAsyncDisposable
         var gateway = await DevelopmentGateway.StartAsync(gatewayOptions);
         var builder = new HostApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.Services.AddFakeLogging();
+        builder.Logging.SetMinimumLevel(LogLevel.Trace);
         builder.Services.Configure<HostOptions>(options => options.ShutdownTimeout = shutdownTimeout ?? TimeSpan.FromSeconds(30));
         if (timeProvider is not null)
         {
@@ -71,8 +79,16 @@ internal sealed class RecorderHarness : IAsyncDisposable
             options.FlushInterval = TimeSpan.FromMilliseconds(50);
             options.RetryDelay = TimeSpan.FromMilliseconds(20);
             options.MaxRetryDelay = TimeSpan.FromMilliseconds(200);
+            if (requireAuthentication)
+            {
+                options.Sams.Url = gateway.WebAddress;
+                options.Sams.ClientId = DevelopmentGatewayOptions.DefaultClientId;
+                options.Sams.ClientSecret = DevelopmentGatewayOptions.DefaultClientSecret;
+            }
+
             configure?.Invoke(options);
         });
+        configureServices?.Invoke(builder.Services);
 
         var host = builder.Build();
         if (startHost)
@@ -94,6 +110,9 @@ internal sealed class RecorderHarness : IAsyncDisposable
     public long DroppedWithReason(string reason) =>
         Dropped.GetMeasurementSnapshot().Where(m => Equals(m.Tags["reason"], reason)).Sum(m => m.Value);
 
+    public long AuthFailuresWithReason(string reason) =>
+        AuthFailures.GetMeasurementSnapshot().Where(m => Equals(m.Tags["reason"], reason)).Sum(m => m.Value);
+
     public async Task WaitForDistinctAsync(int count)
     {
         using var timeout = new CancellationTokenSource(Eventually.Timeout);
@@ -110,6 +129,7 @@ internal sealed class RecorderHarness : IAsyncDisposable
         Host.Dispose();
         Dropped.Dispose();
         Exported.Dispose();
+        AuthFailures.Dispose();
         await Gateway.DisposeAsync();
     }
 }

@@ -6,8 +6,9 @@ namespace TelemetryHosting.Authentication.Internal;
 
 /// <summary>
 /// Runs an export attempt with the gateway's authentication rules: on <c>Unauthenticated</c> the cached token is
-/// dropped and the attempt repeated once with a fresh one; <c>PermissionDenied</c> (an inactive client or missing
-/// scope) is a configuration error, logged loudly once per interval and left to the retry pipeline's backoff.
+/// dropped and the attempt repeated once with a fresh one; <c>PermissionDenied</c> (an inactive client or token, a
+/// missing scope) is a configuration error, logged loudly once per interval and left to the retry pipeline's backoff
+/// (the token is dropped too, so the next attempt uses a fresh one).
 /// </summary>
 internal sealed class GatewayAuthentication
 {
@@ -60,6 +61,13 @@ internal sealed class GatewayAuthentication
 
     private void ReportDenied(RpcException exception)
     {
+        if (exception.StatusCode == StatusCode.PermissionDenied)
+        {
+            // The gateway says the same of a revoked or expired token as of a missing scope: the next attempt, after
+            // the pipeline's backoff, uses a fresh token, so that a revoked one is not reused until it expires.
+            _tokens.Invalidate();
+        }
+
         _metrics.Failed(exception.StatusCode == StatusCode.PermissionDenied ? AuthenticationMetrics.PermissionDenied : AuthenticationMetrics.Unauthenticated);
         if (_deniedLog.ShouldLog())
         {

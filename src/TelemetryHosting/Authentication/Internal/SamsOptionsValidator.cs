@@ -1,4 +1,7 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
+using TelemetryHosting.Diagnostics.Internal;
 
 namespace TelemetryHosting.Authentication.Internal;
 
@@ -11,7 +14,26 @@ internal sealed class SamsOptionsValidator : IValidateOptions<TelemetryGatewayOp
 {
     private const string Prefix = nameof(TelemetryGatewayOptions.Sams) + ":";
 
+    private readonly ILogger _logger;
+
+    public SamsOptionsValidator(ILogger<SamsOptionsValidator>? logger = null) => _logger = logger ?? NullLogger<SamsOptionsValidator>.Instance;
+
     public ValidateOptionsResult Validate(string? name, TelemetryGatewayOptions options)
+    {
+        var result = Check(options);
+        if (result.Succeeded && options.AllowInsecureTransport)
+        {
+            // Options are validated once, at start (ValidateOnStart): the moment to warn about the opt-in.
+            var tokenEndpoint = options.Sams is { } sams ? SamsTokenClient.TokenEndpoint(sams) : null;
+            var inUse = (options.Endpoint is { } endpoint && LoopbackAddress.IsCleartextToRemoteHost(endpoint))
+                || (tokenEndpoint is not null && LoopbackAddress.IsCleartextToRemoteHost(tokenEndpoint));
+            Log.InsecureTransportAllowed(_logger, options.Endpoint, tokenEndpoint, inUse);
+        }
+
+        return result;
+    }
+
+    private static ValidateOptionsResult Check(TelemetryGatewayOptions options)
     {
         var failures = new ValidateOptionsResultBuilder();
         if (options.Endpoint is { IsAbsoluteUri: true } endpoint && LoopbackAddress.IsCleartextToRemoteHost(endpoint) && !options.AllowInsecureTransport)
