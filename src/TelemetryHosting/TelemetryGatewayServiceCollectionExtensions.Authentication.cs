@@ -17,12 +17,14 @@ public static partial class TelemetryGatewayServiceCollectionExtensions
         services.TryAddSingleton<SamsTokenProvider>();
         services.TryAddSingleton<GatewayAuthentication>();
 
+        // The client factory's request logging redacts header values in the message but hands the raw values
+        // (Authorization included) to structured logging state at Trace level: neither client gets that logging.
         services
             .AddHttpClient(SamsTokenClient.HttpClientName, client => client.Timeout = TimeSpan.FromSeconds(30))
-            .RedactLoggedHeaders(static _ => true);
+            .RemoveAllLoggers();
 
         gatewayClient
-            .RedactLoggedHeaders(static _ => true)
+            .RemoveAllLoggers()
             .ConfigureChannel(static (provider, channel) =>
             {
                 // grpc-dotnet sends call credentials over TLS only. Plain http is allowed for loopback hosts (the

@@ -30,8 +30,13 @@ internal sealed class GatewayAuthentication
     /// <summary>Runs <paramref name="attempt"/>, and once more with a renewed token when the gateway answers Unauthenticated.</summary>
     /// <param name="attempt">The export attempt; its argument says whether it is the repeat after a token renewal.</param>
     /// <param name="cancellationToken">Cancels the attempts.</param>
+    /// <exception cref="RpcException">
+    /// The attempt failed, or no token could be obtained: <c>Unavailable</c> while SAMS is unreachable,
+    /// <c>Unauthenticated</c> when it refuses the client; either way the retry pipeline tries again later.
+    /// </exception>
     public async Task<T> ExecuteAsync<T>(Func<bool, CancellationToken, Task<T>> attempt, CancellationToken cancellationToken)
     {
+        await EnsureTokenAsync(cancellationToken).ConfigureAwait(false);
         try
         {
             return await attempt(false, cancellationToken).ConfigureAwait(false);
@@ -48,6 +53,7 @@ internal sealed class GatewayAuthentication
             throw;
         }
 
+        await EnsureTokenAsync(cancellationToken).ConfigureAwait(false);
         try
         {
             return await attempt(true, cancellationToken).ConfigureAwait(false);
@@ -56,6 +62,29 @@ internal sealed class GatewayAuthentication
         {
             ReportDenied(exception);
             throw;
+        }
+    }
+
+    /// <summary>
+    /// Obtains the token before the call starts. A failure inside the call's credentials would surface from the
+    /// stream's writes as a cancellation; here it becomes a status the retry pipeline handles, and the call then
+    /// finds the token cached.
+    /// </summary>
+    private async ValueTask EnsureTokenAsync(CancellationToken cancellationToken)
+    {
+        if (!_tokens.IsEnabled)
+        {
+            return;
+        }
+
+        try
+        {
+            await _tokens.GetTokenAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (SamsTokenException exception)
+        {
+            var status = exception.Failure == SamsTokenFailure.Refused ? StatusCode.Unauthenticated : StatusCode.Unavailable;
+            throw new RpcException(new Status(status, exception.Message, exception));
         }
     }
 
