@@ -15,15 +15,16 @@ internal sealed class SamsOptionsValidator : IValidateOptions<TelemetryGatewayOp
     private const string Prefix = nameof(TelemetryGatewayOptions.Sams) + ":";
 
     private readonly ILogger _logger;
+    private int _warned;
 
     public SamsOptionsValidator(ILogger<SamsOptionsValidator>? logger = null) => _logger = logger ?? NullLogger<SamsOptionsValidator>.Instance;
 
     public ValidateOptionsResult Validate(string? name, TelemetryGatewayOptions options)
     {
         var result = Check(options);
-        if (result.Succeeded && options.AllowInsecureTransport)
+        if (result.Succeeded && options.AllowInsecureTransport && Interlocked.Exchange(ref _warned, 1) == 0)
         {
-            // Options are validated once, at start (ValidateOnStart): the moment to warn about the opt-in.
+            // Options are validated at start (ValidateOnStart, then once more for IOptions): the moment to warn about the opt-in.
             var tokenEndpoint = options.Sams is { } sams ? SamsTokenClient.TokenEndpoint(sams) : null;
             var inUse = (options.Endpoint is { } endpoint && LoopbackAddress.IsCleartextToRemoteHost(endpoint))
                 || (tokenEndpoint is not null && LoopbackAddress.IsCleartextToRemoteHost(tokenEndpoint));
