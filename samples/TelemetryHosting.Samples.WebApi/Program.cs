@@ -17,15 +17,22 @@ if (string.IsNullOrEmpty(builder.Configuration["TelemetryGateway:Endpoint"]))
     {
         Port = builder.Configuration.GetValue("DevGateway:Port", 5080),
         WebPort = builder.Configuration.GetValue("DevGateway:WebPort", 5081),
-        RequireAuthentication = false,
+        RequireAuthentication = true,
     });
     builder.Configuration["TelemetryGateway:Endpoint"] = developmentGateway.Address.ToString();
+
+    // Like the real gateway, the development one requires a SAMS token: the sample uses its development client.
+    // In production these come from configuration (TelemetryGateway:Sams, or SAMS_URL for the URL).
+    builder.Configuration["TelemetryGateway:Sams:Url"] = developmentGateway.WebAddress.ToString();
+    builder.Configuration["TelemetryGateway:Sams:ClientId"] = DevelopmentGatewayOptions.DefaultClientId;
+    builder.Configuration["TelemetryGateway:Sams:ClientSecret"] = DevelopmentGatewayOptions.DefaultClientSecret;
 }
 
 // Tracing on, so that every event recorded during a request carries the request's trace id.
 builder.Services.AddOpenTelemetry().WithTracing(tracing => tracing.AddAspNetCoreInstrumentation());
 
-builder.Services.AddTelemetryGateway();
+// Events recorded during a request carry its X-Sourcegraph-Interaction-ID header and its user's SAMS id.
+builder.Services.AddTelemetryGateway().AddAspNetCoreEnrichment();
 builder.Services.AddControllers();
 builder.Services.AddHostedService<NightlyReportJob>();
 

@@ -132,4 +132,21 @@ public sealed class TelemetryGatewayOptions
     /// </summary>
     [ValidateObjectMembers]
     public TelemetryGatewayPersistenceOptions Persistence { get; set; } = new();
+
+    /// <summary>
+    /// Gets or sets how the service authenticates to the gateway (SAMS client credentials), bound from
+    /// <c>TelemetryGateway:Sams</c>. The default value is an instance with no client: no token is sent, which only a
+    /// gateway on a loopback address accepts.
+    /// </summary>
+    [Required]
+    [ValidateObjectMembers]
+    public TelemetryGatewaySamsOptions Sams { get; set; } = new();
+
+    /// <summary>
+    /// Gets or sets a value indicating whether plain <c>http</c> is accepted for the gateway and SAMS addresses on
+    /// hosts other than loopback ones. Events, the SAMS client secret and tokens then travel unencrypted, and a
+    /// warning is logged at start. The default value is <see langword="false"/>: <c>https</c> is required except for
+    /// <c>localhost</c>, <c>127.0.0.0/8</c> and <c>::1</c>.
+    /// </summary>
+    public bool AllowInsecureTransport { get; set; }
 }

@@ -90,7 +90,7 @@ public static partial class TelemetryGatewayServiceCollectionExtensions
             provider => provider.GetRequiredService<TelemetryExportWorker>()));
         AddExportResilience(services);
 
-        services
+        var gatewayClient = services
             .AddGrpcClient<TelemeteryGatewayService.TelemeteryGatewayServiceClient>(TelemetryGatewayExporter.ClientName, (provider, client) =>
             {
                 client.Address = provider.GetRequiredService<IOptions<TelemetryGatewayOptions>>().Value.Endpoint;
@@ -109,6 +109,7 @@ public static partial class TelemetryGatewayServiceCollectionExtensions
                 PooledConnectionIdleTimeout = TimeSpan.FromMinutes(1),
                 EnableMultipleHttp2Connections = true,
             });
+        AddSamsAuthentication(services, gatewayClient);
 
         return builder;
     }

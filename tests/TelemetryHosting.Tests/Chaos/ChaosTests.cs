@@ -58,7 +58,7 @@ public sealed class ChaosTests(ITestOutputHelper output) : IDisposable
     [Fact]
     public async Task Scenario3_GatewayStoppedAndStartedOnTheSamePort_AllReceived()
     {
-        var first = await DevelopmentGateway.StartAsync(new DevelopmentGatewayOptions { RequireAuthentication = false, MaxStoredEvents = 100_000 });
+        var first = await DevelopmentGateway.StartAsync(new DevelopmentGatewayOptions { MaxStoredEvents = 100_000 });
         await using var harness = await StartAsync(gateway: first);
         var run = new ChaosRun(harness);
 
@@ -67,7 +67,6 @@ public sealed class ChaosTests(ITestOutputHelper output) : IDisposable
         await run.RecordAsync(Events / 3, 2 * Events / 3);
         await using var second = await DevelopmentGateway.StartAsync(new DevelopmentGatewayOptions
         {
-            RequireAuthentication = false,
             MaxStoredEvents = 100_000,
             Port = first.Address.Port,
             WebPort = first.WebAddress.Port,
@@ -122,7 +121,7 @@ public sealed class ChaosTests(ITestOutputHelper output) : IDisposable
     [Fact]
     public async Task Scenario7_HostStoppedDuringOutageAndRestarted_AllDeliveredFromDiskCorruptFileCounted()
     {
-        await using var gateway = await DevelopmentGateway.StartAsync(new DevelopmentGatewayOptions { RequireAuthentication = false, MaxStoredEvents = 100_000 });
+        await using var gateway = await DevelopmentGateway.StartAsync(new DevelopmentGatewayOptions { MaxStoredEvents = 100_000 });
         gateway.Faults.FailNextCalls(int.MaxValue);
         var first = await StartAsync(Persistent, gateway);
         var firstRun = new ChaosRun(first);

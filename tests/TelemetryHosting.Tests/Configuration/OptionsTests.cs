@@ -60,6 +60,8 @@ public sealed class OptionsTests
             ["TelemetryGateway:ServiceEnvironment"] = "dev",
             ["TelemetryGateway:QueueCapacity"] = "500",
             ["TelemetryGateway:FlushInterval"] = "00:00:02",
+            ["TelemetryGateway:Sams:ClientId"] = "sams_cid_test",
+            ["TelemetryGateway:Sams:ClientSecret"] = "sams_cs_test",
         });
         await host.StartAsync();
 
@@ -69,6 +71,7 @@ public sealed class OptionsTests
         Assert.Equal(500, options.QueueCapacity);
         Assert.Equal(TimeSpan.FromSeconds(2), options.FlushInterval);
         Assert.False(string.IsNullOrEmpty(options.ServiceVersion));
+        Assert.Equal("sams_cid_test", options.Sams.ClientId);
         await host.StopAsync();
     }
 

@@ -11,9 +11,9 @@ public sealed class RegistrationTests
     public void AddTelemetryGateway_CalledTwice_RegistersNothingTwice()
     {
         var once = new ServiceCollection();
-        once.AddTelemetryGateway(options => options.ServiceId = "a");
+        once.AddTelemetryGateway(UseServiceA);
         var twice = new ServiceCollection();
-        twice.AddTelemetryGateway(options => options.ServiceId = "a");
+        twice.AddTelemetryGateway(UseServiceA);
         twice.AddTelemetryGateway(options => options.ServiceEnvironment = "b");
 
         Assert.Equal(Registrations(once, typeof(ITelemetryRecorder)), Registrations(twice, typeof(ITelemetryRecorder)));
@@ -31,7 +31,7 @@ public sealed class RegistrationTests
     {
         var services = new ServiceCollection();
 
-        var builder = services.AddTelemetryGateway(options => options.ServiceId = "a");
+        var builder = services.AddTelemetryGateway(UseServiceA);
 
         Assert.Same(services, builder.Services);
     }
@@ -40,7 +40,7 @@ public sealed class RegistrationTests
     public void AddTelemetryGateway_Section_BindsFromThatSection()
     {
         var configuration = new ConfigurationBuilder()
-            .AddInMemoryCollection(new Dictionary<string, string?> { ["Custom:ServiceId"] = "from-section" })
+            .AddInMemoryCollection(new Dictionary<string, string?> { ["Custom:ServiceId"] = "from-section", ["Custom:Endpoint"] = "http://127.0.0.1:1" })
             .Build();
         var services = new ServiceCollection();
 
@@ -54,10 +54,17 @@ public sealed class RegistrationTests
     public void Recorder_IsOneSingleton()
     {
         var services = new ServiceCollection();
-        services.AddTelemetryGateway(options => options.ServiceId = "a");
+        services.AddTelemetryGateway(UseServiceA);
         using var provider = services.BuildServiceProvider();
 
         Assert.Same(provider.GetRequiredService<ITelemetryRecorder>(), provider.GetRequiredService<ITelemetryRecorder>());
+    }
+
+    // A loopback gateway needs no SAMS client, which keeps these tests about registration.
+    private static void UseServiceA(TelemetryGatewayOptions options)
+    {
+        options.ServiceId = "a";
+        options.Endpoint = new Uri("http://127.0.0.1:1");
     }
 
     private static int Registrations(IServiceCollection services, Type type) => services.Count(d => d.ServiceType == type);

@@ -22,7 +22,7 @@ public sealed class DurableSpillTests : IDisposable
     [Fact]
     public async Task Stop_DuringOutage_WritesEventsToDiskAndTheNextStartDeliversThem()
     {
-        await using var gateway = await DevelopmentGateway.StartAsync(new DevelopmentGatewayOptions { RequireAuthentication = false });
+        await using var gateway = await DevelopmentGateway.StartAsync(new DevelopmentGatewayOptions());
         gateway.Faults.FailNextCalls(int.MaxValue);
         var first = await RecorderHarness.StartAsync(Spill, gateway: gateway);
         for (var i = 0; i < 300; i++)
@@ -117,7 +117,7 @@ public sealed class DurableSpillTests : IDisposable
     [Fact]
     public async Task Replay_CorruptAndTruncatedFilesAmongGoodOnes_DeliversTheGoodAndMovesTheBadAside()
     {
-        await using var gateway = await DevelopmentGateway.StartAsync(new DevelopmentGatewayOptions { RequireAuthentication = false });
+        await using var gateway = await DevelopmentGateway.StartAsync(new DevelopmentGatewayOptions());
         gateway.Faults.FailNextCalls(int.MaxValue);
         var first = await RecorderHarness.StartAsync(options => { Spill(options); options.MaxBatchSize = 50; }, gateway: gateway);
         for (var i = 0; i < 200; i++)
@@ -152,7 +152,7 @@ public sealed class DurableSpillTests : IDisposable
     [Fact]
     public async Task Replay_SegmentOlderThanMaxAge_IsDroppedAsExpired()
     {
-        await using var gateway = await DevelopmentGateway.StartAsync(new DevelopmentGatewayOptions { RequireAuthentication = false });
+        await using var gateway = await DevelopmentGateway.StartAsync(new DevelopmentGatewayOptions());
         gateway.Faults.FailNextCalls(int.MaxValue);
         var time = new FakeTimeProvider(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
         var first = await RecorderHarness.StartAsync(Spill, timeProvider: time, gateway: gateway);

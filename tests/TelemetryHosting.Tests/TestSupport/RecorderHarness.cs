@@ -1,6 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.Metrics.Testing;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Testing;
 using Microsoft.Extensions.Time.Testing;
 using System.Diagnostics.Metrics;
@@ -11,7 +12,8 @@ namespace TelemetryHosting.Tests.TestSupport;
 
 /// <summary>
 /// A host running the telemetry recorder against an in-process development gateway on a loopback port, with
-/// the recorder's logs and dropped-event counts captured.
+/// the recorder's logs (every level) and dropped-event counts captured. Like the real gateway, the development
+/// gateway requires a SAMS token by default; the recorder uses the gateway's default development client.
 /// </summary>
 internal sealed class RecorderHarness : IAsyncDisposable
 {
@@ -32,6 +34,7 @@ internal sealed class RecorderHarness : IAsyncDisposable
         Exported = new MetricCollector<long>(meterFactory, "TelemetryHosting", "telemetryhosting.events.exported");
         ExportFailures = new MetricCollector<long>(meterFactory, "TelemetryHosting", "telemetryhosting.export.failures");
         _queueDepth = new MetricCollector<int>(meterFactory, "TelemetryHosting", "telemetryhosting.queue.depth");
+        AuthFailures = new MetricCollector<long>(meterFactory, "TelemetryHosting", "telemetryhosting.auth.failures");
     }
 
     public MetricCollector<long> ExportFailures { get; }
@@ -48,12 +51,15 @@ internal sealed class RecorderHarness : IAsyncDisposable
 
     public MetricCollector<long> Exported { get; }
 
+    public MetricCollector<long> AuthFailures { get; }
+
     public static async Task<RecorderHarness> StartAsync(
         Action<TelemetryGatewayOptions>? configure = null,
         FakeTimeProvider? timeProvider = null,
         DevelopmentGatewayOptions? gatewayOptions = null,
         bool startHost = true,
         TimeSpan? shutdownTimeout = null,
+        bool requireAuthentication = true,
         Action<IServiceCollection>? configureServices = null,
         DevelopmentGateway? gateway = null)
     {
@@ -61,7 +67,7 @@ internal sealed class RecorderHarness : IAsyncDisposable
         if (gateway is null)
         {
             gatewayOptions ??= new DevelopmentGatewayOptions();
-            gatewayOptions.RequireAuthentication = false;
+            gatewayOptions.RequireAuthentication = requireAuthentication;
             if (timeProvider is not null)
             {
                 gatewayOptions.TimeProvider = timeProvider;
@@ -69,8 +75,10 @@ internal sealed class RecorderHarness : IAsyncDisposable
 
             gateway = await DevelopmentGateway.StartAsync(gatewayOptions);
         }
+
         var builder = new HostApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.Services.AddFakeLogging();
+        builder.Logging.SetMinimumLevel(LogLevel.Trace);
         builder.Services.Configure<HostOptions>(options => options.ShutdownTimeout = shutdownTimeout ?? TimeSpan.FromSeconds(30));
         if (timeProvider is not null)
         {
@@ -86,6 +94,13 @@ internal sealed class RecorderHarness : IAsyncDisposable
             options.RetryDelay = TimeSpan.FromMilliseconds(20);
             options.MaxRetryDelay = TimeSpan.FromMilliseconds(200);
             options.CircuitBreakerBreakDuration = TimeSpan.FromMilliseconds(500);
+            if (requireAuthentication)
+            {
+                options.Sams.Url = gateway.WebAddress;
+                options.Sams.ClientId = DevelopmentGatewayOptions.DefaultClientId;
+                options.Sams.ClientSecret = DevelopmentGatewayOptions.DefaultClientSecret;
+            }
+
             configure?.Invoke(options);
         });
         configureServices?.Invoke(builder.Services);
@@ -121,6 +136,9 @@ internal sealed class RecorderHarness : IAsyncDisposable
     public long DroppedWithReason(string reason) =>
         Dropped.GetMeasurementSnapshot().Where(m => Equals(m.Tags["reason"], reason)).Sum(m => m.Value);
 
+    public long AuthFailuresWithReason(string reason) =>
+        AuthFailures.GetMeasurementSnapshot().Where(m => Equals(m.Tags["reason"], reason)).Sum(m => m.Value);
+
     public async Task WaitForDistinctAsync(int count)
     {
         using var timeout = new CancellationTokenSource(Eventually.Timeout);
@@ -138,6 +156,7 @@ internal sealed class RecorderHarness : IAsyncDisposable
         Dropped.Dispose();
         Exported.Dispose();
         ExportFailures.Dispose();
+        AuthFailures.Dispose();
         _queueDepth.Dispose();
         if (_ownsGateway)
         {

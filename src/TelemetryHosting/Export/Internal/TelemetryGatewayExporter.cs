@@ -3,6 +3,7 @@ using Grpc.Core;
 using Grpc.Net.ClientFactory;
 using Microsoft.Extensions.Options;
 using Telemetrygateway.V1;
+using TelemetryHosting.Authentication.Internal;
 using TelemetryHosting.Recording.Internal;
 
 namespace TelemetryHosting.Export.Internal;
@@ -22,22 +23,32 @@ internal sealed class TelemetryGatewayExporter
 
     private readonly GrpcClientFactory _clientFactory;
     private readonly EventMessageBuilder _messageBuilder;
+    private readonly GatewayAuthentication _authentication;
     private readonly int _maxPayloadBytes;
 
     public TelemetryGatewayExporter(
         GrpcClientFactory clientFactory,
         EventMessageBuilder messageBuilder,
+        GatewayAuthentication authentication,
         IOptions<TelemetryGatewayOptions> options)
     {
         _clientFactory = clientFactory;
         _messageBuilder = messageBuilder;
+        _authentication = authentication;
         _maxPayloadBytes = options.Value.MaxPayloadBytes;
     }
 
     /// <summary>Sends <paramref name="events"/> and adds the ids the gateway acknowledged to <paramref name="acknowledged"/>.</summary>
     /// <returns>The stream's request id.</returns>
     /// <exception cref="RpcException">The stream failed; <paramref name="acknowledged"/> still holds what was acknowledged before.</exception>
-    public async Task<string> ExportAsync(IReadOnlyList<PendingEvent> events, HashSet<string> acknowledged, CancellationToken cancellationToken)
+    public Task<string> ExportAsync(IReadOnlyList<PendingEvent> events, HashSet<string> acknowledged, CancellationToken cancellationToken) =>
+        // Authentication (issue 4): on Unauthenticated the token is renewed and the stream repeated once, with only
+        // the events not acknowledged yet.
+        _authentication.ExecuteAsync(
+            (repeat, token) => ExportStreamAsync(repeat ? events.Where(e => !acknowledged.Contains(e.Message!.Id)).ToList() : events, acknowledged, token),
+            cancellationToken);
+
+    private async Task<string> ExportStreamAsync(IReadOnlyList<PendingEvent> events, HashSet<string> acknowledged, CancellationToken cancellationToken)
     {
         using var activity = ActivitySource.StartActivity("TelemetryHosting.Export", ActivityKind.Client);
         activity?.SetTag("telemetryhosting.batch.size", events.Count);

@@ -17,18 +17,21 @@ internal sealed class TelemetryRecorder : ITelemetryRecorder
     private readonly TimeProvider _timeProvider;
     private readonly TelemetryHostingMetrics _metrics;
     private readonly ILogger _logger;
+    private readonly ITelemetryEventEnricher[] _enrichers;
     private long _nextQueueFullLog;
 
     public TelemetryRecorder(
         TelemetryEventQueue queue,
         TimeProvider timeProvider,
         TelemetryHostingMetrics metrics,
-        ILogger<TelemetryRecorder> logger)
+        ILogger<TelemetryRecorder> logger,
+        IEnumerable<ITelemetryEventEnricher> enrichers)
     {
         _queue = queue;
         _timeProvider = timeProvider;
         _metrics = metrics;
         _logger = logger;
+        _enrichers = [.. enrichers];
     }
 
     public bool Record(string feature, string action, TelemetryEventParameters? parameters = null)
@@ -41,6 +44,13 @@ internal sealed class TelemetryRecorder : ITelemetryRecorder
                 : error.StartsWith("'feature'", StringComparison.Ordinal) ? nameof(feature)
                 : nameof(action);
             throw new ArgumentException(error, parameter);
+        }
+
+        var user = parameters?.User;
+        var interactionId = parameters?.InteractionId;
+        if (_enrichers.Length > 0)
+        {
+            Enrich(feature, action, ref user, ref interactionId);
         }
 
         var now = _timeProvider.GetUtcNow();
@@ -57,10 +67,10 @@ internal sealed class TelemetryRecorder : ITelemetryRecorder
                 ? PrivateMetadataConverter.ToStruct(privateMetadata)
                 : null,
             Billing = parameters?.Billing,
-            User = parameters?.User,
+            User = user,
             Client = parameters?.Client,
             FeatureFlags = CopyFlags(parameters?.FeatureFlags),
-            InteractionId = parameters?.InteractionId,
+            InteractionId = interactionId,
         };
 
         if (_queue.TryEnqueue(pending))
@@ -96,6 +106,27 @@ internal sealed class TelemetryRecorder : ITelemetryRecorder
         }
 
         return _queue.Counts();
+    }
+
+    /// <summary>Fills what the caller left unset from the enrichers; explicit parameters always win.</summary>
+    private void Enrich(string feature, string action, ref TelemetryEventUser? user, ref string? interactionId)
+    {
+        var enrichment = new TelemetryEventEnrichment(feature, action);
+        foreach (var enricher in _enrichers)
+        {
+            enricher.Enrich(ref enrichment);
+        }
+
+        if (interactionId is null && !string.IsNullOrEmpty(enrichment.InteractionId))
+        {
+            interactionId = enrichment.InteractionId;
+        }
+
+        // An explicit user may be someone other than the one acting (an admin acting on a user): it is left whole.
+        if (user is null && !string.IsNullOrEmpty(enrichment.SamsExternalId))
+        {
+            user = new TelemetryEventUser { SamsExternalId = enrichment.SamsExternalId };
+        }
     }
 
     private static KeyValuePair<string, double>[]? CopyMetadata(IReadOnlyDictionary<string, double>? metadata)

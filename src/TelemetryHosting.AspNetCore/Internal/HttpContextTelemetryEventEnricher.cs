@@ -1,0 +1,56 @@
+using System.Security.Claims;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Options;
+
+namespace TelemetryHosting.AspNetCore.Internal;
+
+/// <summary>Enriches events recorded during a request from its header and authenticated user.</summary>
+internal sealed class HttpContextTelemetryEventEnricher : ITelemetryEventEnricher
+{
+    private const string SubjectClaim = "sub";
+
+    private readonly IHttpContextAccessor _accessor;
+    private readonly string _header;
+    private readonly string _claimType;
+
+    public HttpContextTelemetryEventEnricher(IHttpContextAccessor accessor, IOptions<TelemetryAspNetCoreOptions> options)
+    {
+        _accessor = accessor;
+        _header = options.Value.InteractionIdHeader;
+        _claimType = options.Value.SamsExternalIdClaimType;
+    }
+
+    public void Enrich(ref TelemetryEventEnrichment enrichment)
+    {
+        var context = _accessor.HttpContext;
+        if (context is null)
+        {
+            return;
+        }
+
+        try
+        {
+            if (enrichment.InteractionId is null
+                && context.Request.Headers.TryGetValue(_header, out var values)
+                && values.Count > 0
+                && !string.IsNullOrWhiteSpace(values[0]))
+            {
+                enrichment.InteractionId = values[0];
+            }
+
+            if (enrichment.SamsExternalId is null && context.User is { Identity.IsAuthenticated: true } user)
+            {
+                var claim = user.FindFirst(_claimType)
+                    ?? (_claimType == SubjectClaim ? user.FindFirst(ClaimTypes.NameIdentifier) : null);
+                if (!string.IsNullOrEmpty(claim?.Value))
+                {
+                    enrichment.SamsExternalId = claim.Value;
+                }
+            }
+        }
+        catch (ObjectDisposedException)
+        {
+            // The request ended while work it started still records events: there is nothing left to enrich from.
+        }
+    }
+}

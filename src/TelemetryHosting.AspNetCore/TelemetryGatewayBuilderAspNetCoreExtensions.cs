@@ -1,0 +1,34 @@
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+using TelemetryHosting;
+using TelemetryHosting.AspNetCore;
+using TelemetryHosting.AspNetCore.Internal;
+
+namespace Microsoft.Extensions.DependencyInjection;
+
+/// <summary>Adds ASP.NET Core request context to recorded telemetry events.</summary>
+public static class TelemetryGatewayBuilderAspNetCoreExtensions
+{
+    /// <summary>
+    /// Fills, for events recorded during an HTTP request, <c>interaction.interaction_id</c> from the
+    /// <c>X-Sourcegraph-Interaction-ID</c> header and <c>user.sams_external_id</c> from the authenticated user; nothing
+    /// when they are absent. Values passed explicitly to <see cref="ITelemetryRecorder.Record"/> always win.
+    /// </summary>
+    /// <param name="builder">The builder returned by <c>AddTelemetryGateway</c>.</param>
+    /// <param name="configure">Changes the header and claim used; optional.</param>
+    /// <returns>The builder, for further configuration.</returns>
+    public static ITelemetryGatewayBuilder AddAspNetCoreEnrichment(this ITelemetryGatewayBuilder builder, Action<TelemetryAspNetCoreOptions>? configure = null)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        var options = builder.Services.AddOptionsWithValidateOnStart<TelemetryAspNetCoreOptions>();
+        if (configure is not null)
+        {
+            options.Configure(configure);
+        }
+
+        builder.Services.AddHttpContextAccessor();
+        builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<TelemetryAspNetCoreOptions>, TelemetryAspNetCoreOptionsValidator>());
+        builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<ITelemetryEventEnricher, HttpContextTelemetryEventEnricher>());
+        return builder;
+    }
+}
