@@ -49,3 +49,6 @@ if (developmentGateway is not null)
 }
 
 await app.RunAsync();
+
+/// <summary>The sample's entry point, public so that its tests can start it with <c>WebApplicationFactory&lt;Program&gt;</c>.</summary>
+public partial class Program;

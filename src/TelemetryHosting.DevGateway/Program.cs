@@ -16,7 +16,8 @@ internal static class Program
 {
     public static async Task Main(string[] args)
     {
-        var builder = WebApplication.CreateSlimBuilder(args);
+        // appsettings.json is read from beside the program, so that the installed tool finds it from any folder.
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
         var options = new DevelopmentGatewayOptions { Port = DevelopmentGateway.DefaultPort, WebPort = DevelopmentGateway.DefaultWebPort };
         builder.Configuration.GetSection("DevGateway").Bind(options, binder => binder.ErrorOnUnknownConfiguration = true);
 
