@@ -1,0 +1,32 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+
+namespace TelemetryHosting.PerfHarness;
+
+/// <summary>A generic host with the telemetry recorder, as a service would have it.</summary>
+internal static class RecorderHost
+{
+    public static readonly TelemetryEventParameters Parameters = new()
+    {
+        Version = 1,
+        Metadata = new Dictionary<string, double> { ["resultCount"] = 12, ["cached"] = 1 },
+    };
+
+    public static IHost Build(Uri endpoint, int queueCapacity, TimeSpan shutdownTimeout)
+    {
+        var builder = new HostApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.Services.Configure<HostOptions>(options => options.ShutdownTimeout = shutdownTimeout);
+        builder.Services.AddTelemetryGateway(options =>
+        {
+            options.Endpoint = endpoint;
+            options.ServiceId = "perf-harness";
+            options.ServiceVersion = "1.0.0";
+            options.QueueCapacity = queueCapacity;
+            options.RetryDelay = TimeSpan.FromMilliseconds(100);
+            options.MaxRetryDelay = TimeSpan.FromSeconds(1);
+        });
+        return builder.Build();
+    }
+
+    public static ITelemetryRecorder Recorder(this IHost host) => host.Services.GetRequiredService<ITelemetryRecorder>();
+}
