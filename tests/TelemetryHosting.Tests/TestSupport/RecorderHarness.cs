@@ -17,8 +17,12 @@ internal sealed class RecorderHarness : IAsyncDisposable
 {
     public const string ServiceId = "test-service";
 
-    private RecorderHarness(DevelopmentGateway gateway, IHost host)
+    private readonly bool _ownsGateway;
+    private readonly MetricCollector<int> _queueDepth;
+
+    private RecorderHarness(DevelopmentGateway gateway, IHost host, bool ownsGateway)
     {
+        _ownsGateway = ownsGateway;
         Gateway = gateway;
         Host = host;
         Recorder = host.Services.GetRequiredService<ITelemetryRecorder>();
@@ -27,6 +31,7 @@ internal sealed class RecorderHarness : IAsyncDisposable
         Dropped = new MetricCollector<long>(meterFactory, "TelemetryHosting", "telemetryhosting.events.dropped");
         Exported = new MetricCollector<long>(meterFactory, "TelemetryHosting", "telemetryhosting.events.exported");
         ExportFailures = new MetricCollector<long>(meterFactory, "TelemetryHosting", "telemetryhosting.export.failures");
+        _queueDepth = new MetricCollector<int>(meterFactory, "TelemetryHosting", "telemetryhosting.queue.depth");
     }
 
     public MetricCollector<long> ExportFailures { get; }
@@ -48,16 +53,22 @@ internal sealed class RecorderHarness : IAsyncDisposable
         FakeTimeProvider? timeProvider = null,
         DevelopmentGatewayOptions? gatewayOptions = null,
         bool startHost = true,
-        TimeSpan? shutdownTimeout = null)
+        TimeSpan? shutdownTimeout = null,
+        Action<IServiceCollection>? configureServices = null,
+        DevelopmentGateway? gateway = null)
     {
-        gatewayOptions ??= new DevelopmentGatewayOptions();
-        gatewayOptions.RequireAuthentication = false;
-        if (timeProvider is not null)
+        var ownsGateway = gateway is null;
+        if (gateway is null)
         {
-            gatewayOptions.TimeProvider = timeProvider;
-        }
+            gatewayOptions ??= new DevelopmentGatewayOptions();
+            gatewayOptions.RequireAuthentication = false;
+            if (timeProvider is not null)
+            {
+                gatewayOptions.TimeProvider = timeProvider;
+            }
 
-        var gateway = await DevelopmentGateway.StartAsync(gatewayOptions);
+            gateway = await DevelopmentGateway.StartAsync(gatewayOptions);
+        }
         var builder = new HostApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.Services.AddFakeLogging();
         builder.Services.Configure<HostOptions>(options => options.ShutdownTimeout = shutdownTimeout ?? TimeSpan.FromSeconds(30));
@@ -74,8 +85,10 @@ internal sealed class RecorderHarness : IAsyncDisposable
             options.FlushInterval = TimeSpan.FromMilliseconds(50);
             options.RetryDelay = TimeSpan.FromMilliseconds(20);
             options.MaxRetryDelay = TimeSpan.FromMilliseconds(200);
+            options.CircuitBreakerBreakDuration = TimeSpan.FromMilliseconds(500);
             configure?.Invoke(options);
         });
+        configureServices?.Invoke(builder.Services);
 
         var host = builder.Build();
         if (startHost)
@@ -83,12 +96,23 @@ internal sealed class RecorderHarness : IAsyncDisposable
             await host.StartAsync();
         }
 
-        return new RecorderHarness(gateway, host);
+        return new RecorderHarness(gateway, host, ownsGateway);
     }
 
     /// <summary>The events the gateway accepted, decoded from the bytes it received.</summary>
     public IReadOnlyList<Event> ReceivedEvents() =>
         [.. Gateway.Events.Snapshot().Select(received => Event.Parser.ParseFrom(received.EventBytes.Span))];
+
+    /// <summary>The recorder's counts right now, without waiting.</summary>
+    public TelemetryFlushResult Counts() =>
+        Recorder.FlushAsync(new CancellationToken(canceled: true)).GetAwaiter().GetResult();
+
+    /// <summary>The queue depth gauge, read now.</summary>
+    public int QueueDepth()
+    {
+        _queueDepth.RecordObservableInstruments();
+        return _queueDepth.LastMeasurement?.Value ?? 0;
+    }
 
     /// <summary>What the library itself logged (not the HTTP client or the host).</summary>
     public IReadOnlyList<FakeLogRecord> LibraryLogs() =>
@@ -114,6 +138,10 @@ internal sealed class RecorderHarness : IAsyncDisposable
         Dropped.Dispose();
         Exported.Dispose();
         ExportFailures.Dispose();
-        await Gateway.DisposeAsync();
+        _queueDepth.Dispose();
+        if (_ownsGateway)
+        {
+            await Gateway.DisposeAsync();
+        }
     }
 }

@@ -386,7 +386,12 @@ internal sealed class TelemetryExportWorker : IHostedService, IDisposable
 
     private void RequestSpillDuringOutage()
     {
-        if (_health.FailingFor >= _options.Persistence.SpillAfter)
+        if (_queue.IsClosed)
+        {
+            // Shutting down: rather than retry until the host's timeout, write what is left to disk now.
+            _abort.Cancel();
+        }
+        else if (_health.FailingFor >= _options.Persistence.SpillAfter)
         {
             _queue.RequestSpill();
         }

@@ -46,43 +46,65 @@ internal sealed class TelemetryGatewayExporter
         var client = _clientFactory.CreateClient<TelemeteryGatewayService.TelemeteryGatewayServiceClient>(ClientName);
         using var call = client.RecordEvents(cancellationToken: cancellationToken);
 
-        // Responses are read while payloads are still being written: HTTP/2 flow control must not stall on
-        // unread responses, and a server error ends the call with the status read here.
-        var reading = ReadAcknowledgementsAsync(call.ResponseStream, acknowledged, cancellationToken);
         try
         {
-            await call.RequestStream.WriteAsync(
-                new RecordEventsRequest
-                {
-                    Metadata = new RecordEventsRequestMetadata { RequestId = requestId, Identifier = _messageBuilder.Identifier },
-                },
-                cancellationToken).ConfigureAwait(false);
-
-            foreach (var payload in Payloads(events))
-            {
-                await call.RequestStream.WriteAsync(new RecordEventsRequest { Events = payload }, cancellationToken).ConfigureAwait(false);
-            }
-
-            await call.RequestStream.CompleteAsync().ConfigureAwait(false);
-        }
-        catch (Exception)
-        {
-            // The reader must be finished before the caller looks at the acknowledged ids. When the server ended
-            // the call early, the response stream throws its status, which says more than the failed write.
+            // Responses are read while payloads are still being written: HTTP/2 flow control must not stall on
+            // unread responses, and a server error ends the call with the status read here.
+            var reading = ReadAcknowledgementsAsync(call.ResponseStream, acknowledged, cancellationToken);
             try
             {
-                await reading.ConfigureAwait(false);
+                await call.RequestStream.WriteAsync(
+                    new RecordEventsRequest
+                    {
+                        Metadata = new RecordEventsRequestMetadata { RequestId = requestId, Identifier = _messageBuilder.Identifier },
+                    },
+                    cancellationToken).ConfigureAwait(false);
+
+                foreach (var payload in Payloads(events))
+                {
+                    await call.RequestStream.WriteAsync(new RecordEventsRequest { Events = payload }, cancellationToken).ConfigureAwait(false);
+                }
+
+                await call.RequestStream.CompleteAsync().ConfigureAwait(false);
             }
-            catch (OperationCanceledException)
+            catch (Exception)
             {
+                // The reader must be finished before the caller looks at the acknowledged ids. When the server ended
+                // the call early, the response stream throws its status, which says more than the failed write.
+                try
+                {
+                    await reading.ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                }
+
+                throw;
             }
 
-            throw;
+            await reading.ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            // The server ended the call with Cancelled or DeadlineExceeded, which the channel reports as
+            // cancellation; the status says which.
+            throw new RpcException(StatusOf(call));
         }
 
-        await reading.ConfigureAwait(false);
         activity?.SetTag("telemetryhosting.batch.acknowledged", acknowledged.Count);
         return requestId;
+    }
+
+    private static Status StatusOf(AsyncDuplexStreamingCall<RecordEventsRequest, RecordEventsResponse> call)
+    {
+        try
+        {
+            return call.GetStatus();
+        }
+        catch (InvalidOperationException)
+        {
+            return new Status(StatusCode.Cancelled, "the call ended without a status");
+        }
     }
 
     private static async Task ReadAcknowledgementsAsync(

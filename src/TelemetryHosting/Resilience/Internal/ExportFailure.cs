@@ -38,6 +38,10 @@ internal static class ExportFailure
         },
         TimeoutRejectedException or BrokenCircuitException or IsolatedCircuitException => ExportFailureKind.Transient,
         HttpRequestException or IOException => ExportFailureKind.Transient,
+
+        // The server ended the call with Cancelled or DeadlineExceeded (the channel reports those as cancellation).
+        // Cancellation of our own is ruled out by the caller, which checks its token first.
+        OperationCanceledException => ExportFailureKind.Transient,
         _ => ExportFailureKind.None,
     };
 
@@ -46,6 +50,7 @@ internal static class ExportFailure
         RpcException rpc => rpc.Status,
         TimeoutRejectedException => new Status(StatusCode.DeadlineExceeded, "the export attempt timed out"),
         BrokenCircuitException => new Status(StatusCode.Unavailable, "circuit open after repeated failures"),
+        OperationCanceledException => new Status(StatusCode.Cancelled, "the gateway cancelled the call"),
         _ => new Status(StatusCode.Unavailable, exception?.GetType().Name ?? "unknown failure"),
     };
 }

@@ -16,9 +16,21 @@ internal static class ExportResiliencePipeline
     public static void Configure(ResiliencePipelineBuilder builder, IServiceProvider services)
     {
         var options = services.GetRequiredService<IOptions<TelemetryGatewayOptions>>().Value;
-        var health = services.GetRequiredService<ExportHealth>();
+        var customization = services.GetRequiredService<IOptions<ExportResilienceCustomization>>().Value;
         builder.TimeProvider = services.GetRequiredService<TimeProvider>();
+        if (!customization.ReplaceDefaults)
+        {
+            AddDefaults(builder, options, services.GetRequiredService<ExportHealth>());
+        }
 
+        foreach (var configure in customization.Configure)
+        {
+            configure(builder, services);
+        }
+    }
+
+    private static void AddDefaults(ResiliencePipelineBuilder builder, TelemetryGatewayOptions options, ExportHealth health)
+    {
         builder
             .AddRetry(new RetryStrategyOptions
             {

@@ -1,0 +1,211 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.Metrics.Testing;
+using Microsoft.Extensions.Time.Testing;
+using System.Diagnostics.Metrics;
+using TelemetryHosting.DevGateway;
+using TelemetryHosting.Tests.TestSupport;
+
+namespace TelemetryHosting.Tests.Persistence;
+
+public sealed class DurableSpillTests : IDisposable
+{
+    private readonly string _directory = Path.Combine(Path.GetTempPath(), "telemetryhosting-spill-" + Guid.NewGuid().ToString("N"));
+
+    public void Dispose()
+    {
+        if (Directory.Exists(_directory))
+        {
+            Directory.Delete(_directory, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task Stop_DuringOutage_WritesEventsToDiskAndTheNextStartDeliversThem()
+    {
+        await using var gateway = await DevelopmentGateway.StartAsync(new DevelopmentGatewayOptions { RequireAuthentication = false });
+        gateway.Faults.FailNextCalls(int.MaxValue);
+        var first = await RecorderHarness.StartAsync(Spill, gateway: gateway);
+        for (var i = 0; i < 300; i++)
+        {
+            Assert.True(first.Recorder.Record("search", "view", new TelemetryEventParameters { Metadata = new Dictionary<string, double> { ["n"] = i } }));
+        }
+
+        await Eventually.HoldsAsync(() => first.ExportFailures.GetMeasurementSnapshot().Count > 0, "the export has failed");
+        await first.Host.StopAsync();
+        var stopped = await first.Recorder.FlushAsync();
+
+        Assert.Equal(new TelemetryFlushResult(0, 0, 0) { Persisted = 300 }, stopped);
+        Assert.Equal(0, first.Dropped.GetMeasurementSnapshot().Sum(m => m.Value));
+        Assert.NotEmpty(SegmentFiles());
+        Assert.Equal(0, gateway.Events.DistinctCount);
+        await first.DisposeAsync();
+
+        gateway.Faults.Reset();
+        await using var second = await RecorderHarness.StartAsync(Spill, gateway: gateway);
+        await second.WaitForDistinctAsync(300);
+
+        var numbers = second.ReceivedEvents().Select(e => (int)e.Parameters.Metadata["n"]).Order().ToList();
+        Assert.Equal(Enumerable.Range(0, 300), numbers);
+        await Eventually.HoldsAsync(() => SegmentFiles().Length == 0, "the replayed segments are deleted");
+        Assert.Equal(300, (await second.Recorder.FlushAsync()).Delivered);
+    }
+
+    [Fact]
+    public async Task Outage_LongerThanSpillAfter_MovesQueuedEventsToDisk()
+    {
+        await using var harness = await RecorderHarness.StartAsync(options =>
+        {
+            Spill(options);
+            options.Persistence.SpillAfter = TimeSpan.Zero;
+            options.MaxBatchSize = 10;
+        });
+        harness.Gateway.Faults.FailNextCalls(int.MaxValue);
+
+        for (var i = 0; i < 100; i++)
+        {
+            harness.Recorder.Record("search", "view");
+        }
+
+        // Ten events are held by the failing export; the other ninety go to disk.
+        await Eventually.HoldsAsync(() => harness.Counts().Persisted == 90, "queued events are spilled");
+        Assert.NotEmpty(SegmentFiles());
+
+        harness.Gateway.Faults.Reset();
+        await Eventually.HoldsAsync(() => harness.Gateway.Events.DistinctCount == 100, "everything is delivered after recovery");
+        Assert.Equal(0, harness.Gateway.Events.DuplicateCount);
+        await Eventually.HoldsAsync(() => SegmentFiles().Length == 0, "the replayed segments are deleted");
+    }
+
+    [Fact]
+    public async Task Queue_AboveHighWaterMark_SpillsInsteadOfRefusing()
+    {
+        await using var harness = await RecorderHarness.StartAsync(options =>
+        {
+            Spill(options);
+            options.QueueCapacity = 100;
+            options.Persistence.HighWaterMark = 0.5;
+            options.Persistence.SpillAfter = TimeSpan.FromHours(1);
+        });
+        harness.Gateway.Faults.FailNextCalls(int.MaxValue);
+
+        // Record in steps that each cross the high-water mark, letting the spiller catch up between steps.
+        for (var step = 0; step < 10; step++)
+        {
+            for (var i = 0; i < 60; i++)
+            {
+                Assert.True(harness.Recorder.Record("search", "view"));
+            }
+
+            await Eventually.HoldsAsync(() => harness.QueueDepth() < 50, "the spiller drains the queue");
+        }
+
+        Assert.Equal(0, harness.DroppedWithReason("queue_full"));
+        Assert.NotEmpty(SegmentFiles());
+        harness.Gateway.Faults.Reset();
+        await Eventually.HoldsAsync(() => harness.Gateway.Events.DistinctCount == 600, "everything is delivered after recovery");
+    }
+
+    [Fact]
+    public async Task Replay_CorruptAndTruncatedFilesAmongGoodOnes_DeliversTheGoodAndMovesTheBadAside()
+    {
+        await using var gateway = await DevelopmentGateway.StartAsync(new DevelopmentGatewayOptions { RequireAuthentication = false });
+        gateway.Faults.FailNextCalls(int.MaxValue);
+        var first = await RecorderHarness.StartAsync(options => { Spill(options); options.MaxBatchSize = 50; }, gateway: gateway);
+        for (var i = 0; i < 200; i++)
+        {
+            first.Recorder.Record("search", "view");
+        }
+
+        await Eventually.HoldsAsync(() => first.ExportFailures.GetMeasurementSnapshot().Count > 0, "the export has failed");
+        await first.Host.StopAsync();
+        await first.DisposeAsync();
+        var good = SegmentFiles();
+        Assert.Equal(4, good.Length);
+        File.WriteAllBytes(Path.Combine(_directory, "000000000000001-1-00000001.tseg"), "THSEG001 garbage that is not a segment"u8.ToArray());
+        var truncated = File.ReadAllBytes(good[0]);
+        File.WriteAllBytes(Path.Combine(_directory, "000000000000002-1-00000001.tseg"), truncated[..(truncated.Length / 2)]);
+        var flipped = File.ReadAllBytes(good[1]);
+        flipped[flipped.Length / 2] ^= 0xFF;
+        File.WriteAllBytes(good[1], flipped);
+
+        gateway.Faults.Reset();
+        await using var second = await RecorderHarness.StartAsync(Spill, gateway: gateway);
+        using var corrupt = new MetricCollector<long>(second.Host.Services.GetRequiredService<IMeterFactory>(), "TelemetryHosting", "telemetryhosting.spill.files.corrupt");
+        await second.WaitForDistinctAsync(150);
+        await Eventually.HoldsAsync(() => SegmentFiles().Length == 0, "every segment is replayed or moved aside");
+
+        Assert.Equal(150, gateway.Events.DistinctCount);
+        Assert.Equal(3, Directory.GetFiles(Path.Combine(_directory, "corrupt")).Length);
+        Assert.Equal(3, corrupt.GetMeasurementSnapshot().Sum(m => m.Value));
+        Assert.Equal(3, second.LibraryLogs().Count(log => log.Id.Id == 11));
+    }
+
+    [Fact]
+    public async Task Replay_SegmentOlderThanMaxAge_IsDroppedAsExpired()
+    {
+        await using var gateway = await DevelopmentGateway.StartAsync(new DevelopmentGatewayOptions { RequireAuthentication = false });
+        gateway.Faults.FailNextCalls(int.MaxValue);
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
+        var first = await RecorderHarness.StartAsync(Spill, timeProvider: time, gateway: gateway);
+        for (var i = 0; i < 20; i++)
+        {
+            first.Recorder.Record("search", "view");
+        }
+
+        await first.Host.StopAsync();
+        await first.DisposeAsync();
+        gateway.Faults.Reset();
+
+        // The next run starts eight days later, past the default maximum age of seven days.
+        time.Advance(TimeSpan.FromDays(8));
+        await using var second = await RecorderHarness.StartAsync(Spill, timeProvider: time, gateway: gateway);
+        await Eventually.HoldsAsync(() => second.DroppedWithReason("expired") == 20, "the old events are counted as expired");
+
+        Assert.Empty(SegmentFiles());
+        Assert.Equal(0, gateway.Events.DistinctCount);
+    }
+
+    [Fact]
+    public async Task Spill_OverTheByteCap_DropsAsDiskFull()
+    {
+        await using var harness = await RecorderHarness.StartAsync(options =>
+        {
+            Spill(options);
+            options.Persistence.MaxBytes = 2_000;
+        });
+        harness.Gateway.Faults.FailNextCalls(int.MaxValue);
+        var parameters = new TelemetryEventParameters { PrivateMetadata = new Dictionary<string, object?> { ["text"] = new string('x', 1_000) } };
+        for (var i = 0; i < 10; i++)
+        {
+            harness.Recorder.Record("search", "view", parameters);
+        }
+
+        await harness.Host.StopAsync();
+
+        var result = await harness.Recorder.FlushAsync();
+        Assert.Equal(10, harness.DroppedWithReason("disk_full"));
+        Assert.Equal(10, result.Failed);
+        Assert.Contains(harness.LibraryLogs(), log => log.Id.Id == 12 && log.Message.Contains("maximum of 2000 bytes", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Start_WithPersistence_CreatesTheDirectoryOwnerOnly()
+    {
+        await using var harness = await RecorderHarness.StartAsync(Spill);
+
+        Assert.True(Directory.Exists(_directory));
+        if (!OperatingSystem.IsWindows())
+        {
+            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(_directory));
+        }
+    }
+
+    private void Spill(TelemetryGatewayOptions options)
+    {
+        options.Persistence.Directory = _directory;
+        options.Persistence.SpillAfter = TimeSpan.FromMilliseconds(100);
+    }
+
+    private string[] SegmentFiles() =>
+        Directory.Exists(_directory) ? [.. Directory.GetFiles(_directory, "*.tseg").Order(StringComparer.Ordinal)] : [];
+}
