@@ -1,5 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 
 namespace TelemetryHosting.PerfHarness;
 
@@ -16,6 +17,10 @@ internal static class RecorderHost
     {
         var builder = new HostApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.Services.Configure<HostOptions>(options => options.ShutdownTimeout = shutdownTimeout);
+
+        // The library's warnings (queue full, export retrying, events undelivered) explain the numbers; they are rate-limited.
+        builder.Logging.AddSimpleConsole(console => console.SingleLine = true).SetMinimumLevel(LogLevel.Warning)
+            .AddFilter("System.Net.Http", LogLevel.None);
         builder.Services.AddTelemetryGateway(options =>
         {
             options.Endpoint = endpoint;
