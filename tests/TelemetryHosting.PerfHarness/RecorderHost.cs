@@ -20,7 +20,7 @@ internal static class RecorderHost
 
         // The library's warnings (queue full, export retrying, events undelivered) explain the numbers; they are rate-limited.
         builder.Logging.AddSimpleConsole(console => console.SingleLine = true).SetMinimumLevel(LogLevel.Warning)
-            .AddFilter("System.Net.Http", LogLevel.None);
+            .AddFilter("System.Net.Http", LogLevel.None).AddFilter("Polly", LogLevel.None);
         builder.Services.AddTelemetryGateway(options =>
         {
             options.Endpoint = endpoint;
