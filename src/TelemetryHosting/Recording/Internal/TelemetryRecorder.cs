@@ -56,7 +56,7 @@ internal sealed class TelemetryRecorder : ITelemetryRecorder
         var now = _timeProvider.GetUtcNow();
         var pending = new PendingEvent
         {
-            Id = Guid.CreateVersion7(now),
+            Id = EventIdGenerator.CreateVersion7(now),
             Timestamp = parameters?.Timestamp ?? now,
             Feature = feature,
             Action = action,

@@ -1,0 +1,30 @@
+using System.Diagnostics;
+using System.Globalization;
+using TelemetryHosting.DevGateway;
+
+namespace TelemetryHosting.PerfHarness;
+
+/// <summary>
+/// The child process side: runs a development gateway (no authentication, few stored events) and answers
+/// <c>stats</c> on standard input with its distinct event count and its own CPU time.
+/// </summary>
+internal static class GatewayChild
+{
+    public static async Task RunAsync(int maxStoredEvents)
+    {
+        await using var gateway = await DevelopmentGateway.StartAsync(new DevelopmentGatewayOptions
+        {
+            RequireAuthentication = false,
+            MaxStoredEvents = maxStoredEvents,
+        });
+        Console.WriteLine("READY " + gateway.Address);
+        using var process = Process.GetCurrentProcess();
+        while (await Console.In.ReadLineAsync() is { } command && command != "exit")
+        {
+            process.Refresh();
+            Console.WriteLine(string.Create(
+                CultureInfo.InvariantCulture,
+                $"STATS {gateway.Events.DistinctCount} {process.TotalProcessorTime.Ticks}"));
+        }
+    }
+}

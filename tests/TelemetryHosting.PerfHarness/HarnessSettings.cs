@@ -1,0 +1,27 @@
+using System.Globalization;
+
+namespace TelemetryHosting.PerfHarness;
+
+/// <summary>The harness's command-line settings.</summary>
+internal sealed record HarnessSettings(int Events, int NaiveEvents, int MemoryEvents, int MemoryQueue, int ShutdownEvents)
+{
+    public static HarnessSettings Parse(string[] args)
+    {
+        var settings = new HarnessSettings(Events: 200_000, NaiveEvents: 20_000, MemoryEvents: 1_000_000, MemoryQueue: 100_000, ShutdownEvents: 100_000);
+        for (var i = 0; i + 1 < args.Length; i += 2)
+        {
+            var value = int.Parse(args[i + 1], CultureInfo.InvariantCulture);
+            settings = args[i] switch
+            {
+                "--events" => settings with { Events = value },
+                "--naive-events" => settings with { NaiveEvents = value },
+                "--memory-events" => settings with { MemoryEvents = value },
+                "--memory-queue" => settings with { MemoryQueue = value },
+                "--shutdown-events" => settings with { ShutdownEvents = value },
+                _ => throw new ArgumentException($"Unknown option '{args[i]}'."),
+            };
+        }
+
+        return settings;
+    }
+}
