@@ -81,6 +81,37 @@ public sealed class ChaosTests(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
+    public async Task Scenario4_TokenEndpointDownAndTokensExpiringEverySecond_AllReceived()
+    {
+        await using var harness = await RecorderHarness.StartAsync(
+            options => options.Sams.TokenRenewalMargin = TimeSpan.FromMilliseconds(200),
+            gatewayOptions: new DevelopmentGatewayOptions { MaxStoredEvents = 100_000, TokenLifetime = TimeSpan.FromSeconds(1) },
+            shutdownTimeout: TimeSpan.FromSeconds(10));
+        var sams = harness.Gateway.Sams;
+        var run = new ChaosRun(harness);
+
+        await run.RecordAsync(0, Events / 3);
+        await Eventually.HoldsAsync(() => sams.IssuedTokenCount >= 2, "a token has expired and been renewed");
+
+        // The token endpoint goes down and the tokens in use are revoked: exports fail until SAMS is back.
+        sams.Outage = true;
+        sams.RevokeAll();
+        await run.RecordAsync(Events / 3, 2 * Events / 3);
+        await Eventually.HoldsAsync(() => harness.AuthFailuresWithReason("token_unavailable") >= 3, "token requests have failed during the outage");
+        sams.Outage = false;
+        await run.RecordAsync(2 * Events / 3, Events);
+        var report = await run.VerifyAsync(harness.Gateway);
+
+        Report(report);
+        output.WriteLine($"tokens issued {sams.IssuedTokenCount}, token requests {sams.TokenRequestCount}, auth failures {harness.AuthFailures.GetMeasurementSnapshot().Sum(m => m.Value)}");
+        Assert.Equal(Events, report.Received);
+        Assert.Empty(report.Dropped);
+        Assert.DoesNotContain(harness.Logs.GetSnapshot(), log =>
+            log.Message.Contains("sams_at_", StringComparison.Ordinal)
+            || log.Message.Contains(DevelopmentGatewayOptions.DefaultClientSecret, StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task Scenario5_GatewaySlowerThanTheAttemptTimeout_AllReceivedDuplicatesKeepTheirIds()
     {
         await using var harness = await StartAsync(options => options.ExportTimeout = TimeSpan.FromMilliseconds(300));
