@@ -14,18 +14,16 @@ internal sealed class ExportHealth
     private readonly TimeProvider _timeProvider;
     private readonly TelemetryHostingMetrics _metrics;
     private readonly ILogger _logger;
-    private readonly TimeSpan _logInterval;
+    private readonly LogThrottle _failureLog;
     private readonly object _lock = new();
     private DateTimeOffset? _failingSince;
-    private DateTimeOffset _nextLog;
-    private int _suppressed;
 
     public ExportHealth(TimeProvider timeProvider, TelemetryHostingMetrics metrics, IOptions<TelemetryGatewayOptions> options, ILogger<ExportHealth> logger)
     {
         _timeProvider = timeProvider;
         _metrics = metrics;
         _logger = logger;
-        _logInterval = options.Value.FailureLogInterval;
+        _failureLog = new LogThrottle(timeProvider, options.Value.FailureLogInterval);
     }
 
     /// <summary>Raised after each failed attempt, on the worker's flow.</summary>
@@ -54,26 +52,14 @@ internal sealed class ExportHealth
         var kind = ExportFailure.Classify(exception);
         var status = ExportFailure.StatusOf(exception);
         var now = _timeProvider.GetUtcNow();
-        int suppressed;
         lock (_lock)
         {
             _failingSince ??= now;
             LastFailure = status;
-            if (now < _nextLog)
-            {
-                _suppressed++;
-                suppressed = -1;
-            }
-            else
-            {
-                suppressed = _suppressed;
-                _suppressed = 0;
-                _nextLog = now + _logInterval;
-            }
         }
 
         _metrics.ExportFailed(status.StatusCode.ToString());
-        if (suppressed >= 0)
+        if (_failureLog.ShouldLog(out var suppressed))
         {
             if (kind == ExportFailureKind.Configuration)
             {
@@ -95,9 +81,9 @@ internal sealed class ExportHealth
         {
             since = _failingSince;
             _failingSince = null;
-            _nextLog = default;
-            _suppressed = 0;
         }
+
+        _failureLog.Reset();
 
         if (since is { } start)
         {
