@@ -35,6 +35,20 @@ internal sealed class ChaosRun(RecorderHarness harness)
         })));
     }
 
+    /// <summary>Records the single event <paramref name="n"/> on the calling thread.</summary>
+    public void RecordOne(int n)
+    {
+        var parameters = new TelemetryEventParameters { Metadata = new Dictionary<string, double> { ["seq"] = n } };
+        if (harness.Recorder.Record("chaos.run", "recorded", parameters))
+        {
+            _accepted[n] = true;
+        }
+        else
+        {
+            Interlocked.Increment(ref _refused);
+        }
+    }
+
     /// <summary>Waits until every accepted event is settled, then compares what the gateways received.</summary>
     public async Task<ChaosReport> VerifyAsync(params DevelopmentGateway[] gateways)
     {

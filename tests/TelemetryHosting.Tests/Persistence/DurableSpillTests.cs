@@ -138,8 +138,9 @@ public sealed class DurableSpillTests : IDisposable
         File.WriteAllBytes(good[1], flipped);
 
         gateway.Faults.Reset();
-        await using var second = await RecorderHarness.StartAsync(Spill, gateway: gateway);
+        await using var second = await RecorderHarness.StartAsync(Spill, gateway: gateway, startHost: false);
         using var corrupt = new MetricCollector<long>(second.Host.Services.GetRequiredService<IMeterFactory>(), "TelemetryHosting", "telemetryhosting.spill.files.corrupt");
+        await second.Host.StartAsync();
         await second.WaitForDistinctAsync(150);
         await Eventually.HoldsAsync(() => SegmentFiles().Length == 0, "every segment is replayed or moved aside");
 

@@ -106,12 +106,15 @@ internal sealed class RecorderHarness : IAsyncDisposable
         configureServices?.Invoke(builder.Services);
 
         var host = builder.Build();
+
+        // The collectors listen before the host starts, so nothing the worker counts at start-up is missed.
+        var harness = new RecorderHarness(gateway, host, ownsGateway);
         if (startHost)
         {
             await host.StartAsync();
         }
 
-        return new RecorderHarness(gateway, host, ownsGateway);
+        return harness;
     }
 
     /// <summary>The events the gateway accepted, decoded from the bytes it received.</summary>
