@@ -89,6 +89,13 @@ internal sealed class SamsTokenProvider
             _ = RequestAsync(owner);
         }
 
+        if (current is not null && _timeProvider.GetUtcNow() < current.ExpiresAt)
+        {
+            // Renewal is early by design: while the current token lasts, calls use it and the renewal runs on its
+            // own, so a slow token endpoint never holds up an export.
+            return current.Value;
+        }
+
         try
         {
             return (await renewal.WaitAsync(cancellationToken).ConfigureAwait(false)).Value;
@@ -126,6 +133,9 @@ internal sealed class SamsTokenProvider
 
             Report(failure);
             completion.SetException(failure);
+
+            // Nobody may be waiting (renewals run in the background while the current token lasts).
+            _ = completion.Task.Exception;
         }
     }
 

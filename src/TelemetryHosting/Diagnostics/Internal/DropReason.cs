@@ -17,4 +17,10 @@ internal static class DropReason
 
     /// <summary>Spilled events were older than the maximum age when they were replayed.</summary>
     public const string Expired = "expired";
+
+    /// <summary>The event could not be built or is larger than the gateway publishes.</summary>
+    public const string Invalid = "invalid";
+
+    /// <summary>The event was in a spill file that failed its checks.</summary>
+    public const string Corrupt = "corrupt";
 }

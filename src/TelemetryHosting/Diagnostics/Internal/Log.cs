@@ -13,8 +13,8 @@ internal static partial class Log
     public static partial void QueueFull(ILogger logger, int capacity);
 
     [LoggerMessage(2, LogLevel.Warning,
-        "Telemetry event {EventId} ({Feature}/{Action}) given up after {Attempts} attempts: the gateway did not acknowledge it.")]
-    public static partial void EventRejected(ILogger logger, string eventId, string feature, string action, int attempts);
+        "Telemetry event {TelemetryEventId} ({Feature}/{Action}) given up after {Attempts} attempts: the gateway did not acknowledge it.")]
+    public static partial void EventRejected(ILogger logger, string telemetryEventId, string feature, string action, int attempts);
 
     [LoggerMessage(3, LogLevel.Warning,
         "Telemetry export failed with {StatusCode} ({Detail}); {Suppressed} similar failures since the last report. Retrying in {Delay}; events wait in the queue meanwhile.")]
@@ -33,7 +33,7 @@ internal static partial class Log
     public static partial void Stopped(ILogger logger, long delivered, long failed);
 
     [LoggerMessage(7, LogLevel.Error,
-        "Telemetry export worker failed unexpectedly; queued events will be counted as undelivered at shutdown.")]
+        "Telemetry export worker failed unexpectedly; it keeps its events and carries on after a pause.")]
     public static partial void WorkerFailed(ILogger logger, Exception exception);
 
     [LoggerMessage(8, LogLevel.Error,
@@ -57,4 +57,7 @@ internal static partial class Log
 
     [LoggerMessage(14, LogLevel.Information, "Replaying {Count} spilled telemetry events from {File}.")]
     public static partial void Replaying(ILogger logger, int count, string file);
+
+    [LoggerMessage(15, LogLevel.Warning, "Telemetry event {TelemetryEventId} ({Feature}/{Action}) dropped: it cannot be sent ({Problem}).")]
+    public static partial void EventInvalid(ILogger logger, string telemetryEventId, string feature, string action, string problem);
 }

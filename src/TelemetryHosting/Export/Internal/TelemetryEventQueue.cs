@@ -16,6 +16,7 @@ internal sealed class TelemetryEventQueue
         new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite, SingleReader = true });
 
     private readonly long _highWaterMark;
+    private bool _closed;
     private long _accepted;
     private long _delivered;
     private long _failed;
@@ -45,7 +46,7 @@ internal sealed class TelemetryEventQueue
     public ChannelReader<bool> SpillRequests => _spillRequests.Reader;
 
     /// <summary>Gets a value indicating whether the queue takes no more events because the recorder stopped.</summary>
-    public bool IsClosed { get; private set; }
+    public bool IsClosed => Volatile.Read(ref _closed);
 
     /// <summary>Gets the number of entries waiting in the queue.</summary>
     public int Depth => _channel.Reader.Count;
@@ -55,12 +56,14 @@ internal sealed class TelemetryEventQueue
 
     public bool TryEnqueue(PendingEvent pendingEvent)
     {
+        // Counted before the write, so that the worker can never settle an event not yet counted as accepted.
+        Interlocked.Increment(ref _accepted);
         if (!_channel.Writer.TryWrite(pendingEvent))
         {
+            Interlocked.Decrement(ref _accepted);
             return false;
         }
 
-        Interlocked.Increment(ref _accepted);
         if (_highWaterMark > 0 && Interlocked.Increment(ref _enqueued) - Volatile.Read(ref _dequeued) >= _highWaterMark)
         {
             RequestSpill();
@@ -104,7 +107,7 @@ internal sealed class TelemetryEventQueue
 
     public void Close()
     {
-        IsClosed = true;
+        Volatile.Write(ref _closed, true);
         _channel.Writer.TryComplete();
         _spillRequests.Writer.TryComplete();
     }
@@ -118,7 +121,14 @@ internal sealed class TelemetryEventQueue
     /// <summary>Counts events moved from memory to disk.</summary>
     public void MarkPersisted(long count) => Interlocked.Add(ref _persisted, count);
 
-    /// <summary>Counts events read back from disk; they are pending again.</summary>
+    /// <summary>Counts events a previous run left on disk: accepted by this recorder, and persisted.</summary>
+    public void MarkRecovered(long count)
+    {
+        Interlocked.Add(ref _accepted, count);
+        Interlocked.Add(ref _persisted, count);
+    }
+
+    /// <summary>Counts events read back from disk (or settled there); they are no longer persisted.</summary>
     public void MarkReplayed(long count) => Interlocked.Add(ref _persisted, -count);
 
     public TelemetryFlushResult Counts()
@@ -127,6 +137,6 @@ internal sealed class TelemetryEventQueue
         var failed = Interlocked.Read(ref _failed);
         var persisted = Interlocked.Read(ref _persisted);
         var pending = Interlocked.Read(ref _accepted) - delivered - failed - persisted;
-        return new TelemetryFlushResult(delivered, failed, pending) { Persisted = Math.Max(0, persisted) };
+        return new TelemetryFlushResult(delivered, failed, pending) { Persisted = persisted };
     }
 }

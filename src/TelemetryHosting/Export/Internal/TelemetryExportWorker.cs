@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Collections.Concurrent;
 using Google.Protobuf.WellKnownTypes;
 using Microsoft.Extensions.Hosting;
@@ -30,6 +31,8 @@ internal sealed class TelemetryExportWorker : IHostedService, IDisposable
     private readonly ILogger _logger;
     private readonly ResiliencePipeline _pipeline;
     private readonly TelemetryGatewayOptions _options;
+    private const int MaxEventBytes = 10_000_000;
+
     private readonly CancellationTokenSource _abort = new();
 
     // Persistence: the spiller reads the queue while the worker is busy exporting, so reads take turns.
@@ -44,6 +47,7 @@ internal sealed class TelemetryExportWorker : IHostedService, IDisposable
     private readonly List<FlushRequest> _flushes = [];
     private int _batchBytes;
     private DateTimeOffset _batchDeadline;
+    private DateTimeOffset _resendNotBefore;
     private long _lastSequence;
     private Task? _running;
 
@@ -69,7 +73,7 @@ internal sealed class TelemetryExportWorker : IHostedService, IDisposable
         _pipeline = pipelines.GetPipeline(TelemetryGatewayResilience.PipelineKey);
         if (_options.Persistence.Directory is not null)
         {
-            _spill = new SpillStore(_options.Persistence, timeProvider, metrics, logger);
+            _spill = new SpillStore(_options.Persistence, timeProvider, queue, metrics, logger);
             _health.AttemptFailed += RequestSpillDuringOutage;
         }
     }
@@ -113,48 +117,72 @@ internal sealed class TelemetryExportWorker : IHostedService, IDisposable
 
     private async Task RunAsync()
     {
+        // Exports are not part of whatever operation happened to start the host.
+        Activity.Current = null;
         try
         {
-            while (true)
+            while (await StepAsync().ConfigureAwait(false))
             {
-                Fill();
-                if (_batch.Count == 0)
-                {
-                    SettleFlushes();
-                    if (!await WaitForEntriesAsync(timeout: null).ConfigureAwait(false))
-                    {
-                        break;
-                    }
-
-                    continue;
-                }
-
-                var untilDeadline = _batchDeadline - _timeProvider.GetUtcNow();
-                if (!IsBatchReady() && untilDeadline > TimeSpan.Zero)
-                {
-                    await WaitForEntriesAsync(untilDeadline).ConfigureAwait(false);
-                    continue;
-                }
-
-                await ExportBatchAsync().ConfigureAwait(false);
-                SettleFlushes();
             }
-        }
-        catch (OperationCanceledException) when (_abort.IsCancellationRequested)
-        {
-            // The host's shutdown timeout ended the drain; what is left is handled below.
-        }
-#pragma warning disable CA1031 // The worker must never crash the host; the failure is logged and the events counted.
-        catch (Exception exception)
-#pragma warning restore CA1031
-        {
-            Log.WorkerFailed(_logger, exception);
         }
         finally
         {
             await SettleEverythingLeftAsync().ConfigureAwait(false);
         }
     }
+
+    /// <summary>One turn of the worker: fill, wait or export.</summary>
+    /// <returns><see langword="false"/> when the queue is closed and drained, or the worker was aborted.</returns>
+    private async Task<bool> StepAsync()
+    {
+        try
+        {
+            Fill();
+            if (_batch.Count == 0)
+            {
+                SettleFlushes();
+                return await WaitForEntriesAsync(timeout: null).ConfigureAwait(false);
+            }
+
+            var now = _timeProvider.GetUtcNow();
+            var wait = !IsBatchReady() ? _batchDeadline - now
+                : OnlyRetries() ? _resendNotBefore - now
+                : TimeSpan.Zero;
+            if (wait > TimeSpan.Zero)
+            {
+                await WaitForEntriesAsync(wait).ConfigureAwait(false);
+                return true;
+            }
+
+            await ExportBatchAsync().ConfigureAwait(false);
+            SettleFlushes();
+            return true;
+        }
+        catch (OperationCanceledException) when (_abort.IsCancellationRequested)
+        {
+            // The host's shutdown timeout ended the drain; what is left is settled by RunAsync.
+            return false;
+        }
+#pragma warning disable CA1031 // A defect must not stop delivery for the rest of the process.
+        catch (Exception exception)
+#pragma warning restore CA1031
+        {
+            // The batch is kept; pause so that a failure that repeats does not spin.
+            Log.WorkerFailed(_logger, exception);
+            try
+            {
+                await Task.Delay(_options.MaxRetryDelay, _timeProvider, _abort.Token).ConfigureAwait(false);
+                return true;
+            }
+            catch (OperationCanceledException)
+            {
+                return false;
+            }
+        }
+    }
+
+    /// <summary>Gets whether every event in the batch has been sent before (left out by the gateway).</summary>
+    private bool OnlyRetries() => _batch.Count > 0 && _batch[^1].Attempts > 0;
 
     private bool IsBatchReady() =>
         _batch.Count >= _options.MaxBatchSize
@@ -195,8 +223,10 @@ internal sealed class TelemetryExportWorker : IHostedService, IDisposable
                 }
 
                 var pending = (PendingEvent)entry;
-                pending.Message = _messageBuilder.Build(pending);
-                Add(pending);
+                if (TryBuild(pending))
+                {
+                    Add(pending);
+                }
             }
 
             if (_batch.Count == 0 && _flushes.Count == 0 && !_queue.IsClosed)
@@ -213,10 +243,43 @@ internal sealed class TelemetryExportWorker : IHostedService, IDisposable
         }
     }
 
+    /// <summary>
+    /// Builds the event's wire message. An event that cannot be built, or that the gateway would drop for its size,
+    /// is given up here with reason <c>invalid</c> rather than holding back the others.
+    /// </summary>
+    private bool TryBuild(PendingEvent pending)
+    {
+        string problem;
+        try
+        {
+            pending.Message ??= _messageBuilder.Build(pending);
+            pending.EncodedSize = pending.Message.CalculateSize();
+
+            // The gateway drops events whose JSON is 10,000,000 bytes or more; JSON is never smaller than the
+            // protobuf encoding, so an encoding that large can never be published.
+            if (pending.EncodedSize < MaxEventBytes)
+            {
+                return true;
+            }
+
+            problem = $"it encodes to {pending.EncodedSize} bytes, over the gateway's limit of {MaxEventBytes}";
+        }
+#pragma warning disable CA1031 // Whatever breaks one event must not break the batch.
+        catch (Exception exception)
+#pragma warning restore CA1031
+        {
+            problem = exception.GetType().Name;
+        }
+
+        _queue.MarkFailed(1);
+        _metrics.Dropped(DropReason.Invalid);
+        Log.EventInvalid(_logger, pending.Id.ToString("D"), pending.Feature, pending.Action, problem);
+        return false;
+    }
+
     private void Add(PendingEvent pending)
     {
         pending.Sequence = ++_lastSequence;
-        pending.EncodedSize = pending.Message!.CalculateSize();
         if (_batch.Count == 0)
         {
             _batchDeadline = _timeProvider.GetUtcNow() + _options.FlushInterval;
@@ -241,7 +304,7 @@ internal sealed class TelemetryExportWorker : IHostedService, IDisposable
 
         foreach (var message in events)
         {
-            Add(new PendingEvent
+            var replayed = new PendingEvent
             {
                 Id = Guid.TryParse(message.Id, out var id) ? id : Guid.Empty,
                 Timestamp = message.Timestamp?.ToDateTimeOffset() ?? default,
@@ -249,7 +312,9 @@ internal sealed class TelemetryExportWorker : IHostedService, IDisposable
                 Action = message.Action,
                 Message = message,
                 Segment = segment,
-            });
+            };
+            replayed.EncodedSize = message.CalculateSize();
+            Add(replayed);
         }
 
         _queue.MarkReplayed(events.Count);
@@ -342,8 +407,11 @@ internal sealed class TelemetryExportWorker : IHostedService, IDisposable
         _batch.RemoveRange(kept, _batch.Count - kept);
         if (kept > 0)
         {
-            // Left-out events wait for the next batch rather than being re-sent at once.
-            _batchDeadline = _timeProvider.GetUtcNow() + _options.FlushInterval;
+            // Left-out events wait for the next batch rather than being re-sent at once; even a flush or shutdown
+            // spaces their attempts by the retry delay, so a passing refusal does not use them all up at once.
+            var now = _timeProvider.GetUtcNow();
+            _batchDeadline = now + _options.FlushInterval;
+            _resendNotBefore = now + _options.RetryDelay;
         }
 
         if (delivered > 0)
@@ -360,11 +428,11 @@ internal sealed class TelemetryExportWorker : IHostedService, IDisposable
     }
 
     /// <summary>Deletes a replayed segment once its last event is settled.</summary>
-    private static void Settled(PendingEvent pending)
+    private void Settled(PendingEvent pending)
     {
         if (pending.Segment is { } segment && --segment.Unsettled == 0)
         {
-            SpillStore.Delete(segment);
+            _spill!.Delete(segment);
         }
     }
 
@@ -411,6 +479,12 @@ internal sealed class TelemetryExportWorker : IHostedService, IDisposable
             {
                 SpillQueue();
             }
+#pragma warning disable CA1031 // The spiller must keep running; what it could not write is counted by WriteSegment.
+            catch (Exception exception)
+#pragma warning restore CA1031
+            {
+                Log.WorkerFailed(_logger, exception);
+            }
             finally
             {
                 _readerGate.Release();
@@ -431,7 +505,12 @@ internal sealed class TelemetryExportWorker : IHostedService, IDisposable
             }
 
             var pending = (PendingEvent)entry;
-            events.Add(pending.Message ?? _messageBuilder.Build(pending));
+            if (!TryBuild(pending))
+            {
+                continue;
+            }
+
+            events.Add(pending.Message!);
             if (events.Count == _options.MaxBatchSize)
             {
                 WriteSegment(events);
@@ -464,35 +543,47 @@ internal sealed class TelemetryExportWorker : IHostedService, IDisposable
 
     private async Task SettleEverythingLeftAsync()
     {
-        _queue.Close();
-        if (_spilling is not null)
+        try
         {
-            await _spilling.ConfigureAwait(false);
-        }
+            _queue.Close();
+            if (_spilling is not null)
+            {
+                await _spilling.ConfigureAwait(false);
+            }
 
-        if (_spill is not null)
-        {
-            PersistEverythingLeft();
+            if (_spill is not null)
+            {
+                PersistEverythingLeft();
+            }
+            else
+            {
+                DropEverythingLeft();
+            }
         }
-        else
+#pragma warning disable CA1031 // Flush requests and the drained signal must complete whatever happened above.
+        catch (Exception exception)
+#pragma warning restore CA1031
         {
+            Log.WorkerFailed(_logger, exception);
             DropEverythingLeft();
         }
-
-        while (_flushesFromSpiller.TryDequeue(out var handedOver))
+        finally
         {
-            handedOver.Complete();
-        }
+            while (_flushesFromSpiller.TryDequeue(out var handedOver))
+            {
+                handedOver.Complete();
+            }
 
-        foreach (var flush in _flushes)
-        {
-            flush.Complete();
-        }
+            foreach (var flush in _flushes)
+            {
+                flush.Complete();
+            }
 
-        _flushes.Clear();
-        var counts = _queue.Counts();
-        Log.Stopped(_logger, counts.Delivered, counts.Failed);
-        _queue.MarkDrained();
+            _flushes.Clear();
+            var counts = _queue.Counts();
+            Log.Stopped(_logger, counts.Delivered, counts.Failed);
+            _queue.MarkDrained();
+        }
     }
 
     private void PersistEverythingLeft()

@@ -4,75 +4,89 @@ using Google.Protobuf;
 using Microsoft.Extensions.Logging;
 using Telemetrygateway.V1;
 using TelemetryHosting.Diagnostics.Internal;
+using TelemetryHosting.Export.Internal;
 
 namespace TelemetryHosting.Persistence.Internal;
 
 /// <summary>
 /// Segment files of spilled events. A segment is written to a temporary file, flushed to disk and renamed, so a
-/// crash leaves either the whole segment or none of it. Layout: magic, creation time, event count, payload length,
-/// the events as one protobuf <c>EventsPayload</c>, and a SHA-256 of the payload; anything that does not check
-/// out is moved aside to <c>corrupt/</c>, never replayed and never fatal.
+/// crash leaves either the whole segment or none of it (a temporary file that checks out is promoted at the next
+/// start, in case the rename itself was lost). Layout: magic, creation time, event count, payload length, the
+/// events as one protobuf <c>EventsPayload</c>, and a SHA-256 over everything before it. Anything that does not
+/// check out is moved aside to <c>corrupt/</c>, counted, and never replayed; no file can stop the others.
 /// </summary>
 internal sealed class SpillStore
 {
     private const string Extension = ".tseg";
+    private const string Temporary = ".tmp";
     private const int HeaderLength = 8 + 8 + 4 + 4;
     private const int HashLength = 32;
-    private static readonly byte[] Magic = "THSEG001"u8.ToArray();
+    private const int MaxEventsPerSegment = 10_000_000;
+    private const int MaxCorruptFilesKept = 100;
+    private static readonly byte[] Magic = "THSEG002"u8.ToArray();
 
     private readonly string _directory;
     private readonly long _maxBytes;
     private readonly TimeSpan _maxAge;
     private readonly TimeProvider _timeProvider;
+    private readonly TelemetryEventQueue _queue;
     private readonly TelemetryHostingMetrics _metrics;
     private readonly ILogger _logger;
-    private long _sequence;
+    private readonly HashSet<string> _undeletable = new(StringComparer.Ordinal);
+    private readonly object _undeletableLock = new();
 
-    public SpillStore(TelemetryGatewayPersistenceOptions options, TimeProvider timeProvider, TelemetryHostingMetrics metrics, ILogger logger)
+    public SpillStore(
+        TelemetryGatewayPersistenceOptions options,
+        TimeProvider timeProvider,
+        TelemetryEventQueue queue,
+        TelemetryHostingMetrics metrics,
+        ILogger logger)
     {
         _directory = Path.GetFullPath(options.Directory!);
         _maxBytes = options.MaxBytes;
         _maxAge = options.MaxAge;
         _timeProvider = timeProvider;
+        _queue = queue;
         _metrics = metrics;
         _logger = logger;
         CreateOwnerOnlyDirectory(_directory);
-        foreach (var leftover in Directory.EnumerateFiles(_directory, "*.tmp"))
-        {
-            // A segment whose rename never happened was never acknowledged as written: its events are elsewhere.
-            File.Delete(leftover);
-        }
+        RecoverTemporaryFiles();
 
-        metrics.ObserveSpill(CurrentFiles, CurrentBytes);
+        // Events a previous run left on disk are this recorder's to deliver: they count as accepted and persisted.
+        _queue.MarkRecovered(SegmentPaths().Sum(path => ReadCount(path)));
+        metrics.ObserveSpill(() => SegmentPaths().Count(), CurrentBytes);
     }
 
     /// <summary>Writes one segment.</summary>
     /// <returns><see langword="null"/> when written; otherwise why not (the events are then not on disk).</returns>
     public string? TryWrite(IReadOnlyList<Event> events)
     {
-        var payload = new RecordEventsRequest.Types.EventsPayload();
-        payload.Events.Add(events);
-        var body = payload.ToByteArray();
-        var size = HeaderLength + body.Length + HashLength;
-        if (CurrentBytes() + size > _maxBytes)
-        {
-            return $"the spill directory holds its maximum of {_maxBytes} bytes";
-        }
-
-        var created = _timeProvider.GetUtcNow();
-        var name = $"{created.ToUnixTimeMilliseconds():D15}-{Environment.ProcessId}-{Interlocked.Increment(ref _sequence):D8}{Extension}";
-        var path = Path.Combine(_directory, name);
-        var temporary = path + ".tmp";
+        var temporary = string.Empty;
         try
         {
+            var payload = new RecordEventsRequest.Types.EventsPayload();
+            payload.Events.Add(events);
+            var body = payload.ToByteArray();
+            var size = HeaderLength + body.Length + HashLength;
+            if (CurrentBytes() + size > _maxBytes)
+            {
+                return $"the spill directory holds its maximum of {_maxBytes} bytes";
+            }
+
+            var created = _timeProvider.GetUtcNow();
             var buffer = new byte[size];
             Magic.CopyTo(buffer, 0);
             BinaryPrimitives.WriteInt64LittleEndian(buffer.AsSpan(8), created.ToUnixTimeMilliseconds());
             BinaryPrimitives.WriteInt32LittleEndian(buffer.AsSpan(16), events.Count);
             BinaryPrimitives.WriteInt32LittleEndian(buffer.AsSpan(20), body.Length);
             body.CopyTo(buffer, HeaderLength);
-            SHA256.HashData(body, buffer.AsSpan(HeaderLength + body.Length));
-            using (var stream = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None, 4096, FileOptions.None))
+            SHA256.HashData(buffer.AsSpan(0, HeaderLength + body.Length), buffer.AsSpan(HeaderLength + body.Length));
+
+            // Time first, so that replay follows recording order; a random part, so that no two writers collide.
+            var name = $"{created.ToUnixTimeMilliseconds():D15}-{Guid.NewGuid():N}{Extension}";
+            var path = Path.Combine(_directory, name);
+            temporary = path + Temporary;
+            using (var stream = new FileStream(temporary, OwnerOnlyFile()))
             {
                 stream.Write(buffer);
                 stream.Flush(flushToDisk: true);
@@ -82,12 +96,7 @@ internal sealed class SpillStore
             Log.Spilled(_logger, events.Count, name);
             return null;
         }
-        catch (IOException exception)
-        {
-            TryDelete(temporary);
-            return exception.Message;
-        }
-        catch (UnauthorizedAccessException exception)
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
         {
             TryDelete(temporary);
             return exception.Message;
@@ -95,13 +104,18 @@ internal sealed class SpillStore
     }
 
     /// <summary>
-    /// Reads the oldest good segment. Corrupt ones are moved aside and expired ones deleted (their events counted)
+    /// Reads the oldest good segment. Corrupt ones are moved aside and expired ones deleted, their events counted,
     /// on the way.
     /// </summary>
     public (SpillSegment Segment, List<Event> Events)? TryReadOldest()
     {
         foreach (var path in SegmentPaths())
         {
+            if (IsUndeletable(path))
+            {
+                continue;
+            }
+
             if (Read(path) is { } segment)
             {
                 return segment;
@@ -111,78 +125,139 @@ internal sealed class SpillStore
         return null;
     }
 
-    public bool HasSegments() => SegmentPaths().Any();
-
-    public static void Delete(SpillSegment segment) => TryDelete(segment.Path);
+    /// <summary>Deletes a segment whose events are all settled; one that cannot be deleted is never replayed again.</summary>
+    public void Delete(SpillSegment segment)
+    {
+        if (!TryDelete(segment.Path))
+        {
+            lock (_undeletableLock)
+            {
+                _undeletable.Add(segment.Path);
+            }
+        }
+    }
 
     private (SpillSegment, List<Event>)? Read(string path)
     {
-        byte[] data;
-        try
-        {
-            data = File.ReadAllBytes(path);
-        }
-        catch (IOException)
-        {
-            return null;
-        }
-
         var name = Path.GetFileName(path);
-        var problem = Validate(data, out var created, out var count, out var body);
-        if (problem is not null)
-        {
-            Quarantine(path, name, problem);
-            return null;
-        }
-
-        if (_timeProvider.GetUtcNow() - created > _maxAge)
-        {
-            TryDelete(path);
-            _metrics.Dropped(DropReason.Expired, count);
-            Log.SpillExpired(_logger, count, name, _maxAge);
-            return null;
-        }
-
-        List<Event> events;
+        var count = ReadCount(path);
         try
         {
-            events = [.. RecordEventsRequest.Types.EventsPayload.Parser.ParseFrom(body).Events];
+            var data = File.ReadAllBytes(path);
+            if (Check(data) is { } problem)
+            {
+                Quarantine(path, name, problem, count);
+                return null;
+            }
+
+            var created = DateTimeOffset.FromUnixTimeMilliseconds(BinaryPrimitives.ReadInt64LittleEndian(data.AsSpan(8)));
+            if (_timeProvider.GetUtcNow() - created > _maxAge)
+            {
+                if (TryDelete(path))
+                {
+                    Settle(count, DropReason.Expired);
+                    Log.SpillExpired(_logger, count, name, _maxAge);
+                }
+
+                return null;
+            }
+
+            var length = BinaryPrimitives.ReadInt32LittleEndian(data.AsSpan(20));
+            var events = RecordEventsRequest.Types.EventsPayload.Parser.ParseFrom(data.AsSpan(HeaderLength, length)).Events.ToList();
+            if (events.Count != count)
+            {
+                Quarantine(path, name, "the event count does not match the header", count);
+                return null;
+            }
+
+            Log.Replaying(_logger, events.Count, name);
+            return (new SpillSegment(path, events.Count), events);
         }
-        catch (InvalidProtocolBufferException)
+        catch (FileNotFoundException)
         {
-            Quarantine(path, name, "the events do not decode");
             return null;
         }
-
-        Log.Replaying(_logger, events.Count, name);
-        return (new SpillSegment(path, events.Count), events);
+#pragma warning disable CA1031 // One unreadable file must never stop the others, nor the worker.
+        catch (Exception exception)
+#pragma warning restore CA1031
+        {
+            Quarantine(path, name, exception.GetType().Name, count);
+            return null;
+        }
     }
 
-    private static string? Validate(byte[] data, out DateTimeOffset created, out int count, out ReadOnlySpan<byte> body)
+    /// <summary>Checks a segment's layout and checksum; returns what is wrong, or <see langword="null"/>.</summary>
+    private static string? Check(ReadOnlySpan<byte> data)
     {
-        created = default;
-        count = 0;
-        body = default;
-        if (data.Length < HeaderLength + HashLength || !data.AsSpan(0, 8).SequenceEqual(Magic))
+        if (data.Length < HeaderLength + HashLength || !data[..8].SequenceEqual(Magic))
         {
-            return "not a segment file or truncated";
+            return "not a segment file, or truncated";
         }
 
-        created = DateTimeOffset.FromUnixTimeMilliseconds(BinaryPrimitives.ReadInt64LittleEndian(data.AsSpan(8)));
-        count = BinaryPrimitives.ReadInt32LittleEndian(data.AsSpan(16));
-        var length = BinaryPrimitives.ReadInt32LittleEndian(data.AsSpan(20));
-        if (length < 0 || HeaderLength + length + HashLength != data.Length)
+        var created = BinaryPrimitives.ReadInt64LittleEndian(data[8..]);
+        var count = BinaryPrimitives.ReadInt32LittleEndian(data[16..]);
+        var length = BinaryPrimitives.ReadInt32LittleEndian(data[20..]);
+        if (length < 0 || (long)HeaderLength + length + HashLength != data.Length)
         {
             return "truncated";
         }
 
-        body = data.AsSpan(HeaderLength, length);
         Span<byte> hash = stackalloc byte[HashLength];
-        SHA256.HashData(body, hash);
-        return hash.SequenceEqual(data.AsSpan(HeaderLength + length)) ? null : "checksum mismatch";
+        SHA256.HashData(data[..(HeaderLength + length)], hash);
+        if (!hash.SequenceEqual(data[(HeaderLength + length)..]))
+        {
+            return "checksum mismatch";
+        }
+
+        var validTime = created is >= 0 and <= 253_402_300_799_999; // DateTimeOffset.MaxValue in Unix milliseconds
+        return validTime && count is >= 0 and <= MaxEventsPerSegment ? null : "header out of range";
     }
 
-    private void Quarantine(string path, string name, string reason)
+    /// <summary>The event count in a segment's header, or 0 when the header is not readable.</summary>
+    private static int ReadCount(string path)
+    {
+        try
+        {
+            Span<byte> header = stackalloc byte[HeaderLength];
+            using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+            if (stream.ReadAtLeast(header, HeaderLength, throwOnEndOfStream: false) < HeaderLength || !header[..8].SequenceEqual(Magic))
+            {
+                return 0;
+            }
+
+            var count = BinaryPrimitives.ReadInt32LittleEndian(header[16..]);
+            return count is >= 0 and <= MaxEventsPerSegment ? count : 0;
+        }
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+        {
+            return 0;
+        }
+    }
+
+    /// <summary>Promotes temporary files that check out (their rename was lost in a crash); deletes the rest.</summary>
+    private void RecoverTemporaryFiles()
+    {
+        foreach (var temporary in Directory.EnumerateFiles(_directory, "*" + Extension + Temporary).ToList())
+        {
+            try
+            {
+                if (Check(File.ReadAllBytes(temporary)) is null)
+                {
+                    File.Move(temporary, temporary[..^Temporary.Length], overwrite: false);
+                }
+                else
+                {
+                    File.Delete(temporary);
+                }
+            }
+            catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+            {
+                TryDelete(temporary);
+            }
+        }
+    }
+
+    private void Quarantine(string path, string name, string reason, int count)
     {
         var corrupt = Path.Combine(_directory, "corrupt");
         var destination = Path.Combine(corrupt, name);
@@ -190,33 +265,94 @@ internal sealed class SpillStore
         {
             CreateOwnerOnlyDirectory(corrupt);
             File.Move(path, destination, overwrite: true);
+            foreach (var old in Directory.GetFiles(corrupt).Order(StringComparer.Ordinal).SkipLast(MaxCorruptFilesKept))
+            {
+                TryDelete(old);
+            }
         }
-        catch (IOException)
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
         {
-            TryDelete(path);
+            if (!TryDelete(path))
+            {
+                lock (_undeletableLock)
+                {
+                    _undeletable.Add(path);
+                }
+            }
         }
 
         _metrics.SpillFileCorrupt();
+        Settle(count, DropReason.Corrupt);
         Log.SpillFileCorrupt(_logger, name, reason, destination);
+    }
+
+    /// <summary>Counts events on disk that will never be delivered.</summary>
+    private void Settle(int count, string reason)
+    {
+        if (count > 0)
+        {
+            _queue.MarkReplayed(count);
+            _queue.MarkFailed(count);
+            _metrics.Dropped(reason, count);
+        }
+    }
+
+    private bool IsUndeletable(string path)
+    {
+        lock (_undeletableLock)
+        {
+            return _undeletable.Contains(path);
+        }
     }
 
     private IEnumerable<string> SegmentPaths() =>
         Directory.EnumerateFiles(_directory, "*" + Extension).Order(StringComparer.Ordinal);
 
-    private int CurrentFiles() => SegmentPaths().Count();
-
-    private long CurrentBytes() => SegmentPaths().Sum(path => new FileInfo(path).Length);
-
-    private static void TryDelete(string path)
+    private long CurrentBytes()
     {
+        long total = 0;
+        foreach (var path in SegmentPaths())
+        {
+            try
+            {
+                total += new FileInfo(path).Length;
+            }
+            catch (FileNotFoundException)
+            {
+                // Replayed and deleted meanwhile.
+            }
+        }
+
+        return total;
+    }
+
+    private static bool TryDelete(string path)
+    {
+        if (path.Length == 0)
+        {
+            return true;
+        }
+
         try
         {
             File.Delete(path);
+            return true;
         }
-        catch (IOException)
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
         {
-            // Best effort: a segment that cannot be deleted is replayed again later, keeping its ids.
+            return false;
         }
+    }
+
+    private static FileStreamOptions OwnerOnlyFile()
+    {
+        var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, Share = FileShare.None };
+        if (!OperatingSystem.IsWindows())
+        {
+            options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        }
+
+        return options;
     }
 
     private static void CreateOwnerOnlyDirectory(string path)
@@ -224,10 +360,13 @@ internal sealed class SpillStore
         if (OperatingSystem.IsWindows())
         {
             Directory.CreateDirectory(path);
+            return;
         }
-        else
-        {
-            Directory.CreateDirectory(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-        }
+
+        const UnixFileMode ownerOnly = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
+        Directory.CreateDirectory(path, ownerOnly);
+
+        // A directory that already existed keeps whatever mode it had: spilled events hold private metadata.
+        File.SetUnixFileMode(path, ownerOnly);
     }
 }
