@@ -199,6 +199,102 @@ public sealed class DurableSpillTests : IDisposable
     }
 
     [Fact]
+    public async Task Replay_HeaderOutOfRangeUnderAValidChecksum_IsMovedAsideAndTheRecorderKeepsWorking()
+    {
+        Directory.CreateDirectory(_directory);
+        var body = Array.Empty<byte>();
+        var data = new byte[24 + 32];
+        "THSEG002"u8.CopyTo(data);
+        System.Buffers.Binary.BinaryPrimitives.WriteInt64LittleEndian(data.AsSpan(8), long.MaxValue);
+        System.Security.Cryptography.SHA256.HashData(data.AsSpan(0, 24), data.AsSpan(24));
+        await File.WriteAllBytesAsync(Path.Combine(_directory, "000000000000001-crafted.tseg"), data);
+
+        await using var harness = await RecorderHarness.StartAsync(Spill);
+        await Eventually.HoldsAsync(() => SegmentFiles().Length == 0, "the crafted file is moved aside");
+        Assert.True(harness.Recorder.Record("search", "view"));
+        var result = await harness.Recorder.FlushAsync();
+
+        Assert.Equal(1, result.Delivered);
+        Assert.Single(Directory.GetFiles(Path.Combine(_directory, "corrupt")));
+        Assert.Contains(harness.LibraryLogs(), log => log.Id.Id == 11 && log.Message.Contains("header out of range", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Counts_AfterReplayingAnEarlierRunThenSpillingAgain_AreRight()
+    {
+        await using var gateway = await DevelopmentGateway.StartAsync(new DevelopmentGatewayOptions());
+        gateway.Faults.FailNextCalls(int.MaxValue);
+        var first = await RecorderHarness.StartAsync(Spill, gateway: gateway);
+        for (var i = 0; i < 50; i++)
+        {
+            first.Recorder.Record("search", "view");
+        }
+
+        await first.Host.StopAsync();
+        await first.DisposeAsync();
+
+        // The next run starts with 50 events on disk, which count as accepted (and persisted) from its start.
+        gateway.Faults.Reset();
+        var second = await RecorderHarness.StartAsync(Spill, gateway: gateway);
+        await second.WaitForDistinctAsync(50);
+        await Eventually.HoldsAsync(() => second.Counts().Delivered == 50, "the replayed events are acknowledged");
+
+        gateway.Faults.FailNextCalls(int.MaxValue);
+        for (var i = 0; i < 20; i++)
+        {
+            second.Recorder.Record("search", "view");
+        }
+
+        await Eventually.HoldsAsync(() => second.ExportFailures.GetMeasurementSnapshot().Count > 0, "the export has failed");
+        await second.Host.StopAsync();
+
+        Assert.Equal(new TelemetryFlushResult(50, 0, 0) { Persisted = 20 }, second.Counts());
+        Assert.False(second.Counts().IsComplete);
+        await second.DisposeAsync();
+    }
+
+    [Fact]
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    public async Task Start_ExistingDirectoryOpenToOthers_IsMadeOwnerOnlyAndFilesAreOwnerOnly()
+    {
+        Directory.CreateDirectory(_directory);
+        File.SetUnixFileMode(_directory, (UnixFileMode)0b111_111_111);
+        await using var harness = await RecorderHarness.StartAsync(Spill);
+        harness.Gateway.Faults.FailNextCalls(int.MaxValue);
+        harness.Recorder.Record("search", "view");
+
+        await harness.Host.StopAsync();
+
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(_directory));
+        var segment = Assert.Single(SegmentFiles());
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(segment));
+    }
+
+    [Fact]
+    public async Task Start_TemporaryFileWhoseRenameWasLost_IsPromotedAndReplayed()
+    {
+        await using var gateway = await DevelopmentGateway.StartAsync(new DevelopmentGatewayOptions());
+        gateway.Faults.FailNextCalls(int.MaxValue);
+        var first = await RecorderHarness.StartAsync(Spill, gateway: gateway);
+        for (var i = 0; i < 10; i++)
+        {
+            first.Recorder.Record("search", "view");
+        }
+
+        await first.Host.StopAsync();
+        await first.DisposeAsync();
+        var segment = Assert.Single(SegmentFiles());
+        File.Move(segment, segment + ".tmp");
+        File.WriteAllBytes(Path.Combine(_directory, "000000000000002-torn.tseg.tmp"), "THSEG002 torn"u8.ToArray());
+
+        gateway.Faults.Reset();
+        await using var second = await RecorderHarness.StartAsync(Spill, gateway: gateway);
+        await second.WaitForDistinctAsync(10);
+
+        Assert.Empty(Directory.GetFiles(_directory, "*.tmp"));
+    }
+
+    [Fact]
     public async Task Start_WithPersistence_CreatesTheDirectoryOwnerOnly()
     {
         await using var harness = await RecorderHarness.StartAsync(Spill);
