@@ -4,6 +4,7 @@
 // sends its events there, so that it runs end to end on one machine without a Sourcegraph account. Configure
 // an endpoint (appsettings, environment variable TelemetryGateway__Endpoint, or --TelemetryGateway:Endpoint)
 // and it talks to that gateway instead.
+using Microsoft.AspNetCore.Authentication;
 using OpenTelemetry.Trace;
 using TelemetryHosting.DevGateway;
 using TelemetryHosting.Samples.WebApi;
@@ -32,12 +33,26 @@ if (string.IsNullOrEmpty(builder.Configuration["TelemetryGateway:Endpoint"]))
 builder.Services.AddOpenTelemetry().WithTracing(tracing => tracing.AddAspNetCoreInstrumentation());
 
 // Events recorded during a request carry its X-Sourcegraph-Interaction-ID header and its user's SAMS id.
-builder.Services.AddTelemetryGateway().AddAspNetCoreEnrichment();
+// AddClientEvents: the services of the client event endpoint mapped below (limits in TelemetryClientEvents).
+builder.Services.AddTelemetryGateway()
+    .AddAspNetCoreEnrichment()
+    .AddClientEvents(builder.Configuration.GetSection("TelemetryClientEvents"));
+
+// SAMPLE ONLY: a stand-in for SAMS login that trusts the X-Sample-User header (see SampleUserAuthenticationHandler).
+builder.Services.AddAuthentication(SampleUserAuthenticationHandler.SchemeName)
+    .AddScheme<AuthenticationSchemeOptions, SampleUserAuthenticationHandler>(SampleUserAuthenticationHandler.SchemeName, null);
+builder.Services.AddAuthorization();
 builder.Services.AddControllers();
 builder.Services.AddHostedService<NightlyReportJob>();
 
 var app = builder.Build();
+app.UseAuthentication();
+app.UseAuthorization();
 app.MapControllers();
+
+// Clients (the web app, editors) post their events here; the service adds the user, trace id, interaction id and
+// its own version, and records them. Try it: the curl in docs/README-client-events.md.
+app.MapTelemetryEvents("/api/telemetry").RequireAuthorization();
 
 if (developmentGateway is not null)
 {

@@ -7,7 +7,7 @@ using TelemetryHosting.AspNetCore.Internal;
 namespace Microsoft.Extensions.DependencyInjection;
 
 /// <summary>Adds ASP.NET Core request context to recorded telemetry events.</summary>
-public static class TelemetryGatewayBuilderAspNetCoreExtensions
+public static partial class TelemetryGatewayBuilderAspNetCoreExtensions
 {
     /// <summary>
     /// Fills, for events recorded during an HTTP request, <c>interaction.interaction_id</c> from the

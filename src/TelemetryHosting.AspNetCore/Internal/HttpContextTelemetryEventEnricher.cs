@@ -1,4 +1,3 @@
-using System.Security.Claims;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Options;
 
@@ -7,8 +6,6 @@ namespace TelemetryHosting.AspNetCore.Internal;
 /// <summary>Enriches events recorded during a request from its header and authenticated user.</summary>
 internal sealed class HttpContextTelemetryEventEnricher : ITelemetryEventEnricher
 {
-    private const string SubjectClaim = "sub";
-
     private readonly IHttpContextAccessor _accessor;
     private readonly string _header;
     private readonly string _claimType;
@@ -38,15 +35,7 @@ internal sealed class HttpContextTelemetryEventEnricher : ITelemetryEventEnriche
                 enrichment.InteractionId = values[0];
             }
 
-            if (enrichment.SamsExternalId is null && context.User is { Identity.IsAuthenticated: true } user)
-            {
-                var claim = user.FindFirst(_claimType)
-                    ?? (_claimType == SubjectClaim ? user.FindFirst(ClaimTypes.NameIdentifier) : null);
-                if (!string.IsNullOrEmpty(claim?.Value))
-                {
-                    enrichment.SamsExternalId = claim.Value;
-                }
-            }
+            enrichment.SamsExternalId ??= SamsExternalIdClaim.Find(context.User, _claimType);
         }
         catch (ObjectDisposedException)
         {

@@ -1,0 +1,252 @@
+using System.Buffers;
+using System.Globalization;
+using System.Security.Claims;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using TelemetryHosting.Shared;
+
+namespace TelemetryHosting.AspNetCore.Internal;
+
+/// <summary>
+/// The client event endpoint: refuses what it must as early and as cheaply as it can (user, rate limit, media type,
+/// declared size, read size, batch shape, event count), then validates each event, hydrates it with what only the
+/// server can vouch for and records it.
+/// </summary>
+internal sealed class ClientEventEndpoint
+{
+    private const string RejectedTitle = "One or more telemetry events were rejected.";
+
+    private readonly ITelemetryRecorder _recorder;
+    private readonly ClientEventRateLimiter _rateLimiter;
+    private readonly TelemetryClientEventsOptions _options;
+    private readonly string _interactionIdHeader;
+    private readonly string _samsExternalIdClaimType;
+    private readonly TimeProvider _timeProvider;
+    private readonly ILogger _logger;
+
+    public ClientEventEndpoint(
+        ITelemetryRecorder recorder,
+        ClientEventRateLimiter rateLimiter,
+        IOptions<TelemetryClientEventsOptions> options,
+        IOptions<TelemetryAspNetCoreOptions> aspNetCoreOptions,
+        TimeProvider timeProvider,
+        ILogger<ClientEventEndpoint> logger)
+    {
+        _recorder = recorder;
+        _rateLimiter = rateLimiter;
+        _options = options.Value;
+        _interactionIdHeader = aspNetCoreOptions.Value.InteractionIdHeader;
+        _samsExternalIdClaimType = aspNetCoreOptions.Value.SamsExternalIdClaimType;
+        _timeProvider = timeProvider;
+        _logger = logger;
+    }
+
+    public async Task HandleAsync(HttpContext context)
+    {
+        var user = context.User;
+        if (user.Identity?.IsAuthenticated != true && !_options.AllowAnonymous)
+        {
+            await RefuseAsync(context, StatusCodes.Status401Unauthorized, "Authentication required.", "Recording client events requires an authenticated user.", "anonymous").ConfigureAwait(false);
+            return;
+        }
+
+        var samsExternalId = SamsExternalIdClaim.Find(user, _samsExternalIdClaimType);
+        if (_rateLimiter.AcquireAsync(PartitionOf(context, samsExternalId), context.RequestAborted) is { } acquiring)
+        {
+            using var lease = await acquiring.ConfigureAwait(false);
+            if (!lease.IsAcquired)
+            {
+                var retryAfter = lease.TryGetMetadata(System.Threading.RateLimiting.MetadataName.RetryAfter, out var after) ? after : _rateLimiter.ReplenishmentPeriod;
+                var seconds = Math.Max(1, (long)Math.Ceiling(retryAfter.TotalSeconds));
+                context.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
+                await RefuseAsync(context, StatusCodes.Status429TooManyRequests, "Too many requests.", $"Too many telemetry requests from this user; retry after {seconds} s.", "rate limited").ConfigureAwait(false);
+                return;
+            }
+        }
+
+        if (!context.Request.HasJsonContentType())
+        {
+            await RefuseAsync(context, StatusCodes.Status415UnsupportedMediaType, "Unsupported media type.", "Send the events as JSON, with Content-Type: application/json.", "media type").ConfigureAwait(false);
+            return;
+        }
+
+        if (context.Request.ContentLength > _options.MaxBodyBytes)
+        {
+            await RefuseTooLargeAsync(context).ConfigureAwait(false);
+            return;
+        }
+
+        ClientEventBatch batch;
+        var buffer = ArrayPool<byte>.Shared.Rent((int)Math.Min(_options.MaxBodyBytes + 1L, (context.Request.ContentLength ?? _options.MaxBodyBytes) + 1));
+        try
+        {
+            int length;
+            try
+            {
+                length = await ReadAtMostAsync(context.Request.Body, buffer.AsMemory(0, (int)Math.Min(buffer.Length, _options.MaxBodyBytes + 1L)), context.RequestAborted).ConfigureAwait(false);
+            }
+            catch (BadHttpRequestException exception)
+            {
+                // The server's own limits or framing (a body over Kestrel's MaxRequestBodySize, broken chunking).
+                await RefuseAsync(context, exception.StatusCode, "The request body could not be read.", exception.Message, "unreadable body").ConfigureAwait(false);
+                return;
+            }
+
+            if (length > _options.MaxBodyBytes)
+            {
+                await RefuseTooLargeAsync(context).ConfigureAwait(false);
+                return;
+            }
+
+            batch = ClientEventBatchReader.Read(buffer.AsSpan(0, length), _options);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+
+        if (batch.Error is not null)
+        {
+            var title = batch.StatusCode == StatusCodes.Status413PayloadTooLarge ? "Too many events." : "The request body is not a batch of telemetry events.";
+            await RefuseAsync(context, batch.StatusCode, title, batch.Error, "invalid body").ConfigureAwait(false);
+            return;
+        }
+
+        await RecordAsync(context, batch.Events, samsExternalId).ConfigureAwait(false);
+    }
+
+    private async Task RecordAsync(HttpContext context, IReadOnlyList<ClientEvent> events, string? samsExternalId)
+    {
+        var interactionId = context.Request.Headers.TryGetValue(_interactionIdHeader, out var values) && !string.IsNullOrWhiteSpace(values[0])
+            ? values[0]
+            : null;
+        var eventUser = samsExternalId is null ? null : new TelemetryEventUser { SamsExternalId = samsExternalId };
+        var now = _timeProvider.GetUtcNow();
+        var earliest = now - _options.MaxTimestampAge;
+        var latest = now + _options.MaxTimestampLead;
+
+        var accepted = 0;
+        var dropped = 0;
+        List<(int Index, string Message)>? errors = null;
+        for (var index = 0; index < events.Count; index++)
+        {
+            var clientEvent = events[index];
+            var error = clientEvent.Error ?? Validate(clientEvent);
+            if (error is null)
+            {
+                var metadata = clientEvent.Metadata;
+                var timestamp = clientEvent.Timestamp;
+                if (timestamp < earliest || timestamp > latest)
+                {
+                    // Left unset, the recorder stamps the event with the server's time.
+                    timestamp = null;
+                    metadata ??= [];
+                    metadata[TelemetryClientEventsOptions.TimestampReplacedMetadataKey] = 1;
+                }
+
+                try
+                {
+                    var recorded = _recorder.Record(clientEvent.Feature!, clientEvent.Action!, new TelemetryEventParameters
+                    {
+                        Timestamp = timestamp,
+                        Metadata = metadata,
+                        PrivateMetadata = clientEvent.PrivateMetadata,
+                        Client = clientEvent.Client,
+                        User = eventUser,
+                        InteractionId = interactionId,
+                    });
+                    if (recorded)
+                    {
+                        accepted++;
+                    }
+                    else
+                    {
+                        dropped++;
+                    }
+                }
+                catch (ArgumentException exception)
+                {
+                    // The reader and Validate check everything the recorder does; this keeps a future rule from crashing the batch.
+                    error = exception.Message;
+                }
+            }
+
+            if (error is not null)
+            {
+                (errors ??= []).Add((index, error));
+            }
+        }
+
+        Log.ClientEventsRecorded(_logger, accepted, dropped, errors?.Count ?? 0);
+        if (errors is null)
+        {
+            await ClientEventResponses.WriteAcceptedAsync(context, accepted, dropped).ConfigureAwait(false);
+            return;
+        }
+
+        var detail = $"{errors.Count} of {events.Count} events were rejected; the other {events.Count - errors.Count} were recorded. Do not send the recorded events again.";
+        await ClientEventResponses.WriteProblemAsync(context, StatusCodes.Status400BadRequest, RejectedTitle, detail, accepted, dropped, errors).ConfigureAwait(false);
+    }
+
+    private string? Validate(ClientEvent clientEvent)
+    {
+        var error = EventNameValidator.Validate(clientEvent.Feature, clientEvent.Action);
+        if (error is not null || _options.AllowedFeaturePrefixes.Count == 0)
+        {
+            return error;
+        }
+
+        foreach (var prefix in _options.AllowedFeaturePrefixes)
+        {
+            if (clientEvent.Feature!.StartsWith(prefix, StringComparison.Ordinal))
+            {
+                return null;
+            }
+        }
+
+        return $"'feature' is not one clients may record here: it must start with {string.Join(" or ", _options.AllowedFeaturePrefixes.Select(prefix => $"'{prefix}'"))}.";
+    }
+
+    private Task RefuseTooLargeAsync(HttpContext context) => RefuseAsync(
+        context,
+        StatusCodes.Status413PayloadTooLarge,
+        "Request body too large.",
+        $"The request body is larger than {_options.MaxBodyBytes} bytes; send fewer or smaller events per request.",
+        "body too large");
+
+    private Task RefuseAsync(HttpContext context, int statusCode, string title, string detail, string reason)
+    {
+        Log.ClientEventRequestRefused(_logger, statusCode, reason);
+        return ClientEventResponses.WriteProblemAsync(context, statusCode, title, detail);
+    }
+
+    private static async Task<int> ReadAtMostAsync(Stream body, Memory<byte> buffer, CancellationToken cancellationToken)
+    {
+        var length = 0;
+        while (length < buffer.Length)
+        {
+            var read = await body.ReadAsync(buffer[length..], cancellationToken).ConfigureAwait(false);
+            if (read == 0)
+            {
+                break;
+            }
+
+            length += read;
+        }
+
+        return length;
+    }
+
+    /// <summary>The rate-limit partition: the authenticated user, else the remote address.</summary>
+    private static string PartitionOf(HttpContext context, string? samsExternalId)
+    {
+        var user = context.User;
+        var userId = user.Identity?.IsAuthenticated == true
+            ? samsExternalId ?? user.FindFirst(ClaimTypes.NameIdentifier)?.Value ?? user.Identity.Name
+            : null;
+        return string.IsNullOrEmpty(userId)
+            ? "ip:" + (context.Connection.RemoteIpAddress?.ToString() ?? "unknown")
+            : "user:" + userId;
+    }
+}
