@@ -97,7 +97,7 @@ public sealed class TelemetryGatewayOptions
     /// Gets or sets the longest delay between retries of a failed export. Exports are retried until they
     /// succeed or the host stops; meanwhile new events wait in the queue. The default value is 30 seconds.
     /// </summary>
-    [Range(typeof(TimeSpan), "00:00:00.001", "01:00:00")]
+    [Range(typeof(TimeSpan), "00:00:00.100", "01:00:00")]
     public TimeSpan MaxRetryDelay { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>

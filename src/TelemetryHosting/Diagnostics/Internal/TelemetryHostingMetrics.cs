@@ -36,11 +36,11 @@ internal sealed class TelemetryHostingMetrics
         _dropped = meter.CreateCounter<long>(
             "telemetryhosting.events.dropped", "{event}", "Events that will not be delivered, by reason.");
         _exportFailures = meter.CreateCounter<long>(
-            "telemetryhosting.export.failures", "{attempt}", "Export attempts that failed, by gRPC status code.");
+            "telemetryhosting.export.failures", "{attempt}", "Export attempts that failed and were retried, by gRPC status code.");
         _exportDuration = meter.CreateHistogram<double>(
-            "telemetryhosting.export.duration", "s", "Duration of export attempts (one gateway stream each).");
+            "telemetryhosting.export.duration", "s", "Duration of exports: one batch, from its first attempt to its outcome.");
         _batchSize = meter.CreateHistogram<int>(
-            "telemetryhosting.export.batch.size", "{event}", "Events sent per export attempt.");
+            "telemetryhosting.export.batch.size", "{event}", "Events in each exported batch.");
         meter.CreateObservableGauge(
             "telemetryhosting.queue.depth", () => queue.Depth, "{event}", "Events waiting in the queue for delivery.");
         _spilled = meter.CreateCounter<long>(
