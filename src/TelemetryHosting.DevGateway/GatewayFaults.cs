@@ -22,6 +22,7 @@ public sealed class GatewayFaults
     private bool _failTokenIntrospection;
     private int _abortNextStreams;
     private bool _abortAfterAccepting;
+    private readonly List<string> _refusedEventIds = [];
     private int _injectedEventFailures;
 
     internal GatewayFaults(GatewayFaultOptions options)
@@ -132,6 +133,15 @@ public sealed class GatewayFaults
         get { lock (_lock) { return _injectedEventFailures; } }
     }
 
+    /// <summary>
+    /// Gets the ids of the events that failed because of <see cref="RejectFraction"/> or <see cref="RejectWhen"/>, in
+    /// the order they failed (an id appears once per failed attempt), so that tests can follow a refused event.
+    /// </summary>
+    public IReadOnlyList<string> RefusedEventIds
+    {
+        get { lock (_lock) { return [.. _refusedEventIds]; } }
+    }
+
     /// <summary>Makes the next <paramref name="count"/> calls (streams or unary) fail at once with <paramref name="code"/>.</summary>
     /// <param name="count">How many calls fail; 0 cancels an earlier announcement.</param>
     /// <param name="code">The status code they fail with.</param>
@@ -181,6 +191,7 @@ public sealed class GatewayFaults
             _abortNextStreams = 0;
             _abortAfterAccepting = false;
             _injectedEventFailures = 0;
+            _refusedEventIds.Clear();
         }
     }
 
@@ -234,7 +245,11 @@ public sealed class GatewayFaults
         failed = failed || (predicate is not null && predicate(feature, action));
         if (failed)
         {
-            lock (_lock) { _injectedEventFailures++; }
+            lock (_lock)
+            {
+                _injectedEventFailures++;
+                _refusedEventIds.Add(id);
+            }
         }
 
         return failed;

@@ -33,7 +33,7 @@ public sealed class LifecycleTests
     {
         await using var harness = await RecorderHarness.StartAsync(
             options => options.FlushInterval = TimeSpan.FromHours(1),
-            shutdownTimeout: TimeSpan.FromMilliseconds(500));
+            shutdownTimeout: TimeSpan.FromSeconds(2));
         harness.Gateway.Faults.FailNextCalls(int.MaxValue, StatusCode.Unavailable);
         for (var i = 0; i < 25; i++)
         {

@@ -16,7 +16,9 @@ public sealed class PartialSuccessTests
         }
 
         await harness.WaitForDistinctAsync(6);
+        await Eventually.HoldsAsync(() => harness.Gateway.Faults.RefusedEventIds.Distinct().Count() == 4, "every flaky event has been refused once");
         Assert.DoesNotContain(harness.Gateway.Events.Snapshot(), e => e.Feature == "flaky.feature");
+        var refused = harness.Gateway.Faults.RefusedEventIds.ToHashSet();
 
         // Once the gateway takes them, the left-out events arrive; nothing else is sent twice.
         harness.Gateway.Faults.RejectWhen = null;
@@ -27,6 +29,10 @@ public sealed class PartialSuccessTests
         Assert.Equal(10, harness.Gateway.Events.DistinctCount);
         Assert.Equal(0, harness.Gateway.Events.DuplicateCount);
         Assert.Equal(4, received.Count(e => e.Feature == "flaky.feature"));
+
+        // The events that arrived late are exactly the ones refused earlier: re-sent with their ids.
+        Assert.Equal(4, refused.Count);
+        Assert.Equal(refused, received.Where(e => e.Feature == "flaky.feature").Select(e => e.Id).ToHashSet());
         Assert.Equal(0, harness.DroppedWithReason("rejected"));
     }
 
