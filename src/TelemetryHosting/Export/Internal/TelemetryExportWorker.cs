@@ -32,6 +32,14 @@ internal sealed class TelemetryExportWorker : IHostedService, IDisposable
     private readonly TelemetryGatewayOptions _options;
     private readonly CancellationTokenSource _abort = new();
 
+    // Exports in flight, oldest first. A second export may start while the first waits for its acknowledgements,
+    // so that building and sending one batch overlaps the gateway's work on the previous one; only once an export
+    // has succeeded and while the gateway is healthy, so that an outage is retried by one export at a time.
+    private const int MaxConcurrentExports = 2;
+    private readonly List<InFlightExport> _inFlight = [];
+    private readonly CancellationTokenSource _exportsAbort;
+    private bool _anExportSucceeded;
+
     // Persistence: the spiller reads the queue while the worker is busy exporting, so reads take turns.
     private readonly SpillStore? _spill;
     private readonly SemaphoreSlim _readerGate = new(1, 1);
@@ -67,6 +75,7 @@ internal sealed class TelemetryExportWorker : IHostedService, IDisposable
         _health = health;
         _logger = logger;
         _pipeline = pipelines.GetPipeline(TelemetryGatewayResilience.PipelineKey);
+        _exportsAbort = CancellationTokenSource.CreateLinkedTokenSource(_abort.Token);
         if (_options.Persistence.Directory is not null)
         {
             _spill = new SpillStore(_options.Persistence, timeProvider, metrics, logger);
@@ -107,6 +116,7 @@ internal sealed class TelemetryExportWorker : IHostedService, IDisposable
 
     public void Dispose()
     {
+        _exportsAbort.Dispose();
         _abort.Dispose();
         _readerGate.Dispose();
     }
@@ -117,10 +127,30 @@ internal sealed class TelemetryExportWorker : IHostedService, IDisposable
         {
             while (true)
             {
+                if (SettleFinishedExports())
+                {
+                    SettleFlushes();
+                }
+
+                if (!CanStartExport())
+                {
+                    // The next batch is not taken from the queue yet: out of the queue, the worker holds at most
+                    // the batches it may send at once (one while the gateway is failing, as before).
+                    await WaitForEntriesOrExportAsync(timeout: null, entries: false).ConfigureAwait(false);
+                    continue;
+                }
+
                 Fill();
                 if (_batch.Count == 0)
                 {
                     SettleFlushes();
+                    if (_inFlight.Count > 0)
+                    {
+                        // Entries left in the queue behind a pending flush request wait for the exports ahead of it.
+                        await WaitForEntriesOrExportAsync(timeout: null, entries: _flushes.Count == 0 && !_queue.IsClosed).ConfigureAwait(false);
+                        continue;
+                    }
+
                     if (!await WaitForEntriesAsync(timeout: null).ConfigureAwait(false))
                     {
                         break;
@@ -132,12 +162,11 @@ internal sealed class TelemetryExportWorker : IHostedService, IDisposable
                 var untilDeadline = _batchDeadline - _timeProvider.GetUtcNow();
                 if (!IsBatchReady() && untilDeadline > TimeSpan.Zero)
                 {
-                    await WaitForEntriesAsync(untilDeadline).ConfigureAwait(false);
+                    await WaitForEntriesOrExportAsync(untilDeadline, entries: true).ConfigureAwait(false);
                     continue;
                 }
 
-                await ExportBatchAsync().ConfigureAwait(false);
-                SettleFlushes();
+                StartExport();
             }
         }
         catch (OperationCanceledException) when (_abort.IsCancellationRequested)
@@ -149,12 +178,18 @@ internal sealed class TelemetryExportWorker : IHostedService, IDisposable
 #pragma warning restore CA1031
         {
             Log.WorkerFailed(_logger, exception);
+            await _exportsAbort.CancelAsync().ConfigureAwait(false);
         }
         finally
         {
+            await SettleExportsInFlightAsync().ConfigureAwait(false);
             await SettleEverythingLeftAsync().ConfigureAwait(false);
         }
     }
+
+    private bool CanStartExport() =>
+        _inFlight.Count == 0
+        || (_inFlight.Count < MaxConcurrentExports && _anExportSucceeded && _health.FailingSince is null);
 
     private bool IsBatchReady() =>
         _batch.Count >= _options.MaxBatchSize
@@ -199,7 +234,9 @@ internal sealed class TelemetryExportWorker : IHostedService, IDisposable
                 Add(pending);
             }
 
-            if (_batch.Count == 0 && _flushes.Count == 0 && !_queue.IsClosed)
+            // A segment is deleted only once all its events are settled: while exports are in flight, reading the
+            // oldest segment could load one again.
+            if (_batch.Count == 0 && _flushes.Count == 0 && _inFlight.Count == 0 && !_queue.IsClosed)
             {
                 Replay();
             }
@@ -280,54 +317,135 @@ internal sealed class TelemetryExportWorker : IHostedService, IDisposable
         }
     }
 
-    private async Task ExportBatchAsync()
+    /// <summary>
+    /// Waits until an export in flight completes, the timeout passes, the worker is aborted or, when
+    /// <paramref name="entries"/> is set, the queue has entries.
+    /// </summary>
+    private async Task WaitForEntriesOrExportAsync(TimeSpan? timeout, bool entries)
     {
-        var acknowledged = new HashSet<string>(StringComparer.Ordinal);
+        if (_inFlight.Count == 0)
+        {
+            _ = await WaitForEntriesAsync(timeout).ConfigureAwait(false);
+            return;
+        }
+
+        using var timeoutSource = timeout is { } delay ? new CancellationTokenSource(delay, _timeProvider) : null;
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(_abort.Token, timeoutSource?.Token ?? CancellationToken.None);
+        var waits = new List<Task>(_inFlight.Count + 2);
+        foreach (var export in _inFlight)
+        {
+            waits.Add(export.Task);
+        }
+
+        var stopped = Task.Delay(Timeout.InfiniteTimeSpan, _timeProvider, stop.Token);
+        waits.Add(stopped);
+        Task? waitingForEntries = null;
+        if (entries)
+        {
+            waitingForEntries = _queue.Reader.WaitToReadAsync(stop.Token).AsTask();
+            waits.Add(waitingForEntries);
+        }
+
+        _ = await Task.WhenAny(waits).ConfigureAwait(false);
+        await stop.CancelAsync().ConfigureAwait(false);
+        await stopped.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        if (waitingForEntries is not null)
+        {
+            await waitingForEntries.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        }
+
+        _abort.Token.ThrowIfCancellationRequested();
+    }
+
+    /// <summary>Sends the batch as an export of its own; the worker goes on filling the next batch meanwhile.</summary>
+    private void StartExport()
+    {
+        var export = new InFlightExport([.. _batch]);
+        _batch.Clear();
+        _batchBytes = 0;
+        export.Task = Task.Run(() => ExportAsync(export), CancellationToken.None);
+        _inFlight.Add(export);
+    }
+
+    private async Task ExportAsync(InFlightExport export)
+    {
         var started = _timeProvider.GetTimestamp();
-        var completed = false;
         try
         {
             await _pipeline.ExecuteAsync(
-                async (worker, token) =>
+                static async (state, token) =>
                 {
+                    var (worker, export, started) = state;
+
                     // A retry re-sends only what the gateway has not acknowledged yet, keeping every event's id.
-                    var unacknowledged = worker._batch.FindAll(e => !acknowledged.Contains(e.Message!.Id));
+                    var acknowledged = export.Acknowledged;
+                    var unacknowledged = acknowledged.Count == 0 ? export.Events : export.Events.FindAll(e => !acknowledged.Contains(e.Message!.Id));
                     var requestId = await worker._exporter.ExportAsync(unacknowledged, acknowledged, token).ConfigureAwait(false);
-                    Log.ExportCompleted(worker._logger, requestId, acknowledged.Count, worker._batch.Count, worker._timeProvider.GetElapsedTime(started));
+                    Log.ExportCompleted(worker._logger, requestId, acknowledged.Count, export.Events.Count, worker._timeProvider.GetElapsedTime(started));
                 },
-                this,
-                _abort.Token).ConfigureAwait(false);
-            completed = true;
+                (this, export, started),
+                _exportsAbort.Token).ConfigureAwait(false);
+            export.Completed = true;
             _health.OnExportSucceeded();
         }
         finally
         {
-            _metrics.ExportCompleted(_timeProvider.GetElapsedTime(started), _batch.Count);
-            Settle(acknowledged, countAttempt: completed);
+            _metrics.ExportCompleted(_timeProvider.GetElapsedTime(started), export.Events.Count);
         }
     }
 
+    /// <summary>Settles the exports that have ended; rethrows the failure of one that failed.</summary>
+    /// <returns>Whether any export was settled.</returns>
+    private bool SettleFinishedExports()
+    {
+        var settled = false;
+        while (_inFlight.Count > 0 && _inFlight.Find(e => e.Task.IsCompleted) is { } export)
+        {
+            _inFlight.Remove(export);
+            Settle(export);
+            settled = true;
+            if (export.Completed)
+            {
+                _anExportSucceeded = true;
+            }
+
+            export.Task.GetAwaiter().GetResult();
+        }
+
+        return settled;
+    }
+
+    /// <summary>Waits for the exports still in flight when the worker stops and settles them.</summary>
+    private async Task SettleExportsInFlightAsync()
+    {
+        foreach (var export in _inFlight)
+        {
+            await export.Task.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            Settle(export);
+        }
+
+        _inFlight.Clear();
+    }
+
     /// <summary>
-    /// Removes acknowledged events from the batch. After a completed stream, an event the gateway left out has
-    /// used an attempt; once it has used them all it is given up.
+    /// Removes an export's acknowledged events. After a completed stream, an event the gateway left out has used
+    /// an attempt; once it has used them all it is given up. The others go back to the batch being filled.
     /// </summary>
-    private void Settle(HashSet<string> acknowledged, bool countAttempt)
+    private void Settle(InFlightExport export)
     {
         var delivered = 0;
         var rejected = 0;
-        var kept = 0;
-        _batchBytes = 0;
-        for (var i = 0; i < _batch.Count; i++)
+        var kept = new List<PendingEvent>();
+        foreach (var pending in export.Events)
         {
-            var pending = _batch[i];
-            if (acknowledged.Contains(pending.Message!.Id))
+            if (export.Acknowledged.Contains(pending.Message!.Id))
             {
                 delivered++;
                 Settled(pending);
                 continue;
             }
 
-            if (countAttempt && ++pending.Attempts >= _options.MaxEventAttempts)
+            if (export.Completed && ++pending.Attempts >= _options.MaxEventAttempts)
             {
                 rejected++;
                 Settled(pending);
@@ -335,15 +453,24 @@ internal sealed class TelemetryExportWorker : IHostedService, IDisposable
                 continue;
             }
 
-            _batch[kept++] = pending;
-            _batchBytes += pending.EncodedSize;
+            kept.Add(pending);
         }
 
-        _batch.RemoveRange(kept, _batch.Count - kept);
-        if (kept > 0)
+        if (kept.Count > 0)
         {
-            // Left-out events wait for the next batch rather than being re-sent at once.
-            _batchDeadline = _timeProvider.GetUtcNow() + _options.FlushInterval;
+            if (_batch.Count == 0)
+            {
+                // Left-out events wait for the next batch rather than being re-sent at once.
+                _batchDeadline = _timeProvider.GetUtcNow() + _options.FlushInterval;
+            }
+
+            // They are older than what was filled meanwhile: the batch stays in sequence order.
+            _batch.InsertRange(0, kept);
+            _batch.Sort(static (a, b) => a.Sequence.CompareTo(b.Sequence));
+            foreach (var pending in kept)
+            {
+                _batchBytes += pending.EncodedSize;
+            }
         }
 
         if (delivered > 0)
@@ -372,6 +499,11 @@ internal sealed class TelemetryExportWorker : IHostedService, IDisposable
     private void SettleFlushes()
     {
         var oldestUnsettled = _batch.Count > 0 ? _batch[0].Sequence : long.MaxValue;
+        foreach (var export in _inFlight)
+        {
+            oldestUnsettled = Math.Min(oldestUnsettled, export.Events[0].Sequence);
+        }
+
         _flushes.RemoveAll(flush =>
         {
             if (flush.LastSequence >= oldestUnsettled)
@@ -532,5 +664,18 @@ internal sealed class TelemetryExportWorker : IHostedService, IDisposable
             _metrics.Dropped(DropReason.Shutdown, left);
             Log.UndeliveredAtShutdown(_logger, left);
         }
+    }
+
+    /// <summary>One batch on its way: the events sent, the ids acknowledged so far, the task sending them.</summary>
+    private sealed class InFlightExport(List<PendingEvent> events)
+    {
+        public List<PendingEvent> Events { get; } = events;
+
+        public HashSet<string> Acknowledged { get; } = new(StringComparer.Ordinal);
+
+        public Task Task { get; set; } = Task.CompletedTask;
+
+        /// <summary>Gets or sets a value indicating whether the stream completed (so left-out events used an attempt).</summary>
+        public bool Completed { get; set; }
     }
 }
