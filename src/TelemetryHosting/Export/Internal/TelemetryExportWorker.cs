@@ -1,3 +1,4 @@
+using Google.Protobuf;
 using System.Collections.Concurrent;
 using Google.Protobuf.WellKnownTypes;
 using Microsoft.Extensions.Hosting;
@@ -230,7 +231,7 @@ internal sealed class TelemetryExportWorker : IHostedService, IDisposable
                 }
 
                 var pending = (PendingEvent)entry;
-                pending.Message = _messageBuilder.Build(pending);
+                pending.Encoded = EventEncoder.Encode(pending, _messageBuilder.ServiceVersion);
                 Add(pending);
             }
 
@@ -253,7 +254,7 @@ internal sealed class TelemetryExportWorker : IHostedService, IDisposable
     private void Add(PendingEvent pending)
     {
         pending.Sequence = ++_lastSequence;
-        pending.EncodedSize = pending.Message!.CalculateSize();
+        pending.EncodedSize = pending.Encoded!.Length;
         if (_batch.Count == 0)
         {
             _batchDeadline = _timeProvider.GetUtcNow() + _options.FlushInterval;
@@ -285,6 +286,7 @@ internal sealed class TelemetryExportWorker : IHostedService, IDisposable
                 Feature = message.Feature,
                 Action = message.Action,
                 Message = message,
+                Encoded = message.ToByteArray(),
                 Segment = segment,
             });
         }
@@ -379,7 +381,7 @@ internal sealed class TelemetryExportWorker : IHostedService, IDisposable
 
                     // A retry re-sends only what the gateway has not acknowledged yet, keeping every event's id.
                     var acknowledged = export.Acknowledged;
-                    var unacknowledged = acknowledged.Count == 0 ? export.Events : export.Events.FindAll(e => !acknowledged.Contains(e.Message!.Id));
+                    var unacknowledged = acknowledged.Count == 0 ? export.Events : export.Events.FindAll(e => !e.IsIn(acknowledged));
                     var requestId = await worker._exporter.ExportAsync(unacknowledged, acknowledged, token).ConfigureAwait(false);
                     Log.ExportCompleted(worker._logger, requestId, acknowledged.Count, export.Events.Count, worker._timeProvider.GetElapsedTime(started));
                 },
@@ -438,7 +440,7 @@ internal sealed class TelemetryExportWorker : IHostedService, IDisposable
         var kept = new List<PendingEvent>();
         foreach (var pending in export.Events)
         {
-            if (export.Acknowledged.Contains(pending.Message!.Id))
+            if (pending.IsIn(export.Acknowledged))
             {
                 delivered++;
                 Settled(pending);
@@ -449,7 +451,7 @@ internal sealed class TelemetryExportWorker : IHostedService, IDisposable
             {
                 rejected++;
                 Settled(pending);
-                Log.EventRejected(_logger, pending.Message.Id, pending.Feature, pending.Action, pending.Attempts);
+                Log.EventRejected(_logger, pending.WireId, pending.Feature, pending.Action, pending.Attempts);
                 continue;
             }
 
@@ -632,7 +634,7 @@ internal sealed class TelemetryExportWorker : IHostedService, IDisposable
         // Replayed events are still in their segment files; the rest are written now, with what is queued.
         var onDisk = _batch.Count(e => e.Segment is not null);
         _queue.MarkPersisted(onDisk);
-        var unsaved = _batch.Where(e => e.Segment is null).Select(e => e.Message!).ToList();
+        var unsaved = _batch.Where(e => e.Segment is null).Select(e => e.Message ?? _messageBuilder.Build(e)).ToList();
         _batch.Clear();
         for (var start = 0; start < unsaved.Count; start += _options.MaxBatchSize)
         {
