@@ -254,7 +254,6 @@ internal sealed class TelemetryExportWorker : IHostedService, IDisposable
     private void Add(PendingEvent pending)
     {
         pending.Sequence = ++_lastSequence;
-        pending.EncodedSize = pending.Encoded!.Length;
         if (_batch.Count == 0)
         {
             _batchDeadline = _timeProvider.GetUtcNow() + _options.FlushInterval;

@@ -35,7 +35,7 @@ internal sealed class PendingEvent : QueueEntry
     /// <summary>Gets or sets the event in the gateway's wire format.</summary>
     public byte[]? Encoded { get; set; }
 
-    public int EncodedSize { get; set; }
+    public int EncodedSize => Encoded?.Length ?? 0;
     public int Attempts { get; set; }
 
     /// <summary>Gets the id as sent: the replayed message's, or the recorded one in its canonical form.</summary>
