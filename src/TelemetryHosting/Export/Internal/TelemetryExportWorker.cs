@@ -361,9 +361,17 @@ internal sealed class TelemetryExportWorker : IHostedService, IDisposable
     /// <summary>Sends the batch as an export of its own; the worker goes on filling the next batch meanwhile.</summary>
     private void StartExport()
     {
-        var export = new InFlightExport([.. _batch]);
-        _batch.Clear();
-        _batchBytes = 0;
+        // Left-out events returning from another export may have made the batch larger than a batch may be.
+        var count = 0;
+        var bytes = 0;
+        while (count < _batch.Count && count < _options.MaxBatchSize && bytes < _options.MaxBatchBytes)
+        {
+            bytes += _batch[count++].EncodedSize;
+        }
+
+        var export = new InFlightExport(_batch.GetRange(0, count));
+        _batch.RemoveRange(0, count);
+        _batchBytes -= bytes;
         export.Task = Task.Run(() => ExportAsync(export), CancellationToken.None);
         _inFlight.Add(export);
     }
