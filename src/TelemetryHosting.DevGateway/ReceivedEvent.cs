@@ -1,38 +1,60 @@
+using System.Globalization;
+using System.Text;
+using Google.Protobuf;
+using Telemetrygateway.V1;
+
 namespace TelemetryHosting.DevGateway;
 
 /// <summary>An event the development gateway accepted (published), with where it came from.</summary>
 public sealed class ReceivedEvent
 {
+    private static readonly JsonFormatter Formatter = new(JsonFormatter.Settings.Default);
+
+    // The published event. The gateway never changes it after publishing, so the parts below that are costly and
+    // rarely read (the JSON record, the encoded bytes, copies of maps) are computed from it on first read; two
+    // threads racing on a first read compute equal values, so no lock is taken.
+    private readonly Event _published;
+    private readonly Google.Protobuf.Collections.MapField<string, double>? _metadataSource;
+    private readonly string _metadataJson;
+    private byte[]? _eventBytes;
+    private string? _eventJson;
+    private string? _json;
+    private IReadOnlyDictionary<string, double>? _metadata;
+    private string? _privateMetadataJson;
+
+    /// <param name="published">The event as published (legacy metadata merged); not changed afterwards.</param>
+    /// <param name="receivedBytes">The event as received when it differs from <paramref name="published"/>, else <see langword="null"/>.</param>
+    /// <param name="eventJson">The published event's JSON when already formatted, else <see langword="null"/>.</param>
+    /// <param name="timestamp">The event's timestamp, clamped to what a <see cref="DateTimeOffset"/> can hold.</param>
+    /// <param name="receivedAt">When the gateway received it.</param>
+    /// <param name="metadata">The stream's (or unary call's) metadata.</param>
+    /// <param name="metadataJson">The metadata in JSON form, license key redacted.</param>
     internal ReceivedEvent(
-        string id,
-        string feature,
-        string action,
+        Event published,
+        byte[]? receivedBytes,
+        string? eventJson,
         DateTimeOffset timestamp,
         DateTimeOffset receivedAt,
-        string? serviceId,
-        string? serviceEnvironment,
-        string? instanceId,
-        string requestId,
-        string? traceId,
-        IReadOnlyDictionary<string, double> metadata,
-        string? privateMetadataJson,
-        ReadOnlyMemory<byte> eventBytes,
-        string json)
+        RecordEventsRequestMetadata metadata,
+        string metadataJson)
     {
-        Id = id;
-        Feature = feature;
-        Action = action;
+        _published = published;
+        _eventBytes = receivedBytes;
+        _eventJson = eventJson;
+        _metadataJson = metadataJson;
+        _metadataSource = published.Parameters?.Metadata;
+        Id = published.Id;
+        Feature = published.Feature;
+        Action = published.Action;
         Timestamp = timestamp;
         ReceivedAt = receivedAt;
-        ServiceId = serviceId;
-        ServiceEnvironment = serviceEnvironment;
-        InstanceId = instanceId;
-        RequestId = requestId;
-        TraceId = traceId;
-        Metadata = metadata;
-        PrivateMetadataJson = privateMetadataJson;
-        EventBytes = eventBytes;
-        Json = json;
+        var identifier = metadata.Identifier;
+        var managed = identifier.ManagedService;
+        ServiceId = managed?.ServiceId;
+        ServiceEnvironment = managed is { HasServiceEnvironment: true } ? managed.ServiceEnvironment : null;
+        InstanceId = identifier.LicensedInstance?.InstanceId ?? identifier.UnlicensedInstance?.InstanceId;
+        RequestId = metadata.RequestId;
+        TraceId = published.Interaction is { HasTraceId: true } interaction ? interaction.TraceId : null;
     }
 
     /// <summary>Gets the event id.</summary>
@@ -66,21 +88,38 @@ public sealed class ReceivedEvent
     public string? TraceId { get; }
 
     /// <summary>Gets <c>parameters.metadata</c> as published: on the RecordEvents path, with legacy metadata merged in.</summary>
-    public IReadOnlyDictionary<string, double> Metadata { get; }
+    public IReadOnlyDictionary<string, double> Metadata =>
+        _metadata ??= _metadataSource is null ? new Dictionary<string, double>() : new Dictionary<string, double>(_metadataSource);
 
     /// <summary>Gets <c>parameters.private_metadata</c> in JSON form, or <see langword="null"/> when unset.</summary>
-    public string? PrivateMetadataJson { get; }
+    public string? PrivateMetadataJson =>
+        _published.Parameters?.PrivateMetadata is { } privateMetadata ? _privateMetadataJson ??= Formatter.Format(privateMetadata) : null;
 
     /// <summary>
     /// Gets the event as received (before any legacy-metadata merge), protobuf-encoded, unknown fields included,
     /// so that tests can decode every field with their own generated types.
     /// </summary>
-    public ReadOnlyMemory<byte> EventBytes { get; }
+    public ReadOnlyMemory<byte> EventBytes => _eventBytes ??= _published.ToByteArray();
 
     /// <summary>
     /// Gets the JSON Lines record of this event, as written to <see cref="DevelopmentGatewayOptions.JsonLinesPath"/>:
     /// <c>{"receivedAt":…,"metadata":…,"event":…}</c> where <c>metadata</c> (license key redacted) and <c>event</c>
     /// (as published) are in protobuf JSON form.
     /// </summary>
-    public string Json { get; }
+    public string Json => _json ??= FormatLine();
+
+    /// <summary>Gets the published event in protobuf JSON form.</summary>
+    internal string EventJson => _eventJson ??= Formatter.Format(_published);
+
+    private string FormatLine()
+    {
+        var eventJson = EventJson;
+        return new StringBuilder(eventJson.Length + _metadataJson.Length + 64)
+            .Append("{\"receivedAt\":\"")
+            .Append(ReceivedAt.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'", CultureInfo.InvariantCulture))
+            .Append("\",\"metadata\":").Append(_metadataJson)
+            .Append(",\"event\":").Append(eventJson)
+            .Append('}')
+            .ToString();
+    }
 }

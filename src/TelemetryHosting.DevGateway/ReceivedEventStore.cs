@@ -9,8 +9,16 @@ public sealed class ReceivedEventStore
 {
     private readonly Lock _lock = new();
     private readonly int _capacity;
-    private readonly LinkedList<ReceivedEvent> _events = new();
-    private readonly HashSet<string> _ids = new(StringComparer.Ordinal);
+    // The newest events in a ring: _next is where the next one goes, _kept how many slots hold an event.
+    private readonly ReceivedEvent[] _events;
+    private int _next;
+    private int _kept;
+
+    // Ids seen. Canonical UUIDs (lower-case, hyphenated: what every recorder sends) are kept as Guid values, which
+    // the garbage collector need not trace; any other id as a string. A string maps to one Guid and back, so
+    // membership is exact.
+    private readonly HashSet<Guid> _uuidIds = [];
+    private readonly HashSet<string> _otherIds = new(StringComparer.Ordinal);
     private readonly List<(int Count, TaskCompletionSource Completion)> _waiters = [];
     private int _count;
     private int _invalidCount;
@@ -19,6 +27,7 @@ public sealed class ReceivedEventStore
     internal ReceivedEventStore(int capacity)
     {
         _capacity = capacity;
+        _events = new ReceivedEvent[Math.Max(capacity, 0)];
     }
 
     /// <summary>Gets how many events were accepted, duplicates included.</summary>
@@ -30,13 +39,13 @@ public sealed class ReceivedEventStore
     /// <summary>Gets how many distinct event ids were accepted.</summary>
     public int DistinctCount
     {
-        get { lock (_lock) { return _ids.Count; } }
+        get { lock (_lock) { return DistinctIds; } }
     }
 
     /// <summary>Gets how many accepted events had an id accepted before (a retried event keeps its id).</summary>
     public int DuplicateCount
     {
-        get { lock (_lock) { return _count - _ids.Count; } }
+        get { lock (_lock) { return _count - DistinctIds; } }
     }
 
     /// <summary>Gets how many events failed the gateway's validation (missing id or timestamp, bad feature or action).</summary>
@@ -57,7 +66,13 @@ public sealed class ReceivedEventStore
     {
         lock (_lock)
         {
-            return [.. _events];
+            var snapshot = new ReceivedEvent[_kept];
+            for (var i = 0; i < _kept; i++)
+            {
+                snapshot[i] = _events[(_next - 1 - i + _capacity) % _capacity];
+            }
+
+            return snapshot;
         }
     }
 
@@ -68,7 +83,7 @@ public sealed class ReceivedEventStore
     {
         lock (_lock)
         {
-            return _ids.Contains(id);
+            return TryParseCanonicalUuid(id, out var uuid) ? _uuidIds.Contains(uuid) : _otherIds.Contains(id);
         }
     }
 
@@ -81,7 +96,7 @@ public sealed class ReceivedEventStore
         TaskCompletionSource completion;
         lock (_lock)
         {
-            if (_ids.Count >= count)
+            if (DistinctIds >= count)
             {
                 return Task.CompletedTask;
             }
@@ -105,8 +120,11 @@ public sealed class ReceivedEventStore
     {
         lock (_lock)
         {
-            _events.Clear();
-            _ids.Clear();
+            Array.Clear(_events);
+            _next = 0;
+            _kept = 0;
+            _uuidIds.Clear();
+            _otherIds.Clear();
             _count = 0;
             _invalidCount = 0;
             _oversizeCount = 0;
@@ -118,22 +136,46 @@ public sealed class ReceivedEventStore
         lock (_lock)
         {
             _count++;
-            _ids.Add(received.Id);
-            _events.AddFirst(received);
-            while (_events.Count > _capacity)
+            _ = TryParseCanonicalUuid(received.Id, out var uuid) ? _uuidIds.Add(uuid) : _otherIds.Add(received.Id);
+            if (_capacity > 0)
             {
-                _events.RemoveLast();
+                _events[_next] = received;
+                _next = (_next + 1) % _capacity;
+                _kept = Math.Min(_kept + 1, _capacity);
             }
 
             for (var i = _waiters.Count - 1; i >= 0; i--)
             {
-                if (_waiters[i].Count <= _ids.Count || _waiters[i].Completion.Task.IsCompleted)
+                if (_waiters[i].Count <= DistinctIds || _waiters[i].Completion.Task.IsCompleted)
                 {
                     _waiters[i].Completion.TrySetResult();
                     _waiters.RemoveAt(i);
                 }
             }
         }
+    }
+
+    private int DistinctIds => _uuidIds.Count + _otherIds.Count;
+
+    private static bool TryParseCanonicalUuid(string id, out Guid uuid)
+    {
+        uuid = default;
+        if (id.Length != 36)
+        {
+            return false;
+        }
+
+        for (var i = 0; i < id.Length; i++)
+        {
+            var c = id[i];
+            var valid = i is 8 or 13 or 18 or 23 ? c == '-' : char.IsAsciiDigit(c) || c is >= 'a' and <= 'f';
+            if (!valid)
+            {
+                return false;
+            }
+        }
+
+        return Guid.TryParseExact(id, "D", out uuid);
     }
 
     internal void CountInvalid()

@@ -35,7 +35,7 @@ public sealed class ComparableEvent
 
     public object? Message { get; set; }
 
-    public int EncodedSize { get; set; }
+    public byte[]? Encoded { get; set; }
 
     public int Attempts { get; set; }
 

@@ -268,6 +268,26 @@ public sealed class RecordEventsTests
     }
 
     [Fact]
+    public async Task RecordEvents_EventSmallEncodedButTenMillionJsonBytesEscaped_ReportedSucceededButDropped()
+    {
+        // 2,000,000 bytes on the wire, 12,000,000 in JSON (each control character becomes a \u00XX escape): the
+        // gateway's cheap size bound must not let it through unchecked.
+        await using var harness = await StartAsync();
+        var big = NewEvent();
+        big.FeatureFlags = new EventFeatureFlags();
+        big.FeatureFlags.Flags["escaped"] = new string('\u0001', 2_000_000);
+        var small = NewEvent();
+
+        var result = await harness.RecordEventsAsync(harness.Auth(), MetadataMessage(ManagedService()), Payload(big, small));
+
+        Assert.Equal(StatusCode.OK, result.Status.StatusCode);
+        Assert.Equal(new[] { big.Id, small.Id }.Order(), Assert.Single(result.Responses).SucceededEvents.Order());
+        Assert.False(harness.Gateway.Events.Contains(big.Id));
+        Assert.True(harness.Gateway.Events.Contains(small.Id));
+        Assert.Equal(1, harness.Gateway.Events.OversizeCount);
+    }
+
+    [Fact]
     public async Task RecordEvents_EventJustUnderTenMillionJsonBytes_Stored()
     {
         await using var harness = await StartAsync();

@@ -47,6 +47,27 @@ public sealed class ReceivedEventStoreTests
     }
 
     [Fact]
+    public async Task Contains_UuidInOtherCase_IsAnotherId()
+    {
+        await using var harness = await StartAsync();
+        var lower = Guid.CreateVersion7().ToString("D");
+        var upper = lower.ToUpperInvariant();
+
+        await harness.RecordEventsAsync(harness.Auth(), MetadataMessage(ManagedService()), Payload(NewEvent(id: lower), NewEvent(id: "not-a-uuid")));
+
+        Assert.True(harness.Gateway.Events.Contains(lower));
+        Assert.True(harness.Gateway.Events.Contains("not-a-uuid"));
+        Assert.False(harness.Gateway.Events.Contains(upper));
+        Assert.False(harness.Gateway.Events.Contains(lower.Replace("-", string.Empty, StringComparison.Ordinal)));
+        Assert.Equal(2, harness.Gateway.Events.DistinctCount);
+
+        await harness.RecordEventsAsync(harness.Auth(), MetadataMessage(ManagedService()), Payload(NewEvent(id: upper), NewEvent(id: lower)));
+        Assert.True(harness.Gateway.Events.Contains(upper));
+        Assert.Equal(3, harness.Gateway.Events.DistinctCount);
+        Assert.Equal(1, harness.Gateway.Events.DuplicateCount);
+    }
+
+    [Fact]
     public async Task Snapshot_MoreThanMaxStoredEvents_NewestFirstAndBoundedWhileCountsGoOn()
     {
         await using var harness = await StartAsync(o => o.MaxStoredEvents = 3);

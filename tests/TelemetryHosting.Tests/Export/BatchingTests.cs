@@ -34,6 +34,34 @@ public sealed class BatchingTests
     }
 
     [Fact]
+    public async Task Worker_ExportAwaitingAcknowledgements_SendsTheNextBatchMeanwhile()
+    {
+        await using var harness = await RecorderHarness.StartAsync(options => options.MaxBatchSize = 5);
+        for (var i = 0; i < 5; i++)
+        {
+            harness.Recorder.Record("search", "view");
+        }
+
+        Assert.Equal(new TelemetryFlushResult(5, 0, 0), await harness.Recorder.FlushAsync());
+
+        // Each response now waits: one export at a time could not deliver the second batch before the first
+        // batch's acknowledgements arrive.
+        harness.Gateway.Faults.ResponseDelay = TimeSpan.FromSeconds(5);
+        for (var i = 0; i < 10; i++)
+        {
+            harness.Recorder.Record("search", "view");
+        }
+
+        await Eventually.HoldsAsync(() => harness.Gateway.Events.DistinctCount == 15, "both batches reach the gateway");
+        Assert.Equal(5, harness.Exported.GetMeasurementSnapshot().Sum(m => m.Value));
+        Assert.Equal(3, harness.Gateway.Events.Snapshot().Select(e => e.RequestId).Distinct().Count());
+
+        harness.Gateway.Faults.ResponseDelay = TimeSpan.Zero;
+        Assert.Equal(new TelemetryFlushResult(15, 0, 0), await harness.Recorder.FlushAsync());
+        Assert.Equal(0, harness.Gateway.Events.DuplicateCount);
+    }
+
+    [Fact]
     public async Task Worker_BatchBytesReached_SendsBatchesUnderTheByteLimit()
     {
         const int maxBatchBytes = 4_096;

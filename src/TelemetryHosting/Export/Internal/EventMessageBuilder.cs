@@ -27,6 +27,9 @@ internal sealed class EventMessageBuilder
         }
     }
 
+    /// <summary>Gets the version sent as every event's <c>source.server.version</c>.</summary>
+    public string ServiceVersion => _serviceVersion;
+
     /// <summary>Gets the identifier sent in every stream's metadata.</summary>
     public Identifier Identifier { get; }
 

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Google.Protobuf;
 using System.Collections.Concurrent;
 using Google.Protobuf.WellKnownTypes;
 using Microsoft.Extensions.Hosting;
@@ -34,6 +35,14 @@ internal sealed class TelemetryExportWorker : IHostedService, IDisposable
     private const int MaxEventBytes = 10_000_000;
 
     private readonly CancellationTokenSource _abort = new();
+
+    // Exports in flight, oldest first. A second export may start while the first waits for its acknowledgements,
+    // so that building and sending one batch overlaps the gateway's work on the previous one; only once an export
+    // has succeeded and while the gateway is healthy, so that an outage is retried by one export at a time.
+    private const int MaxConcurrentExports = 2;
+    private readonly List<InFlightExport> _inFlight = [];
+    private readonly CancellationTokenSource _exportsAbort;
+    private bool _anExportSucceeded;
 
     // Persistence: the spiller reads the queue while the worker is busy exporting, so reads take turns.
     private readonly SpillStore? _spill;
@@ -71,6 +80,7 @@ internal sealed class TelemetryExportWorker : IHostedService, IDisposable
         _health = health;
         _logger = logger;
         _pipeline = pipelines.GetPipeline(TelemetryGatewayResilience.PipelineKey);
+        _exportsAbort = CancellationTokenSource.CreateLinkedTokenSource(_abort.Token);
         if (_options.Persistence.Directory is not null)
         {
             _spill = new SpillStore(_options.Persistence, timeProvider, queue, metrics, logger);
@@ -111,6 +121,7 @@ internal sealed class TelemetryExportWorker : IHostedService, IDisposable
 
     public void Dispose()
     {
+        _exportsAbort.Dispose();
         _abort.Dispose();
         _readerGate.Dispose();
     }
@@ -127,20 +138,41 @@ internal sealed class TelemetryExportWorker : IHostedService, IDisposable
         }
         finally
         {
+            await SettleExportsInFlightAsync().ConfigureAwait(false);
             await SettleEverythingLeftAsync().ConfigureAwait(false);
         }
     }
 
-    /// <summary>One turn of the worker: fill, wait or export.</summary>
+    /// <summary>One turn of the worker: settle finished exports, fill, wait, or start an export.</summary>
     /// <returns><see langword="false"/> when the queue is closed and drained, or the worker was aborted.</returns>
     private async Task<bool> StepAsync()
     {
         try
         {
+            if (SettleFinishedExports())
+            {
+                SettleFlushes();
+            }
+
+            if (!CanStartExport())
+            {
+                // The next batch is not taken from the queue yet: out of the queue, the worker holds at most the
+                // batches it may send at once (one while the gateway is failing).
+                await WaitForEntriesOrExportAsync(timeout: null, entries: false).ConfigureAwait(false);
+                return true;
+            }
+
             Fill();
             if (_batch.Count == 0)
             {
                 SettleFlushes();
+                if (_inFlight.Count > 0)
+                {
+                    // Entries left in the queue behind a pending flush request wait for the exports ahead of it.
+                    await WaitForEntriesOrExportAsync(timeout: null, entries: _flushes.Count == 0 && !_queue.IsClosed).ConfigureAwait(false);
+                    return true;
+                }
+
                 return await WaitForEntriesAsync(timeout: null).ConfigureAwait(false);
             }
 
@@ -150,12 +182,11 @@ internal sealed class TelemetryExportWorker : IHostedService, IDisposable
                 : TimeSpan.Zero;
             if (wait > TimeSpan.Zero)
             {
-                await WaitForEntriesAsync(wait).ConfigureAwait(false);
+                await WaitForEntriesOrExportAsync(wait, entries: true).ConfigureAwait(false);
                 return true;
             }
 
-            await ExportBatchAsync().ConfigureAwait(false);
-            SettleFlushes();
+            StartExport();
             return true;
         }
         catch (OperationCanceledException) when (_abort.IsCancellationRequested)
@@ -167,7 +198,7 @@ internal sealed class TelemetryExportWorker : IHostedService, IDisposable
         catch (Exception exception)
 #pragma warning restore CA1031
         {
-            // The batch is kept; pause so that a failure that repeats does not spin.
+            // Events are kept (a failed export's go back to the batch); pause so that a repeating failure does not spin.
             Log.WorkerFailed(_logger, exception);
             try
             {
@@ -183,6 +214,10 @@ internal sealed class TelemetryExportWorker : IHostedService, IDisposable
 
     /// <summary>Gets whether every event in the batch has been sent before (left out by the gateway).</summary>
     private bool OnlyRetries() => _batch.Count > 0 && _batch[^1].Attempts > 0;
+
+    private bool CanStartExport() =>
+        _inFlight.Count == 0
+        || (_inFlight.Count < MaxConcurrentExports && _anExportSucceeded && _health.FailingSince is null);
 
     private bool IsBatchReady() =>
         _batch.Count >= _options.MaxBatchSize
@@ -229,7 +264,9 @@ internal sealed class TelemetryExportWorker : IHostedService, IDisposable
                 }
             }
 
-            if (_batch.Count == 0 && _flushes.Count == 0 && !_queue.IsClosed)
+            // A segment is deleted only once all its events are settled: while exports are in flight, reading the
+            // oldest segment could load one again.
+            if (_batch.Count == 0 && _flushes.Count == 0 && _inFlight.Count == 0 && !_queue.IsClosed)
             {
                 Replay();
             }
@@ -244,7 +281,7 @@ internal sealed class TelemetryExportWorker : IHostedService, IDisposable
     }
 
     /// <summary>
-    /// Builds the event's wire message. An event that cannot be built, or that the gateway would drop for its size,
+    /// Encodes the event for the wire. An event that cannot be built, or that the gateway would drop for its size,
     /// is given up here with reason <c>invalid</c> rather than holding back the others.
     /// </summary>
     private bool TryBuild(PendingEvent pending)
@@ -252,8 +289,7 @@ internal sealed class TelemetryExportWorker : IHostedService, IDisposable
         string problem;
         try
         {
-            pending.Message ??= _messageBuilder.Build(pending);
-            pending.EncodedSize = pending.Message.CalculateSize();
+            pending.Encoded ??= EventEncoder.Encode(pending, _messageBuilder.ServiceVersion);
 
             // The gateway drops events whose JSON is 10,000,000 bytes or more; JSON is never smaller than the
             // protobuf encoding, so an encoding that large can never be published.
@@ -275,6 +311,27 @@ internal sealed class TelemetryExportWorker : IHostedService, IDisposable
         _metrics.Dropped(DropReason.Invalid);
         Log.EventInvalid(_logger, pending.Id.ToString("D"), pending.Feature, pending.Action, problem);
         return false;
+    }
+
+    /// <summary>
+    /// The event as a generated message, for the spill files (exports send the encoded bytes instead). An event that
+    /// cannot be built is given up with reason <c>invalid</c>.
+    /// </summary>
+    private Event? MessageOf(PendingEvent pending)
+    {
+        try
+        {
+            return pending.Message ??= _messageBuilder.Build(pending);
+        }
+#pragma warning disable CA1031 // Whatever breaks one event must not break the spill.
+        catch (Exception exception)
+#pragma warning restore CA1031
+        {
+            _queue.MarkFailed(1);
+            _metrics.Dropped(DropReason.Invalid);
+            Log.EventInvalid(_logger, pending.Id.ToString("D"), pending.Feature, pending.Action, exception.GetType().Name);
+            return null;
+        }
     }
 
     private void Add(PendingEvent pending)
@@ -311,9 +368,9 @@ internal sealed class TelemetryExportWorker : IHostedService, IDisposable
                 Feature = message.Feature,
                 Action = message.Action,
                 Message = message,
+                Encoded = message.ToByteArray(),
                 Segment = segment,
             };
-            replayed.EncodedSize = message.CalculateSize();
             Add(replayed);
         }
 
@@ -345,73 +402,172 @@ internal sealed class TelemetryExportWorker : IHostedService, IDisposable
         }
     }
 
-    private async Task ExportBatchAsync()
+    /// <summary>
+    /// Waits until an export in flight completes, the timeout passes, the worker is aborted or, when
+    /// <paramref name="entries"/> is set, the queue has entries.
+    /// </summary>
+    private async Task WaitForEntriesOrExportAsync(TimeSpan? timeout, bool entries)
     {
-        var acknowledged = new HashSet<string>(StringComparer.Ordinal);
+        if (_inFlight.Count == 0)
+        {
+            _ = await WaitForEntriesAsync(timeout).ConfigureAwait(false);
+            return;
+        }
+
+        using var timeoutSource = timeout is { } delay ? new CancellationTokenSource(delay, _timeProvider) : null;
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(_abort.Token, timeoutSource?.Token ?? CancellationToken.None);
+        var waits = new List<Task>(_inFlight.Count + 2);
+        foreach (var export in _inFlight)
+        {
+            waits.Add(export.Task);
+        }
+
+        var stopped = Task.Delay(Timeout.InfiniteTimeSpan, _timeProvider, stop.Token);
+        waits.Add(stopped);
+        Task? waitingForEntries = null;
+        if (entries)
+        {
+            waitingForEntries = _queue.Reader.WaitToReadAsync(stop.Token).AsTask();
+            waits.Add(waitingForEntries);
+        }
+
+        _ = await Task.WhenAny(waits).ConfigureAwait(false);
+        await stop.CancelAsync().ConfigureAwait(false);
+        await stopped.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        if (waitingForEntries is not null)
+        {
+            await waitingForEntries.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        }
+
+        _abort.Token.ThrowIfCancellationRequested();
+    }
+
+    /// <summary>Sends the batch as an export of its own; the worker goes on filling the next batch meanwhile.</summary>
+    private void StartExport()
+    {
+        // Left-out events returning from another export may have made the batch larger than a batch may be.
+        var count = 0;
+        var bytes = 0;
+        while (count < _batch.Count && count < _options.MaxBatchSize && bytes < _options.MaxBatchBytes)
+        {
+            bytes += _batch[count++].EncodedSize;
+        }
+
+        var export = new InFlightExport(_batch.GetRange(0, count));
+        _batch.RemoveRange(0, count);
+        _batchBytes -= bytes;
+        export.Task = Task.Run(() => ExportAsync(export), CancellationToken.None);
+        _inFlight.Add(export);
+    }
+
+    private async Task ExportAsync(InFlightExport export)
+    {
         var started = _timeProvider.GetTimestamp();
-        var completed = false;
         try
         {
             await _pipeline.ExecuteAsync(
-                async (worker, token) =>
+                static async (state, token) =>
                 {
+                    var (worker, export, started) = state;
+
                     // A retry re-sends only what the gateway has not acknowledged yet, keeping every event's id.
-                    var unacknowledged = worker._batch.FindAll(e => !acknowledged.Contains(e.Message!.Id));
+                    var acknowledged = export.Acknowledged;
+                    var unacknowledged = acknowledged.Count == 0 ? export.Events : export.Events.FindAll(e => !e.IsIn(acknowledged));
                     var requestId = await worker._exporter.ExportAsync(unacknowledged, acknowledged, token).ConfigureAwait(false);
-                    Log.ExportCompleted(worker._logger, requestId, acknowledged.Count, worker._batch.Count, worker._timeProvider.GetElapsedTime(started));
+                    Log.ExportCompleted(worker._logger, requestId, acknowledged.Count, export.Events.Count, worker._timeProvider.GetElapsedTime(started));
                 },
-                this,
-                _abort.Token).ConfigureAwait(false);
-            completed = true;
+                (this, export, started),
+                _exportsAbort.Token).ConfigureAwait(false);
+            export.Completed = true;
             _health.OnExportSucceeded();
         }
         finally
         {
-            _metrics.ExportCompleted(_timeProvider.GetElapsedTime(started), _batch.Count);
-            Settle(acknowledged, countAttempt: completed);
+            _metrics.ExportCompleted(_timeProvider.GetElapsedTime(started), export.Events.Count);
         }
     }
 
+    /// <summary>Settles the exports that have ended; rethrows the failure of one that failed.</summary>
+    /// <returns>Whether any export was settled.</returns>
+    private bool SettleFinishedExports()
+    {
+        var settled = false;
+        while (_inFlight.Count > 0 && _inFlight.Find(e => e.Task.IsCompleted) is { } export)
+        {
+            _inFlight.Remove(export);
+            Settle(export);
+            settled = true;
+            if (export.Completed)
+            {
+                _anExportSucceeded = true;
+            }
+
+            export.Task.GetAwaiter().GetResult();
+        }
+
+        return settled;
+    }
+
+    /// <summary>Waits for the exports still in flight when the worker stops and settles them.</summary>
+    private async Task SettleExportsInFlightAsync()
+    {
+        foreach (var export in _inFlight)
+        {
+            await export.Task.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            Settle(export);
+        }
+
+        _inFlight.Clear();
+    }
+
     /// <summary>
-    /// Removes acknowledged events from the batch. After a completed stream, an event the gateway left out has
-    /// used an attempt; once it has used them all it is given up.
+    /// Removes an export's acknowledged events. After a completed stream, an event the gateway left out has used
+    /// an attempt; once it has used them all it is given up. The others go back to the batch being filled.
     /// </summary>
-    private void Settle(HashSet<string> acknowledged, bool countAttempt)
+    private void Settle(InFlightExport export)
     {
         var delivered = 0;
         var rejected = 0;
-        var kept = 0;
-        _batchBytes = 0;
-        for (var i = 0; i < _batch.Count; i++)
+        var kept = new List<PendingEvent>();
+        foreach (var pending in export.Events)
         {
-            var pending = _batch[i];
-            if (acknowledged.Contains(pending.Message!.Id))
+            if (pending.IsIn(export.Acknowledged))
             {
                 delivered++;
                 Settled(pending);
                 continue;
             }
 
-            if (countAttempt && ++pending.Attempts >= _options.MaxEventAttempts)
+            if (export.Completed && ++pending.Attempts >= _options.MaxEventAttempts)
             {
                 rejected++;
                 Settled(pending);
-                Log.EventRejected(_logger, pending.Message.Id, pending.Feature, pending.Action, pending.Attempts);
+                Log.EventRejected(_logger, pending.WireId, pending.Feature, pending.Action, pending.Attempts);
                 continue;
             }
 
-            _batch[kept++] = pending;
-            _batchBytes += pending.EncodedSize;
+            kept.Add(pending);
         }
 
-        _batch.RemoveRange(kept, _batch.Count - kept);
-        if (kept > 0)
+        if (kept.Count > 0)
         {
             // Left-out events wait for the next batch rather than being re-sent at once; even a flush or shutdown
             // spaces their attempts by the retry delay, so a passing refusal does not use them all up at once.
             var now = _timeProvider.GetUtcNow();
-            _batchDeadline = now + _options.FlushInterval;
+            if (_batch.Count == 0)
+            {
+                _batchDeadline = now + _options.FlushInterval;
+            }
+
             _resendNotBefore = now + _options.RetryDelay;
+
+            // They are older than what was filled meanwhile: the batch stays in sequence order.
+            _batch.InsertRange(0, kept);
+            _batch.Sort(static (a, b) => a.Sequence.CompareTo(b.Sequence));
+            foreach (var pending in kept)
+            {
+                _batchBytes += pending.EncodedSize;
+            }
         }
 
         if (delivered > 0)
@@ -440,6 +596,11 @@ internal sealed class TelemetryExportWorker : IHostedService, IDisposable
     private void SettleFlushes()
     {
         var oldestUnsettled = _batch.Count > 0 ? _batch[0].Sequence : long.MaxValue;
+        foreach (var export in _inFlight)
+        {
+            oldestUnsettled = Math.Min(oldestUnsettled, export.Events[0].Sequence);
+        }
+
         _flushes.RemoveAll(flush =>
         {
             if (flush.LastSequence >= oldestUnsettled)
@@ -505,12 +666,12 @@ internal sealed class TelemetryExportWorker : IHostedService, IDisposable
             }
 
             var pending = (PendingEvent)entry;
-            if (!TryBuild(pending))
+            if (!TryBuild(pending) || MessageOf(pending) is not { } message)
             {
                 continue;
             }
 
-            events.Add(pending.Message!);
+            events.Add(message);
             if (events.Count == _options.MaxBatchSize)
             {
                 WriteSegment(events);
@@ -591,7 +752,7 @@ internal sealed class TelemetryExportWorker : IHostedService, IDisposable
         // Replayed events are still in their segment files; the rest are written now, with what is queued.
         var onDisk = _batch.Count(e => e.Segment is not null);
         _queue.MarkPersisted(onDisk);
-        var unsaved = _batch.Where(e => e.Segment is null).Select(e => e.Message!).ToList();
+        var unsaved = _batch.Where(e => e.Segment is null).Select(MessageOf).OfType<Event>().ToList();
         _batch.Clear();
         for (var start = 0; start < unsaved.Count; start += _options.MaxBatchSize)
         {
@@ -623,5 +784,18 @@ internal sealed class TelemetryExportWorker : IHostedService, IDisposable
             _metrics.Dropped(DropReason.Shutdown, left);
             Log.UndeliveredAtShutdown(_logger, left);
         }
+    }
+
+    /// <summary>One batch on its way: the events sent, the ids acknowledged so far, the task sending them.</summary>
+    private sealed class InFlightExport(List<PendingEvent> events)
+    {
+        public List<PendingEvent> Events { get; } = events;
+
+        public HashSet<string> Acknowledged { get; } = new(StringComparer.Ordinal);
+
+        public Task Task { get; set; } = Task.CompletedTask;
+
+        /// <summary>Gets or sets a value indicating whether the stream completed (so left-out events used an attempt).</summary>
+        public bool Completed { get; set; }
     }
 }

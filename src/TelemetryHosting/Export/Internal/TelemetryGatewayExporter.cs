@@ -45,7 +45,7 @@ internal sealed class TelemetryGatewayExporter
         // Authentication (issue 4): on Unauthenticated the token is renewed and the stream repeated once, with only
         // the events not acknowledged yet.
         _authentication.ExecuteAsync(
-            (repeat, token) => ExportStreamAsync(repeat ? events.Where(e => !acknowledged.Contains(e.Message!.Id)).ToList() : events, acknowledged, token),
+            (repeat, token) => ExportStreamAsync(repeat ? events.Where(e => !e.IsIn(acknowledged)).ToList() : events, acknowledged, token),
             cancellationToken);
 
     private async Task<string> ExportStreamAsync(IReadOnlyList<PendingEvent> events, HashSet<string> acknowledged, CancellationToken cancellationToken)
@@ -55,7 +55,7 @@ internal sealed class TelemetryGatewayExporter
         var requestId = activity is not null ? activity.TraceId.ToHexString() : Guid.NewGuid().ToString("N");
 
         var client = _clientFactory.CreateClient<TelemeteryGatewayService.TelemeteryGatewayServiceClient>(ClientName);
-        using var call = client.RecordEvents(cancellationToken: cancellationToken);
+        using var call = client.Invoker.AsyncDuplexStreamingCall(EncodedEventsRequest.RecordEvents, null, new CallOptions(cancellationToken: cancellationToken));
 
         try
         {
@@ -65,15 +65,12 @@ internal sealed class TelemetryGatewayExporter
             try
             {
                 await call.RequestStream.WriteAsync(
-                    new RecordEventsRequest
-                    {
-                        Metadata = new RecordEventsRequestMetadata { RequestId = requestId, Identifier = _messageBuilder.Identifier },
-                    },
+                    EncodedEventsRequest.ForMetadata(new RecordEventsRequestMetadata { RequestId = requestId, Identifier = _messageBuilder.Identifier }),
                     cancellationToken).ConfigureAwait(false);
 
                 foreach (var payload in Payloads(events))
                 {
-                    await call.RequestStream.WriteAsync(new RecordEventsRequest { Events = payload }, cancellationToken).ConfigureAwait(false);
+                    await call.RequestStream.WriteAsync(EncodedEventsRequest.ForEvents(payload), cancellationToken).ConfigureAwait(false);
                 }
 
                 await call.RequestStream.CompleteAsync().ConfigureAwait(false);
@@ -106,7 +103,7 @@ internal sealed class TelemetryGatewayExporter
         return requestId;
     }
 
-    private static Status StatusOf(AsyncDuplexStreamingCall<RecordEventsRequest, RecordEventsResponse> call)
+    private static Status StatusOf(AsyncDuplexStreamingCall<EncodedEventsRequest, RecordEventsResponse> call)
     {
         try
         {
@@ -130,24 +127,24 @@ internal sealed class TelemetryGatewayExporter
         }
     }
 
-    private IEnumerable<RecordEventsRequest.Types.EventsPayload> Payloads(IReadOnlyList<PendingEvent> events)
+    private IEnumerable<List<PendingEvent>> Payloads(IReadOnlyList<PendingEvent> events)
     {
-        var payload = new RecordEventsRequest.Types.EventsPayload();
+        var payload = new List<PendingEvent>();
         var bytes = 0;
         foreach (var pending in events)
         {
-            if (payload.Events.Count > 0 && bytes + pending.EncodedSize > _maxPayloadBytes)
+            if (payload.Count > 0 && bytes + pending.EncodedSize > _maxPayloadBytes)
             {
                 yield return payload;
-                payload = new RecordEventsRequest.Types.EventsPayload();
+                payload = [];
                 bytes = 0;
             }
 
-            payload.Events.Add(pending.Message);
+            payload.Add(pending);
             bytes += pending.EncodedSize;
         }
 
-        if (payload.Events.Count > 0)
+        if (payload.Count > 0)
         {
             yield return payload;
         }

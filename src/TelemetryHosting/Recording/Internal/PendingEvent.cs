@@ -28,9 +28,31 @@ internal sealed class PendingEvent : QueueEntry
 
     // Owned by the worker.
     public long Sequence { get; set; }
+
+    /// <summary>Gets or sets the wire message: set for events replayed from disk only; others are encoded directly.</summary>
     public Event? Message { get; set; }
-    public int EncodedSize { get; set; }
+
+    /// <summary>Gets or sets the event in the gateway's wire format.</summary>
+    public byte[]? Encoded { get; set; }
+
+    public int EncodedSize => Encoded?.Length ?? 0;
     public int Attempts { get; set; }
+
+    /// <summary>Gets the id as sent: the replayed message's, or the recorded one in its canonical form.</summary>
+    public string WireId => Message?.Id ?? Id.ToString("D");
+
+    /// <summary>Returns whether the gateway acknowledged this event, without formatting its id as a new string.</summary>
+    public bool IsIn(HashSet<string> acknowledged)
+    {
+        if (Message is { } message)
+        {
+            return acknowledged.Contains(message.Id);
+        }
+
+        Span<char> id = stackalloc char[36];
+        _ = Id.TryFormat(id, out _, "D");
+        return acknowledged.GetAlternateLookup<ReadOnlySpan<char>>().Contains(id);
+    }
 
     /// <summary>Gets or sets the spill segment the event was replayed from, if any.</summary>
     public TelemetryHosting.Persistence.Internal.SpillSegment? Segment { get; set; }
