@@ -206,49 +206,22 @@ public sealed class FakeTelemetryRecorder : ITelemetryRecorder
     private static bool Matches(RecordedTelemetryEvent recorded, string feature, string action) =>
         recorded.Feature == feature && recorded.Action == action;
 
-    // Mirrors TelemetryRecorder.Record's checks and messages; ValidationParityTests compare the two.
+    // The real recorder's own checks (linked source): the fake refuses exactly what the real one refuses.
     private static void Validate(string feature, string action, TelemetryEventParameters? parameters)
     {
-        var error = EventNameValidator.Validate(feature, action);
-        if (error is not null)
-        {
-            var parameter = string.IsNullOrEmpty(feature) ? nameof(feature)
-                : string.IsNullOrEmpty(action) ? nameof(action)
-                : error.StartsWith("'feature'", StringComparison.Ordinal) ? nameof(feature)
-                : nameof(action);
-            throw new ArgumentException(error, parameter);
-        }
-
+        RecordedParameters.ThrowIfInvalidName(feature, action);
         if (parameters is null)
         {
             return;
         }
 
-        foreach (var entry in parameters.Metadata ?? Enumerable.Empty<KeyValuePair<string, double>>())
-        {
-            if (string.IsNullOrEmpty(entry.Key))
-            {
-                throw new ArgumentException("Metadata keys must not be empty.");
-            }
-
-            if (!double.IsFinite(entry.Value))
-            {
-                throw new ArgumentException($"Metadata value '{entry.Key}' must be a finite number, but is {entry.Value}.");
-            }
-        }
-
+        _ = RecordedParameters.CopyMetadata(parameters.Metadata);
         if (parameters.PrivateMetadata is { Count: > 0 } privateMetadata)
         {
             PrivateMetadataConverter.ToStruct(privateMetadata);
         }
 
-        foreach (var entry in parameters.FeatureFlags ?? Enumerable.Empty<KeyValuePair<string, bool>>())
-        {
-            if (string.IsNullOrEmpty(entry.Key))
-            {
-                throw new ArgumentException("Feature flag names must not be empty.");
-            }
-        }
+        _ = RecordedParameters.CopyFlags(parameters.FeatureFlags);
     }
 
     private sealed class Waiter(string feature, string action)

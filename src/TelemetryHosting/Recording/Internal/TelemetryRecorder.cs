@@ -2,7 +2,6 @@ using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using TelemetryHosting.Diagnostics.Internal;
 using TelemetryHosting.Export.Internal;
-using TelemetryHosting.Shared;
 
 namespace TelemetryHosting.Recording.Internal;
 
@@ -11,14 +10,12 @@ namespace TelemetryHosting.Recording.Internal;
 /// </summary>
 internal sealed class TelemetryRecorder : ITelemetryRecorder
 {
-    private static readonly long QueueFullLogInterval = Stopwatch.Frequency * 60;
-
     private readonly TelemetryEventQueue _queue;
     private readonly TimeProvider _timeProvider;
     private readonly TelemetryHostingMetrics _metrics;
     private readonly ILogger _logger;
     private readonly ITelemetryEventEnricher[] _enrichers;
-    private long _nextQueueFullLog;
+    private readonly LogThrottle _queueFullLog;
 
     public TelemetryRecorder(
         TelemetryEventQueue queue,
@@ -32,19 +29,12 @@ internal sealed class TelemetryRecorder : ITelemetryRecorder
         _metrics = metrics;
         _logger = logger;
         _enrichers = [.. enrichers];
+        _queueFullLog = new LogThrottle(timeProvider, TimeSpan.FromMinutes(1));
     }
 
     public bool Record(string feature, string action, TelemetryEventParameters? parameters = null)
     {
-        var error = EventNameValidator.Validate(feature, action);
-        if (error is not null)
-        {
-            var parameter = string.IsNullOrEmpty(feature) ? nameof(feature)
-                : string.IsNullOrEmpty(action) ? nameof(action)
-                : error.StartsWith("'feature'", StringComparison.Ordinal) ? nameof(feature)
-                : nameof(action);
-            throw new ArgumentException(error, parameter);
-        }
+        RecordedParameters.ThrowIfInvalidName(feature, action);
 
         var user = parameters?.User;
         var interactionId = parameters?.InteractionId;
@@ -62,14 +52,14 @@ internal sealed class TelemetryRecorder : ITelemetryRecorder
             Action = action,
             TraceId = Activity.Current?.TraceId ?? default,
             Version = parameters?.Version ?? 0,
-            Metadata = CopyMetadata(parameters?.Metadata),
+            Metadata = RecordedParameters.CopyMetadata(parameters?.Metadata),
             PrivateMetadata = parameters?.PrivateMetadata is { Count: > 0 } privateMetadata
                 ? PrivateMetadataConverter.ToStruct(privateMetadata)
                 : null,
             Billing = parameters?.Billing,
             User = user,
             Client = parameters?.Client,
-            FeatureFlags = CopyFlags(parameters?.FeatureFlags),
+            FeatureFlags = RecordedParameters.CopyFlags(parameters?.FeatureFlags),
             InteractionId = interactionId,
         };
 
@@ -129,76 +119,9 @@ internal sealed class TelemetryRecorder : ITelemetryRecorder
         }
     }
 
-    private static KeyValuePair<string, double>[]? CopyMetadata(IReadOnlyDictionary<string, double>? metadata)
-    {
-        if (metadata is null || metadata.Count == 0)
-        {
-            return null;
-        }
-
-        var copy = new KeyValuePair<string, double>[metadata.Count];
-        var i = 0;
-        if (metadata is Dictionary<string, double> dictionary)
-        {
-            // The concrete type's struct enumerator keeps the hot path free of an enumerator allocation.
-            foreach (var entry in dictionary)
-            {
-                copy[i++] = CheckMetadata(entry);
-            }
-        }
-        else
-        {
-            foreach (var entry in metadata)
-            {
-                copy[i++] = CheckMetadata(entry);
-            }
-        }
-
-        return copy;
-    }
-
-    private static KeyValuePair<string, double> CheckMetadata(KeyValuePair<string, double> entry)
-    {
-        if (string.IsNullOrEmpty(entry.Key))
-        {
-            throw new ArgumentException("Metadata keys must not be empty.");
-        }
-
-        if (!double.IsFinite(entry.Value))
-        {
-            throw new ArgumentException($"Metadata value '{entry.Key}' must be a finite number, but is {entry.Value}.");
-        }
-
-        return entry;
-    }
-
-    private static KeyValuePair<string, bool>[]? CopyFlags(IReadOnlyDictionary<string, bool>? flags)
-    {
-        if (flags is null || flags.Count == 0)
-        {
-            return null;
-        }
-
-        var copy = new KeyValuePair<string, bool>[flags.Count];
-        var i = 0;
-        foreach (var entry in flags)
-        {
-            if (string.IsNullOrEmpty(entry.Key))
-            {
-                throw new ArgumentException("Feature flag names must not be empty.");
-            }
-
-            copy[i++] = entry;
-        }
-
-        return copy;
-    }
-
     private void LogQueueFullAtMostEveryMinute()
     {
-        var now = Stopwatch.GetTimestamp();
-        var next = Interlocked.Read(ref _nextQueueFullLog);
-        if (now >= next && Interlocked.CompareExchange(ref _nextQueueFullLog, now + QueueFullLogInterval, next) == next)
+        if (_queueFullLog.ShouldLog())
         {
             Log.QueueFull(_logger, _queue.Capacity);
         }
