@@ -41,7 +41,7 @@ public sealed class WorkerRobustnessTests
 
         Assert.Equal(new TelemetryFlushResult(1, 1, 0), result);
         Assert.Equal(1, harness.DroppedWithReason("invalid"));
-        Assert.Contains(harness.LibraryLogs(), log => log.Id.Id == 15 && log.Message.Contains("over the gateway's limit", StringComparison.Ordinal));
+        Assert.Contains(harness.LibraryLogs(), log => log.Id.Id == 15 && log.Message.Contains("which the gateway drops", StringComparison.Ordinal));
     }
 
     [Fact]

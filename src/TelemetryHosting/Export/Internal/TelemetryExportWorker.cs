@@ -291,14 +291,15 @@ internal sealed class TelemetryExportWorker : IHostedService, IDisposable
         {
             pending.Encoded ??= EventEncoder.Encode(pending, _messageBuilder.ServiceVersion);
 
-            // The gateway drops events whose JSON is 10,000,000 bytes or more; JSON is never smaller than the
-            // protobuf encoding, so an encoding that large can never be published.
-            if (pending.EncodedSize < MaxEventBytes)
+            // The gateway drops (while acknowledging) events whose published JSON is 10,000,000 bytes or more. JSON
+            // can be smaller than the encoding (short numeric metadata), so it is measured, but only for the rare
+            // event whose encoding reaches the limit.
+            if (pending.EncodedSize < MaxEventBytes || JsonBytes(pending) < MaxEventBytes)
             {
                 return true;
             }
 
-            problem = $"it encodes to {pending.EncodedSize} bytes, over the gateway's limit of {MaxEventBytes}";
+            problem = $"its JSON form is {MaxEventBytes} bytes or more, which the gateway drops";
         }
 #pragma warning disable CA1031 // Whatever breaks one event must not break the batch.
         catch (Exception exception)
@@ -311,6 +312,13 @@ internal sealed class TelemetryExportWorker : IHostedService, IDisposable
         _metrics.Dropped(DropReason.Invalid);
         Log.EventInvalid(_logger, pending.Id.ToString("D"), pending.Feature, pending.Action, problem);
         return false;
+    }
+
+    /// <summary>The size of the event's JSON form, as the gateway publishes it.</summary>
+    private int JsonBytes(PendingEvent pending)
+    {
+        var message = pending.Message ?? _messageBuilder.Build(pending);
+        return System.Text.Encoding.UTF8.GetByteCount(JsonFormatter.Default.Format(message));
     }
 
     /// <summary>
