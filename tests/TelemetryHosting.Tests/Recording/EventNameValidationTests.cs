@@ -122,7 +122,11 @@ public sealed class EventNameValidationTests : IAsyncLifetime
     public void Record_InvalidEvent_IsNotQueued()
     {
         Assert.Throws<ArgumentException>(() => _harness.Recorder.Record("Bad", "view"));
+        Assert.Equal(0, _harness.Counts().Pending);
+        Assert.True(_harness.Recorder.Record("good", "view"));
 
+        // The host is not started: a queued event stays pending, so the refused one was never queued.
+        Assert.Equal(1, _harness.Counts().Pending);
         Assert.Empty(_harness.Dropped.GetMeasurementSnapshot());
     }
 }

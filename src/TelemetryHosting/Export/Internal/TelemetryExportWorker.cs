@@ -41,7 +41,6 @@ internal sealed class TelemetryExportWorker : IHostedService, IDisposable
     // has succeeded and while the gateway is healthy, so that an outage is retried by one export at a time.
     private const int MaxConcurrentExports = 2;
     private readonly List<InFlightExport> _inFlight = [];
-    private readonly CancellationTokenSource _exportsAbort;
     private bool _anExportSucceeded;
 
     // Persistence: the spiller reads the queue while the worker is busy exporting, so reads take turns.
@@ -80,7 +79,6 @@ internal sealed class TelemetryExportWorker : IHostedService, IDisposable
         _health = health;
         _logger = logger;
         _pipeline = pipelines.GetPipeline(TelemetryGatewayResilience.PipelineKey);
-        _exportsAbort = CancellationTokenSource.CreateLinkedTokenSource(_abort.Token);
         if (_options.Persistence.Directory is not null)
         {
             _spill = new SpillStore(_options.Persistence, timeProvider, queue, metrics, logger);
@@ -121,7 +119,6 @@ internal sealed class TelemetryExportWorker : IHostedService, IDisposable
 
     public void Dispose()
     {
-        _exportsAbort.Dispose();
         _abort.Dispose();
         _readerGate.Dispose();
     }
@@ -485,7 +482,7 @@ internal sealed class TelemetryExportWorker : IHostedService, IDisposable
                     Log.ExportCompleted(worker._logger, requestId, acknowledged.Count, export.Events.Count, worker._timeProvider.GetElapsedTime(started));
                 },
                 (this, export, started),
-                _exportsAbort.Token).ConfigureAwait(false);
+                _abort.Token).ConfigureAwait(false);
             export.Completed = true;
             _health.OnExportSucceeded();
         }
