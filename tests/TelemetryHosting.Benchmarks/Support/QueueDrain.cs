@@ -1,16 +1,16 @@
-using System.Linq.Expressions;
-using System.Reflection;
 using System.Threading.Channels;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using TelemetryHosting.Export.Internal;
 
 namespace TelemetryHosting.Benchmarks.Support;
 
 /// <summary>
-/// Empties a queue on a background task as fast as entries arrive, the way the export worker takes them, but
-/// exporting nothing: the counterpart of OpenTelemetry's batch processor with a no-op exporter. It keeps the
-/// queue from filling without putting gRPC and a gateway on the machine while <c>Record</c> is measured.
+/// Empties a queue on a background task the way its consumer takes from it, exporting nothing: the counterpart of
+/// OpenTelemetry's batch processor with a no-op exporter. It keeps the queue from filling without putting gRPC and a
+/// gateway on the machine while <c>Record</c> is measured.
 /// </summary>
-public sealed class QueueDrain : IAsyncDisposable
+internal sealed class QueueDrain : IAsyncDisposable
 {
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _draining;
@@ -20,44 +20,32 @@ public sealed class QueueDrain : IAsyncDisposable
         _draining = Task.Run(() => drain(_stop.Token));
     }
 
-    /// <summary>Drains the telemetry recorder's queue, reached through the service provider.</summary>
-    /// <remarks>
-    /// The queue is internal to the library; its channel reader is reached by reflection and called through
-    /// compiled expressions (no reflection per entry). This is harness plumbing only: what is measured goes through
-    /// the public <c>ITelemetryRecorder</c>.
-    /// </remarks>
+    /// <summary>
+    /// Drains the telemetry recorder's queue as the export worker fills batches: it waits for the first event, then
+    /// for a whole batch (<c>MaxBatchSize</c> events) or the flush interval, whichever comes first.
+    /// </summary>
     public static QueueDrain ForRecorderQueue(IServiceProvider services)
     {
-        var queueType = typeof(ITelemetryRecorder).Assembly.GetType("TelemetryHosting.Export.Internal.TelemetryEventQueue", throwOnError: true)!;
-        var queue = services.GetRequiredService(queueType);
-        var reader = queueType.GetProperty("Reader", BindingFlags.Public | BindingFlags.Instance)!.GetValue(queue)!;
-        var readerType = queueType.GetProperty("Reader")!.PropertyType;
-        var entryType = readerType.GetGenericArguments()[0];
-
-        var readerParameter = Expression.Parameter(typeof(object), "reader");
-        var tokenParameter = Expression.Parameter(typeof(CancellationToken), "token");
-        var typedReader = Expression.Convert(readerParameter, readerType);
-        var entry = Expression.Variable(entryType, "entry");
-        var tryRead = Expression.Lambda<Func<object, bool>>(
-            Expression.Block([entry], Expression.Call(typedReader, readerType.GetMethod("TryRead")!, entry)),
-            readerParameter).Compile();
-        var waitToRead = Expression.Lambda<Func<object, CancellationToken, ValueTask<bool>>>(
-            Expression.Call(typedReader, readerType.GetMethod("WaitToReadAsync")!, tokenParameter),
-            readerParameter,
-            tokenParameter).Compile();
-
+        var queue = services.GetRequiredService<TelemetryEventQueue>();
+        var options = services.GetRequiredService<IOptions<TelemetryGatewayOptions>>().Value;
         return new QueueDrain(async token =>
         {
-            while (await waitToRead(reader, token).ConfigureAwait(false))
+            while (!token.IsCancellationRequested)
             {
-                while (tryRead(reader))
+                await WaitAsync(queue, 1, Timeout.InfiniteTimeSpan, token).ConfigureAwait(false);
+                var taken = Take(queue, options.MaxBatchSize);
+                var deadline = DateTime.UtcNow + options.FlushInterval;
+                while (taken < options.MaxBatchSize && DateTime.UtcNow < deadline)
                 {
+                    var left = deadline - DateTime.UtcNow;
+                    await WaitAsync(queue, options.MaxBatchSize - taken, left > TimeSpan.Zero ? left : TimeSpan.Zero, token).ConfigureAwait(false);
+                    taken += Take(queue, options.MaxBatchSize - taken);
                 }
             }
         });
     }
 
-    /// <summary>Drains a channel.</summary>
+    /// <summary>Drains a channel, as a channel's consumer does: woken whenever it is empty and an item arrives.</summary>
     public static QueueDrain ForChannel<T>(ChannelReader<T> reader)
     {
         return new QueueDrain(async token =>
@@ -83,5 +71,31 @@ public sealed class QueueDrain : IAsyncDisposable
         }
 
         _stop.Dispose();
+    }
+
+    private static async Task WaitAsync(TelemetryEventQueue queue, long entries, TimeSpan timeout, CancellationToken token)
+    {
+        try
+        {
+            await queue.WaitForEntriesAsync(entries).WaitAsync(timeout, token).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+        }
+        finally
+        {
+            queue.StopWaiting();
+        }
+    }
+
+    private static int Take(TelemetryEventQueue queue, int most)
+    {
+        var taken = 0;
+        while (taken < most && queue.TryRead(out _))
+        {
+            taken++;
+        }
+
+        return taken;
     }
 }

@@ -155,7 +155,7 @@ internal sealed class TelemetryExportWorker : IHostedService, IDisposable
             {
                 // The next batch is not taken from the queue yet: out of the queue, the worker holds at most the
                 // batches it may send at once (one while the gateway is failing).
-                await WaitForEntriesOrExportAsync(timeout: null, entries: false).ConfigureAwait(false);
+                await WaitAsync(timeout: null, entries: 0).ConfigureAwait(false);
                 return true;
             }
 
@@ -166,11 +166,11 @@ internal sealed class TelemetryExportWorker : IHostedService, IDisposable
                 if (_inFlight.Count > 0)
                 {
                     // Entries left in the queue behind a pending flush request wait for the exports ahead of it.
-                    await WaitForEntriesOrExportAsync(timeout: null, entries: _flushes.Count == 0 && !_queue.IsClosed).ConfigureAwait(false);
+                    await WaitAsync(timeout: null, entries: _flushes.Count == 0 && !_queue.IsClosed ? 1 : 0).ConfigureAwait(false);
                     return true;
                 }
 
-                return await WaitForEntriesAsync(timeout: null).ConfigureAwait(false);
+                return await WaitForEntriesAsync().ConfigureAwait(false);
             }
 
             var now = _timeProvider.GetUtcNow();
@@ -179,7 +179,10 @@ internal sealed class TelemetryExportWorker : IHostedService, IDisposable
                 : TimeSpan.Zero;
             if (wait > TimeSpan.Zero)
             {
-                await WaitForEntriesOrExportAsync(wait, entries: true).ConfigureAwait(false);
+                // New entries are taken when they would complete the batch, not one by one; not at all behind a
+                // flush request or once the queue is closed (Fill would not take them, so waking would spin).
+                var entries = _flushes.Count == 0 && !_queue.IsClosed ? EntriesToCompleteBatch() : 0;
+                await WaitAsync(wait, entries).ConfigureAwait(false);
                 return true;
             }
 
@@ -386,65 +389,84 @@ internal sealed class TelemetryExportWorker : IHostedService, IDisposable
         _batchDeadline = _timeProvider.GetUtcNow();
     }
 
-    /// <summary>Waits until the queue has entries, the timeout passes, or the worker is aborted.</summary>
+    /// <summary>Waits until the queue has an entry, or the worker is aborted.</summary>
     /// <returns><see langword="false"/> when the queue is closed and empty.</returns>
-    private async Task<bool> WaitForEntriesAsync(TimeSpan? timeout)
+    private async Task<bool> WaitForEntriesAsync()
     {
-        if (timeout is not { } delay)
+        if (_queue.IsClosedAndEmpty)
         {
-            return await _queue.Reader.WaitToReadAsync(_abort.Token).ConfigureAwait(false);
+            return false;
         }
 
-        using var timeoutSource = new CancellationTokenSource(delay, _timeProvider);
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(_abort.Token, timeoutSource.Token);
-        try
-        {
-            return await _queue.Reader.WaitToReadAsync(linked.Token).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException) when (!_abort.IsCancellationRequested)
-        {
-            return true;
-        }
+        await WaitAsync(timeout: null, entries: 1).ConfigureAwait(false);
+        return true;
     }
 
     /// <summary>
     /// Waits until an export in flight completes, the timeout passes, the worker is aborted or, when
-    /// <paramref name="entries"/> is set, the queue has entries.
+    /// <paramref name="entries"/> is positive, that many entries are queued (a flush request or the close end the
+    /// wait sooner).
     /// </summary>
-    private async Task WaitForEntriesOrExportAsync(TimeSpan? timeout, bool entries)
+    private async Task WaitAsync(TimeSpan? timeout, long entries)
     {
-        if (_inFlight.Count == 0)
+        var queued = entries > 0 ? _queue.WaitForEntriesAsync(entries) : null;
+        try
         {
-            _ = await WaitForEntriesAsync(timeout).ConfigureAwait(false);
-            return;
+            if (queued is { IsCompleted: true })
+            {
+                return;
+            }
+
+            if (_inFlight.Count == 0 && timeout is null && queued is not null)
+            {
+                await queued.WaitAsync(_abort.Token).ConfigureAwait(false);
+                return;
+            }
+
+            using var timeoutSource = timeout is { } delay ? new CancellationTokenSource(delay, _timeProvider) : null;
+            using var stop = CancellationTokenSource.CreateLinkedTokenSource(_abort.Token, timeoutSource?.Token ?? CancellationToken.None);
+            var waits = new List<Task>(_inFlight.Count + 2);
+            foreach (var export in _inFlight)
+            {
+                waits.Add(export.Task);
+            }
+
+            var stopped = Task.Delay(Timeout.InfiniteTimeSpan, _timeProvider, stop.Token);
+            waits.Add(stopped);
+            if (queued is not null)
+            {
+                waits.Add(queued);
+            }
+
+            _ = await Task.WhenAny(waits).ConfigureAwait(false);
+            await stop.CancelAsync().ConfigureAwait(false);
+            await stopped.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            _abort.Token.ThrowIfCancellationRequested();
+        }
+        finally
+        {
+            if (queued is not null)
+            {
+                _queue.StopWaiting();
+            }
+        }
+    }
+
+    /// <summary>
+    /// The number of queued entries that would complete the batch, by count or, judging by the batch's average event
+    /// size, by bytes: writers wake the worker only then (or the interval ends the wait).
+    /// </summary>
+    private long EntriesToCompleteBatch()
+    {
+        long byCount = _options.MaxBatchSize - _batch.Count;
+        if (_batch.Count == 0 || _batchBytes == 0)
+        {
+            return Math.Max(1, byCount);
         }
 
-        using var timeoutSource = timeout is { } delay ? new CancellationTokenSource(delay, _timeProvider) : null;
-        using var stop = CancellationTokenSource.CreateLinkedTokenSource(_abort.Token, timeoutSource?.Token ?? CancellationToken.None);
-        var waits = new List<Task>(_inFlight.Count + 2);
-        foreach (var export in _inFlight)
-        {
-            waits.Add(export.Task);
-        }
-
-        var stopped = Task.Delay(Timeout.InfiniteTimeSpan, _timeProvider, stop.Token);
-        waits.Add(stopped);
-        Task? waitingForEntries = null;
-        if (entries)
-        {
-            waitingForEntries = _queue.Reader.WaitToReadAsync(stop.Token).AsTask();
-            waits.Add(waitingForEntries);
-        }
-
-        _ = await Task.WhenAny(waits).ConfigureAwait(false);
-        await stop.CancelAsync().ConfigureAwait(false);
-        await stopped.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-        if (waitingForEntries is not null)
-        {
-            await waitingForEntries.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-        }
-
-        _abort.Token.ThrowIfCancellationRequested();
+        var averageBytes = Math.Max(1, _batchBytes / _batch.Count);
+        var byBytes = (_options.MaxBatchBytes - _batchBytes + averageBytes - 1) / averageBytes;
+        return Math.Max(1, Math.Min(byCount, byBytes));
     }
 
     /// <summary>Sends the batch as an export of its own; the worker goes on filling the next batch meanwhile.</summary>

@@ -85,9 +85,9 @@ internal sealed class TelemetryRecorder : ITelemetryRecorder
         var request = new FlushRequest();
         try
         {
-            var settled = await _queue.TryEnqueueAsync(request, cancellationToken).ConfigureAwait(false)
-                ? request.Settled
-                : _queue.Drained;
+            // A flush already cancelled queues nothing: it only reports the counts.
+            cancellationToken.ThrowIfCancellationRequested();
+            var settled = _queue.TryEnqueue(request) ? request.Settled : _queue.Drained;
             await settled.WaitAsync(cancellationToken).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)

@@ -1,0 +1,183 @@
+using Microsoft.Extensions.Options;
+using TelemetryHosting.Export.Internal;
+using TelemetryHosting.Recording.Internal;
+
+namespace TelemetryHosting.Tests.Export;
+
+/// <summary>The lock-free queue between the recorder and the worker: its bound, its close, and when it wakes the reader.</summary>
+public sealed class TelemetryEventQueueTests
+{
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
+
+    [Fact]
+    public void TryEnqueue_AtCapacity_RefusesUntilAnEntryIsTaken()
+    {
+        var queue = NewQueue(capacity: 3);
+        Assert.All(Enumerable.Range(0, 3), _ => Assert.True(queue.TryEnqueue(NewEvent())));
+
+        Assert.False(queue.TryEnqueue(NewEvent()));
+        Assert.Equal(3, queue.Depth);
+        Assert.True(queue.TryRead(out _));
+        Assert.True(queue.TryEnqueue(NewEvent()));
+        Assert.Equal(3, queue.Depth);
+        Assert.Equal(4, queue.Counts().Pending);
+    }
+
+    [Fact]
+    public void FlushRequest_FullQueue_IsQueuedBehindTheEventsAndNotCountedAsAnEvent()
+    {
+        var queue = NewQueue(capacity: 2);
+        var first = NewEvent();
+        Assert.True(queue.TryEnqueue(first));
+        Assert.True(queue.TryEnqueue(NewEvent()));
+        var flush = new FlushRequest();
+
+        Assert.True(queue.TryEnqueue(flush));
+
+        Assert.Equal(3, queue.Depth);
+        Assert.Equal(2, queue.Counts().Pending);
+        Assert.True(queue.TryRead(out var entry));
+        Assert.Same(first, entry);
+        Assert.True(queue.TryRead(out _));
+        Assert.True(queue.TryRead(out entry));
+        Assert.Same(flush, entry);
+        Assert.False(queue.TryRead(out _));
+    }
+
+    [Fact]
+    public void Close_RefusesEventsAndFlushRequests_AndKeepsWhatIsQueued()
+    {
+        var queue = NewQueue(capacity: 10);
+        Assert.True(queue.TryEnqueue(NewEvent()));
+
+        queue.Close();
+
+        Assert.False(queue.TryEnqueue(NewEvent()));
+        Assert.False(queue.TryEnqueue(new FlushRequest()));
+        Assert.True(queue.IsClosed);
+        Assert.False(queue.IsClosedAndEmpty);
+        Assert.True(queue.TryRead(out _));
+        Assert.False(queue.TryRead(out _));
+        Assert.True(queue.IsClosedAndEmpty);
+        Assert.Equal(1, queue.Counts().Pending);
+    }
+
+    [Fact]
+    public async Task WaitForEntries_CompletesOnlyWhenTheAskedNumberIsQueued()
+    {
+        var queue = NewQueue(capacity: 10);
+        var waiting = queue.WaitForEntriesAsync(3);
+
+        Assert.True(queue.TryEnqueue(NewEvent()));
+        Assert.True(queue.TryEnqueue(NewEvent()));
+        Assert.False(waiting.IsCompleted);
+        Assert.True(queue.TryEnqueue(NewEvent()));
+
+        await waiting.WaitAsync(Timeout);
+        queue.StopWaiting();
+        Assert.True(queue.WaitForEntriesAsync(3).IsCompleted);
+        queue.StopWaiting();
+    }
+
+    [Fact]
+    public async Task WaitForEntries_FlushRequestOrClose_EndTheWaitEarly()
+    {
+        var queue = NewQueue(capacity: 10);
+        var waiting = queue.WaitForEntriesAsync(5);
+        Assert.True(queue.TryEnqueue(NewEvent()));
+        Assert.False(waiting.IsCompleted);
+
+        Assert.True(queue.TryEnqueue(new FlushRequest()));
+        await waiting.WaitAsync(Timeout);
+        queue.StopWaiting();
+        while (queue.TryRead(out _))
+        {
+        }
+
+        waiting = queue.WaitForEntriesAsync(5);
+        Assert.False(waiting.IsCompleted);
+        queue.Close();
+        await waiting.WaitAsync(Timeout);
+        queue.StopWaiting();
+    }
+
+    [Fact]
+    public async Task Writers_RacingTheReader_NeverLeaveItAsleepWithEntriesQueued()
+    {
+        // Two writers and a reader that sleeps between batches: every entry written is read, so no wake-up was lost.
+        const int PerWriter = 50_000;
+        var queue = NewQueue(capacity: 1_000);
+        var written = 0L;
+        var writers = Enumerable.Range(0, 2).Select(_ => Task.Run(() =>
+        {
+            for (var i = 0; i < PerWriter;)
+            {
+                if (queue.TryEnqueue(NewEvent()))
+                {
+                    i++;
+                    Interlocked.Increment(ref written);
+                }
+                else
+                {
+                    Thread.Yield();
+                }
+            }
+        })).ToArray();
+
+        var read = 0;
+        while (read < 2 * PerWriter)
+        {
+            // Waits for up to a batch of 64; at the end, fewer than 64 remain, so it waits for what is left.
+            await queue.WaitForEntriesAsync(Math.Min(64, (2 * PerWriter) - read)).WaitAsync(Timeout);
+            queue.StopWaiting();
+            while (queue.TryRead(out _))
+            {
+                read++;
+            }
+        }
+
+        await Task.WhenAll(writers).WaitAsync(Timeout);
+        Assert.Equal(2 * PerWriter, read);
+        Assert.Equal(Interlocked.Read(ref written), queue.Counts().Pending);
+    }
+
+    [Fact]
+    public async Task Close_WhileWritersRace_EveryAcceptedEventIsReadAfterTheClose()
+    {
+        for (var round = 0; round < 20; round++)
+        {
+            var queue = NewQueue(capacity: 1_000_000);
+            var accepted = new long[2];
+            using var start = new Barrier(3);
+            var writers = Enumerable.Range(0, 2).Select(writer => Task.Run(() =>
+            {
+                start.SignalAndWait();
+                while (queue.TryEnqueue(NewEvent()))
+                {
+                    accepted[writer]++;
+                }
+            })).ToArray();
+
+            start.SignalAndWait();
+            Thread.SpinWait(10_000 * (round + 1));
+            queue.Close();
+
+            // What the worker does at stop: read until the closed queue says nothing more will come.
+            var read = 0L;
+            while (queue.TryRead(out _))
+            {
+                read++;
+            }
+
+            await Task.WhenAll(writers).WaitAsync(Timeout);
+            Assert.Equal(accepted.Sum(), read);
+            Assert.True(queue.IsClosedAndEmpty);
+        }
+    }
+
+    private static TelemetryEventQueue NewQueue(int capacity) =>
+        new(Options.Create(new TelemetryGatewayOptions { QueueCapacity = capacity }));
+
+    private static PendingEvent NewEvent() =>
+        new() { Id = Guid.CreateVersion7(), Timestamp = DateTimeOffset.UnixEpoch, Feature = "search", Action = "view" };
+}
