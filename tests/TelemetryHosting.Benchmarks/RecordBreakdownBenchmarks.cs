@@ -42,6 +42,12 @@ public class RecordBreakdownBenchmarks
     [Benchmark]
     public Guid EventId() => EventIdGenerator.CreateVersion7(_now);
 
+    private readonly byte[] _random = new byte[2560];
+
+    /// <summary>Refilling the id generator's random buffer (once per 256 ids).</summary>
+    [Benchmark]
+    public void RandomRefill() => System.Security.Cryptography.RandomNumberGenerator.Fill(_random);
+
     /// <summary>The gateway's name rules, both names.</summary>
     [Benchmark]
     public void ValidateNames() => RecordedParameters.ThrowIfInvalidName(Feature, Action);

@@ -96,6 +96,7 @@ internal sealed class QueueDrain : IAsyncDisposable
             taken++;
         }
 
+        queue.ReleaseReads();
         return taken;
     }
 }

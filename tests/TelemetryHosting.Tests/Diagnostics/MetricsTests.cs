@@ -70,7 +70,8 @@ public sealed class MetricsTests
 
         await harness.Recorder.FlushAsync();
 
-        Assert.Equal(25, recorded.GetMeasurementSnapshot().Sum(m => m.Value));
+        recorded.RecordObservableInstruments();
+        Assert.Equal(25, recorded.LastMeasurement?.Value);
         Assert.Equal(25, harness.Exported.GetMeasurementSnapshot().Sum(m => m.Value));
         Assert.Equal(25, batchSize.GetMeasurementSnapshot().Sum(m => m.Value));
         Assert.All(batchSize.GetMeasurementSnapshot(), m => Assert.InRange(m.Value, 1, 10));

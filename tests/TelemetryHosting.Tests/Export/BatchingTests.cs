@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
 using TelemetryHosting.Tests.TestSupport;
 
@@ -146,5 +147,104 @@ public sealed class BatchingTests
         Assert.Equal([true, true, true, false, false], results);
         Assert.Equal(2, harness.DroppedWithReason("queue_full"));
         Assert.Single(harness.LibraryLogs(), log => log.Id.Id == 1);
+    }
+
+    [Fact]
+    public async Task Worker_BatchFullOfEventsWaitingToBeResent_WaitsWithoutSpinning()
+    {
+        var time = new CountingTimeProvider();
+        await using var harness = await RecorderHarness.StartAsync(
+            options =>
+            {
+                options.MaxBatchSize = 2;
+                options.MaxEventAttempts = 2;
+                options.RetryDelay = TimeSpan.FromSeconds(30);
+                options.MaxRetryDelay = TimeSpan.FromSeconds(30);
+                options.FlushInterval = TimeSpan.FromMinutes(10);
+            },
+            configureServices: services => services.AddSingleton<TimeProvider>(time));
+        harness.Gateway.Faults.RejectWhen = (_, action) => action == "refused";
+
+        harness.Recorder.Record("search", "refused");
+        harness.Recorder.Record("search", "refused");
+        await Eventually.HoldsAsync(() => harness.Gateway.Faults.RefusedEventIds.Count == 2, "the first attempt is refused");
+        harness.Recorder.Record("search", "view");
+
+        // The batch is full of the two refused events until the resend time: the queued event must not wake the worker
+        // over and over. A spinning worker reads the clock hundreds of thousands of times a second.
+        await Eventually.HoldsAsync(() => harness.QueueDepth() == 1, "the third event waits in the queue");
+        var before = time.Calls;
+        var window = System.Diagnostics.Stopwatch.StartNew();
+        await Task.Delay(TimeSpan.FromMilliseconds(200));
+        var reads = time.Calls - before;
+        Assert.True(reads < 1_000, $"{reads} clock reads in {window.ElapsedMilliseconds} ms while the worker waits for the resend time");
+    }
+
+    [Fact]
+    public async Task Worker_QueueSmallerThanABatch_KeepsTakingEvents()
+    {
+        // The worker never waits for more entries than the queue can take before refusing.
+        await using var harness = await RecorderHarness.StartAsync(
+            options =>
+            {
+                options.QueueCapacity = 10;
+                options.MaxBatchSize = 100;
+                options.FlushInterval = TimeSpan.FromMinutes(10);
+            },
+            timeProvider: new FakeTimeProvider(Start));
+
+        var accepted = 0;
+        for (var i = 0; i < 30; i++)
+        {
+            if (harness.Recorder.Record("search", "view"))
+            {
+                accepted++;
+            }
+
+            await Eventually.HoldsAsync(() => harness.QueueDepth() < 5, "the worker takes events before the queue fills");
+        }
+
+        Assert.Equal(30, accepted);
+    }
+
+    [Fact]
+    public async Task Worker_LargerEventsAfterASmallOne_SendsTheBatchWhenFullByBytes()
+    {
+        // The interval never elapses: only the byte limit can send the batch, and the worker must notice it is reached.
+        await using var harness = await RecorderHarness.StartAsync(
+            options =>
+            {
+                options.MaxBatchSize = 1_000;
+                options.MaxBatchBytes = 4_096;
+                options.MaxPayloadBytes = 1_024;
+                options.FlushInterval = TimeSpan.FromMinutes(10);
+            },
+            timeProvider: new FakeTimeProvider(Start));
+
+        harness.Recorder.Record("search", "view");
+        await Eventually.HoldsAsync(() => harness.QueueDepth() == 0, "the worker takes the small event");
+        var large = new TelemetryEventParameters
+        {
+            Metadata = new Dictionary<string, double> { [new string('k', 1_000)] = 1 },
+        };
+        for (var i = 0; i < 8; i++)
+        {
+            harness.Recorder.Record("search", "view", large);
+        }
+
+        await Eventually.HoldsAsync(() => harness.Gateway.Events.DistinctCount > 0, "a batch over the byte limit is sent");
+    }
+
+    private sealed class CountingTimeProvider : TimeProvider
+    {
+        private long _calls;
+
+        public long Calls => Interlocked.Read(ref _calls);
+
+        public override DateTimeOffset GetUtcNow()
+        {
+            Interlocked.Increment(ref _calls);
+            return base.GetUtcNow();
+        }
     }
 }

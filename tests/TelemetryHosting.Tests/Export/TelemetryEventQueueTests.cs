@@ -18,6 +18,11 @@ public sealed class TelemetryEventQueueTests
         Assert.False(queue.TryEnqueue(NewEvent()));
         Assert.Equal(3, queue.Depth);
         Assert.True(queue.TryRead(out _));
+
+        // The place is given back when the reader releases its reads (it does so after each batch).
+        Assert.False(queue.TryEnqueue(NewEvent()));
+        Assert.Equal(3, queue.Counts().Pending);
+        queue.ReleaseReads();
         Assert.True(queue.TryEnqueue(NewEvent()));
         Assert.Equal(3, queue.Depth);
         Assert.Equal(4, queue.Counts().Pending);
@@ -173,6 +178,67 @@ public sealed class TelemetryEventQueueTests
             Assert.Equal(accepted.Sum(), read);
             Assert.True(queue.IsClosedAndEmpty);
         }
+    }
+
+    [Fact]
+    public async Task Counts_FlushRequestsRacing_NeverReportPendingEventsThatDoNotExist()
+    {
+        var queue = NewQueue(capacity: 10);
+        var stop = 0;
+        var flusher = Task.Run(() =>
+        {
+            for (var i = 0; i < 200_000 && Volatile.Read(ref stop) == 0; i++)
+            {
+                _ = queue.TryEnqueue(new FlushRequest());
+                _ = queue.TryRead(out _);
+            }
+        });
+
+        var seen = new HashSet<long>();
+        while (!flusher.IsCompleted)
+        {
+            if (seen.Add(queue.Counts().Pending) && seen.Count > 1)
+            {
+                Volatile.Write(ref stop, 1);
+            }
+        }
+
+        await flusher.WaitAsync(Timeout);
+        Assert.Equal([0L], seen);
+    }
+
+    [Fact]
+    public async Task Nudge_EndsTheWait_UntilTheReaderTakesIt()
+    {
+        var queue = NewQueue(capacity: 10);
+        var waiting = queue.WaitForEntriesAsync(1);
+        Assert.False(waiting.IsCompleted);
+
+        queue.Nudge();
+        await waiting.WaitAsync(Timeout);
+        queue.StopWaiting();
+        Assert.True(queue.WaitForEntriesAsync(1).IsCompleted);
+        queue.StopWaiting();
+
+        queue.TakeNudge();
+        Assert.False(queue.WaitForEntriesAsync(1).IsCompleted);
+        queue.StopWaiting();
+    }
+
+    [Fact]
+    public async Task WaitForEntries_MoreThanHalfTheCapacity_WakesAtHalf()
+    {
+        var queue = NewQueue(capacity: 10);
+        var waiting = queue.WaitForEntriesAsync(100);
+        for (var i = 0; i < 4; i++)
+        {
+            Assert.True(queue.TryEnqueue(NewEvent()));
+        }
+
+        Assert.False(waiting.IsCompleted);
+        Assert.True(queue.TryEnqueue(NewEvent()));
+        await waiting.WaitAsync(Timeout);
+        queue.StopWaiting();
     }
 
     private static TelemetryEventQueue NewQueue(int capacity) =>

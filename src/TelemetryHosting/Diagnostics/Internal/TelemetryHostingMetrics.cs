@@ -12,7 +12,6 @@ internal sealed class TelemetryHostingMetrics
     public const string ReasonTag = "reason";
     public const string StatusTag = "rpc.grpc.status_code";
 
-    private readonly Counter<long> _recorded;
     private readonly Counter<long> _exported;
     private readonly Counter<long> _dropped;
     private readonly Counter<long> _exportFailures;
@@ -29,8 +28,10 @@ internal sealed class TelemetryHostingMetrics
     {
         _drops = drops;
         var meter = _meter = meterFactory.Create(MeterName);
-        _recorded = meter.CreateCounter<long>(
-            "telemetryhosting.events.recorded", "{event}", "Events accepted for delivery by the telemetry recorder.");
+        // Observed from the queue's counts rather than added to per event: Record stays free of a second shared
+        // counter when metrics are collected.
+        meter.CreateObservableCounter(
+            "telemetryhosting.events.recorded", queue.RecordedTotal, "{event}", "Events accepted for delivery by the telemetry recorder.");
         _exported = meter.CreateCounter<long>(
             "telemetryhosting.events.exported", "{event}", "Events acknowledged by the Telemetry Gateway.");
         _dropped = meter.CreateCounter<long>(
@@ -63,8 +64,6 @@ internal sealed class TelemetryHostingMetrics
     public void Replayed(int count) => _replayed.Add(count);
 
     public void SpillFileCorrupt() => _corruptFiles.Add(1);
-
-    public void Recorded() => _recorded.Add(1);
 
     public void Exported(int count) => _exported.Add(count);
 

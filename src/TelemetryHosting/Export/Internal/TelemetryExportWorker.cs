@@ -181,7 +181,8 @@ internal sealed class TelemetryExportWorker : IHostedService, IDisposable
             {
                 // New entries are taken when they would complete the batch, not one by one; not at all behind a
                 // flush request or once the queue is closed (Fill would not take them, so waking would spin).
-                var entries = _flushes.Count == 0 && !_queue.IsClosed ? EntriesToCompleteBatch() : 0;
+                // Nor when the batch is already full (of events waiting to be re-sent).
+                var entries = _flushes.Count == 0 && !_queue.IsClosed && !IsBatchFull() ? EntriesToCompleteBatch() : 0;
                 await WaitAsync(wait, entries).ConfigureAwait(false);
                 return true;
             }
@@ -219,9 +220,10 @@ internal sealed class TelemetryExportWorker : IHostedService, IDisposable
         _inFlight.Count == 0
         || (_inFlight.Count < MaxConcurrentExports && _anExportSucceeded && _health.FailingSince is null);
 
+    private bool IsBatchFull() => _batch.Count >= _options.MaxBatchSize || _batchBytes >= _options.MaxBatchBytes;
+
     private bool IsBatchReady() =>
-        _batch.Count >= _options.MaxBatchSize
-        || _batchBytes >= _options.MaxBatchBytes
+        IsBatchFull()
         || _flushes.Count > 0
         || _queue.IsClosed;
 
@@ -238,6 +240,8 @@ internal sealed class TelemetryExportWorker : IHostedService, IDisposable
 
         try
         {
+            // Whatever a nudge announced is looked at now.
+            _queue.TakeNudge();
             while (_flushesFromSpiller.TryDequeue(out var handedOver))
             {
                 // Everything queued ahead of it went to disk, which settles it for this process.
@@ -273,6 +277,7 @@ internal sealed class TelemetryExportWorker : IHostedService, IDisposable
         }
         finally
         {
+            _queue.ReleaseReads();
             if (_spill is not null)
             {
                 _readerGate.Release();
@@ -453,19 +458,14 @@ internal sealed class TelemetryExportWorker : IHostedService, IDisposable
     }
 
     /// <summary>
-    /// The number of queued entries that would complete the batch, by count or, judging by the batch's average event
-    /// size, by bytes: writers wake the worker only then (or the interval ends the wait).
+    /// The fewest queued entries that could complete the batch: by count, or by bytes if each were as large as an event
+    /// may be without waking the worker on its own (<see cref="TelemetryEventQueue.LightEventBytes"/>). Writers wake the
+    /// worker then, or for each larger event; the interval ends the wait otherwise.
     /// </summary>
     private long EntriesToCompleteBatch()
     {
         long byCount = _options.MaxBatchSize - _batch.Count;
-        if (_batch.Count == 0 || _batchBytes == 0)
-        {
-            return Math.Max(1, byCount);
-        }
-
-        var averageBytes = Math.Max(1, _batchBytes / _batch.Count);
-        var byBytes = (_options.MaxBatchBytes - _batchBytes + averageBytes - 1) / averageBytes;
+        long byBytes = ((long)_options.MaxBatchBytes - _batchBytes + _queue.LightEventBytes - 1) / _queue.LightEventBytes;
         return Math.Max(1, Math.Min(byCount, byBytes));
     }
 
@@ -666,6 +666,10 @@ internal sealed class TelemetryExportWorker : IHostedService, IDisposable
             try
             {
                 SpillQueue();
+
+                // Flush requests met in the queue are the worker's to settle, and segments written are its to replay:
+                // it may be waiting for entries that the spiller took.
+                _queue.Nudge();
             }
 #pragma warning disable CA1031 // The spiller must keep running; what it could not write is counted by WriteSegment.
             catch (Exception exception)

@@ -8,8 +8,28 @@ namespace TelemetryHosting.Recording.Internal;
 /// </summary>
 internal static class RecordedParameters
 {
+    // The last valid pair this thread recorded. Services record a few names, mostly string literals, over and over; the
+    // same two string instances (strings are immutable) need not be scanned again.
+    [ThreadStatic]
+    private static string? t_validFeature;
+
+    [ThreadStatic]
+    private static string? t_validAction;
+
     /// <summary>Throws the gateway's own message when the names break its rules.</summary>
     public static void ThrowIfInvalidName(string feature, string action)
+    {
+        if (ReferenceEquals(feature, t_validFeature) && ReferenceEquals(action, t_validAction))
+        {
+            return;
+        }
+
+        ThrowIfInvalidNameSlow(feature, action);
+        t_validFeature = feature;
+        t_validAction = action;
+    }
+
+    private static void ThrowIfInvalidNameSlow(string feature, string action)
     {
         var error = EventNameValidator.Validate(feature, action);
         if (error is not null)

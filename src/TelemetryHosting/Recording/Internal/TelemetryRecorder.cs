@@ -65,7 +65,6 @@ internal sealed class TelemetryRecorder : ITelemetryRecorder
 
         if (_queue.TryEnqueue(pending))
         {
-            _metrics.Recorded();
             return true;
         }
 
