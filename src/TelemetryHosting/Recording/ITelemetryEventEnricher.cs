@@ -7,8 +7,10 @@ namespace TelemetryHosting;
 /// </summary>
 /// <remarks>
 /// <see cref="Enrich"/> runs on the thread that records the event, inside <see cref="ITelemetryRecorder.Record"/>:
-/// keep it fast, non-blocking and free of exceptions. What the caller passed explicitly always wins: enriched values
-/// only fill what the event's <see cref="TelemetryEventParameters"/> leave unset.
+/// keep it fast, non-blocking and free of exceptions. An exception does not reach the caller: the event is recorded
+/// without what that enricher set, and the failure is logged (at most once a minute, with the number of others). What
+/// the caller passed explicitly always wins: enriched values only fill what the event's
+/// <see cref="TelemetryEventParameters"/> leave unset.
 /// </remarks>
 public interface ITelemetryEventEnricher
 {

@@ -28,6 +28,42 @@ public sealed class EnrichmentTests
         Assert.False(events["explicit"].User.HasSamsExternalId);
     }
 
+    [Fact]
+    public async Task Record_EnricherThrows_RecordsTheEventAsTheOthersEnrichedItAndLogsOnce()
+    {
+        await using var harness = await RecorderHarness.StartAsync(configureServices: services =>
+        {
+            // The faulty one runs second, over what the first filled in.
+            services.TryAddEnumerable(ServiceDescriptor.Singleton<ITelemetryEventEnricher, FixedEnricher>());
+            services.TryAddEnumerable(ServiceDescriptor.Singleton<ITelemetryEventEnricher, ThrowingEnricher>());
+        });
+
+        Assert.True(harness.Recorder.Record("search", "view"));
+        Assert.True(harness.Recorder.Record("search", "view"));
+        await harness.Recorder.FlushAsync();
+
+        var received = harness.ReceivedEvents();
+        Assert.Equal(2, received.Count);
+        Assert.All(received, e =>
+        {
+            Assert.Equal("enriched-interaction", e.Interaction.InteractionId);
+            Assert.Equal("enriched-user", e.User.SamsExternalId);
+        });
+        var failure = Assert.Single(harness.LibraryLogs(), log => log.Id.Id == 16);
+        Assert.IsType<InvalidOperationException>(failure.Exception);
+        Assert.Contains(nameof(ThrowingEnricher), failure.Message, StringComparison.Ordinal);
+    }
+
+    private sealed class ThrowingEnricher : ITelemetryEventEnricher
+    {
+        public void Enrich(ref TelemetryEventEnrichment enrichment)
+        {
+            // Half-filled before failing: none of it may reach the event.
+            enrichment.InteractionId = "half-filled";
+            throw new InvalidOperationException("enricher defect");
+        }
+    }
+
     private sealed class FixedEnricher : ITelemetryEventEnricher
     {
         public void Enrich(ref TelemetryEventEnrichment enrichment)

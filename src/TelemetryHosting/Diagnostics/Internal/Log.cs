@@ -60,4 +60,7 @@ internal static partial class Log
 
     [LoggerMessage(15, LogLevel.Warning, "Telemetry event {TelemetryEventId} ({Feature}/{Action}) dropped: it cannot be sent ({Problem}).")]
     public static partial void EventInvalid(ILogger logger, string telemetryEventId, string feature, string action, string problem);
+
+    [LoggerMessage(16, LogLevel.Warning, "Telemetry event enricher {Enricher} failed on {Feature}/{Action}; events are recorded without what it adds ({Suppressed} similar failures since the last report).")]
+    public static partial void EnricherFailed(ILogger logger, Exception exception, string enricher, string feature, string action, int suppressed);
 }

@@ -16,6 +16,7 @@ internal sealed class TelemetryRecorder : ITelemetryRecorder
     private readonly ILogger _logger;
     private readonly ITelemetryEventEnricher[] _enrichers;
     private readonly LogThrottle _queueFullLog;
+    private readonly LogThrottle _enricherFailureLog;
 
     public TelemetryRecorder(
         TelemetryEventQueue queue,
@@ -30,6 +31,7 @@ internal sealed class TelemetryRecorder : ITelemetryRecorder
         _logger = logger;
         _enrichers = [.. enrichers];
         _queueFullLog = new LogThrottle(timeProvider, TimeSpan.FromMinutes(1));
+        _enricherFailureLog = new LogThrottle(timeProvider, TimeSpan.FromMinutes(1));
     }
 
     public bool Record(string feature, string action, TelemetryEventParameters? parameters = null)
@@ -103,7 +105,22 @@ internal sealed class TelemetryRecorder : ITelemetryRecorder
         var enrichment = new TelemetryEventEnrichment(feature, action);
         foreach (var enricher in _enrichers)
         {
-            enricher.Enrich(ref enrichment);
+            var before = enrichment;
+            try
+            {
+                enricher.Enrich(ref enrichment);
+            }
+#pragma warning disable CA1031 // A faulty enricher must not fail the caller's operation or lose the event.
+            catch (Exception exception)
+#pragma warning restore CA1031
+            {
+                // Whatever it half-filled is undone; the other enrichers still run.
+                enrichment = before;
+                if (_enricherFailureLog.ShouldLog(out var suppressed))
+                {
+                    Log.EnricherFailed(_logger, exception, enricher.GetType().FullName ?? enricher.GetType().Name, feature, action, suppressed);
+                }
+            }
         }
 
         if (interactionId is null && !string.IsNullOrEmpty(enrichment.InteractionId))
