@@ -63,4 +63,7 @@ internal static partial class Log
 
     [LoggerMessage(16, LogLevel.Warning, "Telemetry event enricher {Enricher} failed on {Feature}/{Action}; events are recorded without what it adds ({Suppressed} similar failures since the last report).")]
     public static partial void EnricherFailed(ILogger logger, Exception exception, string enricher, string feature, string action, int suppressed);
+
+    [LoggerMessage(17, LogLevel.Warning, "Could not write the {Count} telemetry events of an export being retried to disk ({Reason}); they stay in memory only.")]
+    public static partial void JournalFailed(ILogger logger, int count, string reason);
 }

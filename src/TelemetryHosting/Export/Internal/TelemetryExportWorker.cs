@@ -48,6 +48,7 @@ internal sealed class TelemetryExportWorker : IHostedService, IDisposable
     private readonly SemaphoreSlim _readerGate = new(1, 1);
     private readonly ConcurrentQueue<FlushRequest> _flushesFromSpiller = new();
     private bool _replayMayHaveSegments = true;
+    private TaskCompletionSource _outageSignal = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private Task? _spilling;
 
     // Unsent and unacknowledged events, oldest first; the worker's own state, touched by its loop only.
@@ -154,8 +155,11 @@ internal sealed class TelemetryExportWorker : IHostedService, IDisposable
             if (!CanStartExport())
             {
                 // The next batch is not taken from the queue yet: out of the queue, the worker holds at most the
-                // batches it may send at once (one while the gateway is failing).
-                await WaitAsync(timeout: null, entries: 0).ConfigureAwait(false);
+                // batches it may send at once (one while the gateway is failing). Taken before journaling, so that
+                // an attempt failing meanwhile ends the wait rather than being missed.
+                var outage = _spill is not null && _inFlight.Exists(e => !e.Journaled) ? NextOutageSignal() : null;
+                JournalExportsInFlight();
+                await WaitAsync(timeout: null, entries: 0, outage).ConfigureAwait(false);
                 return true;
             }
 
@@ -412,7 +416,7 @@ internal sealed class TelemetryExportWorker : IHostedService, IDisposable
     /// <paramref name="entries"/> is positive, that many entries are queued (a flush request or the close end the
     /// wait sooner).
     /// </summary>
-    private async Task WaitAsync(TimeSpan? timeout, long entries)
+    private async Task WaitAsync(TimeSpan? timeout, long entries, Task? orThis = null)
     {
         var queued = entries > 0 ? _queue.WaitForEntriesAsync(entries) : null;
         try
@@ -441,6 +445,11 @@ internal sealed class TelemetryExportWorker : IHostedService, IDisposable
             if (queued is not null)
             {
                 waits.Add(queued);
+            }
+
+            if (orThis is not null)
+            {
+                waits.Add(orThis);
             }
 
             _ = await Task.WhenAny(waits).ConfigureAwait(false);
@@ -650,6 +659,98 @@ internal sealed class TelemetryExportWorker : IHostedService, IDisposable
         else if (_health.FailingFor >= _options.Persistence.SpillAfter)
         {
             _queue.RequestSpill();
+            Volatile.Read(ref _outageSignal).TrySetResult();
+        }
+    }
+
+    /// <summary>A task that completes at the next failed attempt once the outage has lasted <c>SpillAfter</c>.</summary>
+    private Task NextOutageSignal()
+    {
+        var signal = Volatile.Read(ref _outageSignal);
+        if (signal.Task.IsCompleted)
+        {
+            signal = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            Volatile.Write(ref _outageSignal, signal);
+        }
+
+        return signal.Task;
+    }
+
+    /// <summary>
+    /// Once an outage has lasted <c>SpillAfter</c>, writes the events of each export still being retried to disk, as
+    /// the spiller writes the queue, so that a crash during the outage loses none of them. The events stay in flight;
+    /// the file is deleted once all of them are settled, like a replayed segment, and at stop the ones not delivered
+    /// count as persisted there. If the process dies first, the next start delivers the file again (with the same
+    /// ids: events the gateway had acknowledged meanwhile arrive twice, which its consumers de-duplicate).
+    /// </summary>
+    private void JournalExportsInFlight()
+    {
+        if (_spill is null || _queue.IsClosed || _health.FailingSince is null || _health.FailingFor < _options.Persistence.SpillAfter)
+        {
+            return;
+        }
+
+        foreach (var export in _inFlight)
+        {
+            if (export.Journaled || export.Task.IsCompleted)
+            {
+                continue;
+            }
+
+            // Once, whether or not the write succeeds: a full disk is not retried at every attempt.
+            export.Journaled = true;
+            var journaled = new List<PendingEvent>(export.Events.Count);
+            var messages = new List<Event>(export.Events.Count);
+            foreach (var pending in export.Events)
+            {
+                if (pending.Segment is not null)
+                {
+                    // Replayed from a segment that is still on disk.
+                    continue;
+                }
+
+                try
+                {
+                    // Not cached on the event: the export reads it meanwhile.
+                    messages.Add(pending.Message ?? _messageBuilder.Build(pending));
+                    journaled.Add(pending);
+                }
+#pragma warning disable CA1031 // It was encoded once already; an event that cannot be built now simply stays in memory.
+                catch (Exception)
+#pragma warning restore CA1031
+                {
+                }
+            }
+
+            if (messages.Count == 0)
+            {
+                continue;
+            }
+
+            string? failure;
+            SpillSegment? segment;
+            _readerGate.Wait();
+            try
+            {
+                failure = _spill.TryWrite(messages, out segment);
+            }
+            finally
+            {
+                _readerGate.Release();
+            }
+
+            if (segment is null)
+            {
+                Log.JournalFailed(_logger, messages.Count, failure ?? "unknown");
+                continue;
+            }
+
+            foreach (var pending in journaled)
+            {
+                pending.Segment = segment;
+            }
+
+            _metrics.Spilled(messages.Count);
         }
     }
 
@@ -828,5 +929,8 @@ internal sealed class TelemetryExportWorker : IHostedService, IDisposable
 
         /// <summary>Gets or sets a value indicating whether the stream completed (so left-out events used an attempt).</summary>
         public bool Completed { get; set; }
+
+        /// <summary>Gets or sets a value indicating whether its events were written to disk during an outage.</summary>
+        public bool Journaled { get; set; }
     }
 }

@@ -59,8 +59,13 @@ internal sealed class SpillStore
 
     /// <summary>Writes one segment.</summary>
     /// <returns><see langword="null"/> when written; otherwise why not (the events are then not on disk).</returns>
-    public string? TryWrite(IReadOnlyList<Event> events)
+    public string? TryWrite(IReadOnlyList<Event> events) => TryWrite(events, out _);
+
+    /// <summary>Writes one segment, and gives it back for deleting once its events are settled.</summary>
+    /// <returns><see langword="null"/> when written; otherwise why not (the events are then not on disk).</returns>
+    public string? TryWrite(IReadOnlyList<Event> events, out SpillSegment? segment)
     {
+        segment = null;
         var temporary = string.Empty;
         try
         {
@@ -94,6 +99,7 @@ internal sealed class SpillStore
 
             File.Move(temporary, path);
             Log.Spilled(_logger, events.Count, name);
+            segment = new SpillSegment(path, events.Count);
             return null;
         }
         catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
