@@ -80,8 +80,7 @@ public sealed class TelemetryEventQueueTests
 
         await waiting.WaitAsync(Timeout);
         queue.StopWaiting();
-        Assert.True(queue.WaitForEntriesAsync(3).IsCompleted);
-        queue.StopWaiting();
+        Assert.True(WaitEndsAtOnce(queue, 3));
     }
 
     [Fact]
@@ -217,12 +216,10 @@ public sealed class TelemetryEventQueueTests
         queue.Nudge();
         await waiting.WaitAsync(Timeout);
         queue.StopWaiting();
-        Assert.True(queue.WaitForEntriesAsync(1).IsCompleted);
-        queue.StopWaiting();
+        Assert.True(WaitEndsAtOnce(queue, 1));
 
         queue.TakeNudge();
-        Assert.False(queue.WaitForEntriesAsync(1).IsCompleted);
-        queue.StopWaiting();
+        Assert.False(WaitEndsAtOnce(queue, 1));
     }
 
     [Fact]
@@ -239,6 +236,13 @@ public sealed class TelemetryEventQueueTests
         Assert.True(queue.TryEnqueue(NewEvent()));
         await waiting.WaitAsync(Timeout);
         queue.StopWaiting();
+    }
+
+    private static bool WaitEndsAtOnce(TelemetryEventQueue queue, long entries)
+    {
+        var ended = queue.WaitForEntriesAsync(entries).IsCompleted;
+        queue.StopWaiting();
+        return ended;
     }
 
     private static TelemetryEventQueue NewQueue(int capacity) =>

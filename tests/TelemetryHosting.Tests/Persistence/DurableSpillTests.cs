@@ -53,12 +53,7 @@ public sealed class DurableSpillTests : IDisposable
     [Fact]
     public async Task Outage_LongerThanSpillAfter_MovesQueuedEventsToDisk()
     {
-        await using var harness = await RecorderHarness.StartAsync(options =>
-        {
-            Spill(options);
-            options.Persistence.SpillAfter = TimeSpan.Zero;
-            options.MaxBatchSize = 10;
-        });
+        await using var harness = await RecorderHarness.StartAsync(SpillAtOnceInBatchesOfTen);
         harness.Gateway.Faults.FailNextCalls(int.MaxValue);
 
         for (var i = 0; i < 100; i++)
@@ -81,14 +76,7 @@ public sealed class DurableSpillTests : IDisposable
     {
         await using var failing = await DevelopmentGateway.StartAsync(new DevelopmentGatewayOptions());
         failing.Faults.FailNextCalls(int.MaxValue);
-        await using var first = await RecorderHarness.StartAsync(
-            options =>
-            {
-                Spill(options);
-                options.Persistence.SpillAfter = TimeSpan.Zero;
-                options.MaxBatchSize = 10;
-            },
-            gateway: failing);
+        await using var first = await RecorderHarness.StartAsync(SpillAtOnceInBatchesOfTen, gateway: failing);
         for (var i = 0; i < 100; i++)
         {
             Assert.True(first.Recorder.Record("search", "view", new TelemetryEventParameters { Metadata = new Dictionary<string, double> { ["n"] = i } }));
@@ -108,12 +96,7 @@ public sealed class DurableSpillTests : IDisposable
     [Fact]
     public async Task Outage_BatchBeingRetriedWrittenToDisk_ItsFileIsDeletedOnceDelivered()
     {
-        await using var harness = await RecorderHarness.StartAsync(options =>
-        {
-            Spill(options);
-            options.Persistence.SpillAfter = TimeSpan.Zero;
-            options.MaxBatchSize = 10;
-        });
+        await using var harness = await RecorderHarness.StartAsync(SpillAtOnceInBatchesOfTen);
         harness.Gateway.Faults.FailNextCalls(int.MaxValue);
         for (var i = 0; i < 10; i++)
         {
@@ -364,6 +347,14 @@ public sealed class DurableSpillTests : IDisposable
     {
         options.Persistence.Directory = _directory;
         options.Persistence.SpillAfter = TimeSpan.FromMilliseconds(100);
+    }
+
+    /// <summary>Spills as soon as an export fails; one export holds ten events.</summary>
+    private void SpillAtOnceInBatchesOfTen(TelemetryGatewayOptions options)
+    {
+        Spill(options);
+        options.Persistence.SpillAfter = TimeSpan.Zero;
+        options.MaxBatchSize = 10;
     }
 
     /// <summary>The events the segment files hold, from their headers.</summary>
