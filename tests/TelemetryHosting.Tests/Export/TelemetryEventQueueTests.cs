@@ -1,3 +1,4 @@
+using System.Reflection;
 using Microsoft.Extensions.Options;
 using TelemetryHosting.Export.Internal;
 using TelemetryHosting.Recording.Internal;
@@ -236,6 +237,31 @@ public sealed class TelemetryEventQueueTests
         Assert.True(queue.TryEnqueue(NewEvent()));
         await waiting.WaitAsync(Timeout);
         queue.StopWaiting();
+    }
+
+    [Fact]
+    public void Close_PlaceReservedButNeverFilled_TheDrainEndsAndTheEventStaysCountedAsPending()
+    {
+        // A writer whose thread stops for good between reserving its place and enqueueing (simulated by reserving
+        // directly): the final drain must end, and the event must not vanish from the counts.
+        var queue = NewQueue(capacity: 10);
+        Assert.True(queue.TryEnqueue(NewEvent()));
+        ReservePlaceWithoutEnqueueing(queue);
+        queue.Close();
+
+        Assert.True(queue.TryRead(out _));
+        Assert.False(queue.TryRead(out _));
+        Assert.False(queue.IsClosedAndEmpty);
+        Assert.Equal(2, queue.Counts().Pending);
+    }
+
+    private static void ReservePlaceWithoutEnqueueing(TelemetryEventQueue queue)
+    {
+        var sharedField = typeof(TelemetryEventQueue).GetField("_shared", BindingFlags.NonPublic | BindingFlags.Instance)!;
+        var shared = sharedField.GetValue(queue)!;
+        var state = shared.GetType().GetField("State")!;
+        state.SetValue(shared, (long)state.GetValue(shared)! + 1);
+        sharedField.SetValue(queue, shared);
     }
 
     private static bool WaitEndsAtOnce(TelemetryEventQueue queue, long entries)

@@ -40,6 +40,7 @@ internal sealed class TelemetryEventQueue
     private const long FlushUnit = 1L << FlushShift;
     private const long NotWaiting = long.MaxValue;
     private const int ReadsPerRelease = 64;
+    private const int MaxSpinsAfterClose = 1_000;
 
     private readonly ConcurrentQueue<QueueEntry> _entries = new();
     private readonly TaskCompletionSource _drained = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -188,7 +189,14 @@ internal sealed class TelemetryEventQueue
                 return false;
             }
 
-            // A writer between its reservation and its enqueue (or giving back a refused place): nanoseconds away.
+            // A writer between its reservation and its enqueue (or giving back a refused place): nanoseconds away,
+            // unless its thread is suspended. The wait is bounded (about a second: past its first spins SpinWait sleeps);
+            // a place still reserved then stays counted as pending, so the event is not lost silently.
+            if (spinner.Count >= MaxSpinsAfterClose)
+            {
+                return false;
+            }
+
             spinner.SpinOnce();
         }
 

@@ -145,6 +145,12 @@ internal sealed class TelemetryExportWorker : IHostedService, IDisposable
     /// <returns><see langword="false"/> when the queue is closed and drained, or the worker was aborted.</returns>
     private async Task<bool> StepAsync()
     {
+        if (_abort.IsCancellationRequested)
+        {
+            // Also when no wait observed it (a wait that ended at once): what is left is settled by RunAsync.
+            return false;
+        }
+
         try
         {
             if (SettleFinishedExports())
