@@ -94,6 +94,49 @@ public sealed class DurableSpillTests : IDisposable
     }
 
     [Fact]
+    public async Task Stop_JournalFilePartlyDelivered_KeepsOnlyTheUndeliveredOnDisk()
+    {
+        await using var gateway = await DevelopmentGateway.StartAsync(new DevelopmentGatewayOptions());
+        gateway.Faults.FailNextCalls(int.MaxValue);
+        gateway.Faults.RejectWhen = (feature, _) => feature == "refused";
+        var first = await RecorderHarness.StartAsync(
+            options =>
+            {
+                SpillAtOnceInBatchesOfTen(options);
+                options.MaxEventAttempts = 1_000;
+            },
+            gateway: gateway);
+        for (var i = 0; i < 10; i++)
+        {
+            var parameters = new TelemetryEventParameters { Metadata = new Dictionary<string, double> { ["n"] = i } };
+            Assert.True(first.Recorder.Record(i < 5 ? "search" : "refused", "view", parameters));
+        }
+
+        // The export of ten is journaled; it is still in flight, so nothing counts as persisted.
+        await Eventually.HoldsAsync(() => EventsOnDisk() == 10, "the batch being retried is on disk");
+        Assert.Equal(0, first.Counts().Persisted);
+
+        // The gateway answers: five acknowledged, five left out (in memory, and still in the file).
+        gateway.Faults.FailNextCalls(0);
+        await Eventually.HoldsAsync(() => first.Counts().Delivered == 5, "five are delivered");
+
+        // Another outage, then a graceful stop: only the five undelivered may stay on disk.
+        gateway.Faults.FailNextCalls(int.MaxValue);
+        await first.Host.StopAsync();
+        Assert.Equal(new TelemetryFlushResult(5, 0, 0) { Persisted = 5 }, await first.Recorder.FlushAsync());
+        await first.DisposeAsync();
+        Assert.Equal(5, EventsOnDisk());
+
+        gateway.Faults.Reset();
+        gateway.Faults.RejectWhen = null;
+        await using var second = await RecorderHarness.StartAsync(Spill, gateway: gateway);
+        await second.WaitForDistinctAsync(10);
+        await Eventually.HoldsAsync(() => SegmentFiles().Length == 0, "the replayed segment is deleted");
+        Assert.Equal(5, (await second.Recorder.FlushAsync()).Delivered);
+        Assert.Equal(0, gateway.Events.DuplicateCount);
+    }
+
+    [Fact]
     public async Task Outage_BatchBeingRetriedWrittenToDisk_ItsFileIsDeletedOnceDelivered()
     {
         await using var harness = await RecorderHarness.StartAsync(SpillAtOnceInBatchesOfTen);

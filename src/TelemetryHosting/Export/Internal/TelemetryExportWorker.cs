@@ -705,59 +705,74 @@ internal sealed class TelemetryExportWorker : IHostedService, IDisposable
 
             // Once, whether or not the write succeeds: a full disk is not retried at every attempt.
             export.Journaled = true;
-            var journaled = new List<PendingEvent>(export.Events.Count);
-            var messages = new List<Event>(export.Events.Count);
-            foreach (var pending in export.Events)
-            {
-                if (pending.Segment is not null)
-                {
-                    // Replayed from a segment that is still on disk.
-                    continue;
-                }
+            Journal(export.Events);
+        }
 
-                try
-                {
-                    // Not cached on the event: the export reads it meanwhile.
-                    messages.Add(pending.Message ?? _messageBuilder.Build(pending));
-                    journaled.Add(pending);
-                }
-#pragma warning disable CA1031 // It was encoded once already; an event that cannot be built now simply stays in memory.
-                catch (Exception)
-#pragma warning restore CA1031
-                {
-                }
-            }
+        // Left-out events back in the batch wait there through the outage (the next batch is not filled meanwhile).
+        if (_batch.Exists(e => e.Segment is null))
+        {
+            Journal(_batch);
+        }
+    }
 
-            if (messages.Count == 0)
+    /// <summary>Writes the events that are not on disk yet to a segment, which they then belong to.</summary>
+    private void Journal(List<PendingEvent> events)
+    {
+        var journaled = new List<PendingEvent>(events.Count);
+        var messages = new List<Event>(events.Count);
+        foreach (var pending in events)
+        {
+            if (pending.Segment is not null)
             {
+                // Replayed from a segment still on disk, or journaled before.
                 continue;
             }
 
-            string? failure;
-            SpillSegment? segment;
-            _readerGate.Wait();
             try
             {
-                failure = _spill.TryWrite(messages, out segment);
+                // Not cached on the event: an export may read it meanwhile.
+                messages.Add(pending.Message ?? _messageBuilder.Build(pending));
+                journaled.Add(pending);
             }
-            finally
+#pragma warning disable CA1031 // It was encoded once already; an event that cannot be built now simply stays in memory.
+            catch (Exception)
+#pragma warning restore CA1031
             {
-                _readerGate.Release();
             }
-
-            if (segment is null)
-            {
-                Log.JournalFailed(_logger, messages.Count, failure ?? "unknown");
-                continue;
-            }
-
-            foreach (var pending in journaled)
-            {
-                pending.Segment = segment;
-            }
-
-            _metrics.Spilled(messages.Count);
         }
+
+        if (messages.Count == 0)
+        {
+            return;
+        }
+
+        // A precaution, not the only copy: it leaves room for the queue's events, whose only copy a spill would be.
+        var reserve = Math.Max(_options.MaxBatchBytes, _options.Persistence.MaxBytes / 4);
+        var oldest = journaled.Min(e => e.Timestamp);
+        string? failure;
+        SpillSegment? segment;
+        _readerGate.Wait();
+        try
+        {
+            failure = _spill!.TryWrite(messages, out segment, reserve, oldest);
+        }
+        finally
+        {
+            _readerGate.Release();
+        }
+
+        if (segment is null)
+        {
+            Log.JournalFailed(_logger, messages.Count, failure ?? "unknown");
+            return;
+        }
+
+        foreach (var pending in journaled)
+        {
+            pending.Segment = segment;
+        }
+
+        _metrics.Spilled(messages.Count);
     }
 
     /// <summary>Spills the queue to disk whenever asked: the queue ran high, or the gateway has been failing too long.</summary>
@@ -887,7 +902,39 @@ internal sealed class TelemetryExportWorker : IHostedService, IDisposable
 
     private void PersistEverythingLeft()
     {
-        // Replayed events are still in their segment files; the rest are written now, with what is queued.
+        // Events still in their segment file (replayed, or journaled during an outage) stay there, unless some of the
+        // file's events were settled meanwhile: the file is then rewritten with the others only, so that the next
+        // start does not send settled events again. If the rewrite fails, the old file stays (sent twice beats lost).
+        foreach (var group in _batch.Where(e => e.Segment is not null).GroupBy(e => e.Segment!).ToList())
+        {
+            var segment = group.Key;
+            if (segment.Unsettled == segment.EventCount)
+            {
+                continue;
+            }
+
+            List<Event> messages;
+            try
+            {
+                messages = [.. group.Select(e => e.Message ?? _messageBuilder.Build(e))];
+            }
+#pragma warning disable CA1031 // The old file stays: its events are on disk either way.
+            catch (Exception)
+#pragma warning restore CA1031
+            {
+                continue;
+            }
+
+            if (_spill!.TryWrite(messages, out var rewritten, recordedAt: group.Min(e => e.Timestamp)) is null)
+            {
+                _spill.Delete(segment);
+                foreach (var pending in group)
+                {
+                    pending.Segment = rewritten;
+                }
+            }
+        }
+
         var onDisk = _batch.Count(e => e.Segment is not null);
         _queue.MarkPersisted(onDisk);
         var unsaved = _batch.Where(e => e.Segment is null).Select(MessageOf).OfType<Event>().ToList();

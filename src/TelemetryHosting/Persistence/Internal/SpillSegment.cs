@@ -1,9 +1,12 @@
 namespace TelemetryHosting.Persistence.Internal;
 
-/// <summary>A segment file being replayed; deleted once every event from it is settled.</summary>
+/// <summary>A segment file whose events are in memory (replayed, or a batch being retried); deleted once every one is settled.</summary>
 internal sealed class SpillSegment(string path, int eventCount)
 {
     public string Path { get; } = path;
+
+    /// <summary>Gets how many events the file holds.</summary>
+    public int EventCount { get; } = eventCount;
 
     /// <summary>Gets or sets how many of the segment's events are not settled yet.</summary>
     public int Unsettled { get; set; } = eventCount;

@@ -62,8 +62,12 @@ internal sealed class SpillStore
     public string? TryWrite(IReadOnlyList<Event> events) => TryWrite(events, out _);
 
     /// <summary>Writes one segment, and gives it back for deleting once its events are settled.</summary>
+    /// <param name="events">The events.</param>
+    /// <param name="segment">The file written, or <see langword="null"/>.</param>
+    /// <param name="reserveBytes">Room to leave free in the directory (for a copy that is only a precaution).</param>
+    /// <param name="recordedAt">When its oldest event was recorded, which orders replay; by default now.</param>
     /// <returns><see langword="null"/> when written; otherwise why not (the events are then not on disk).</returns>
-    public string? TryWrite(IReadOnlyList<Event> events, out SpillSegment? segment)
+    public string? TryWrite(IReadOnlyList<Event> events, out SpillSegment? segment, long reserveBytes = 0, DateTimeOffset? recordedAt = null)
     {
         segment = null;
         var temporary = string.Empty;
@@ -73,9 +77,11 @@ internal sealed class SpillStore
             payload.Events.Add(events);
             var body = payload.ToByteArray();
             var size = HeaderLength + body.Length + HashLength;
-            if (CurrentBytes() + size > _maxBytes)
+            if (CurrentBytes() + size + reserveBytes > _maxBytes)
             {
-                return $"the spill directory holds its maximum of {_maxBytes} bytes";
+                return reserveBytes == 0
+                    ? $"the spill directory holds its maximum of {_maxBytes} bytes"
+                    : $"the spill directory is within {reserveBytes} bytes of its maximum of {_maxBytes}";
             }
 
             var created = _timeProvider.GetUtcNow();
@@ -88,7 +94,8 @@ internal sealed class SpillStore
             SHA256.HashData(buffer.AsSpan(0, HeaderLength + body.Length), buffer.AsSpan(HeaderLength + body.Length));
 
             // Time first, so that replay follows recording order; a random part, so that no two writers collide.
-            var name = $"{created.ToUnixTimeMilliseconds():D15}-{Guid.NewGuid():N}{Extension}";
+            var order = recordedAt is { } at && at < created ? at : created;
+            var name = $"{Math.Max(0, order.ToUnixTimeMilliseconds()):D15}-{Guid.NewGuid():N}{Extension}";
             var path = Path.Combine(_directory, name);
             temporary = path + Temporary;
             using (var stream = new FileStream(temporary, OwnerOnlyFile()))
