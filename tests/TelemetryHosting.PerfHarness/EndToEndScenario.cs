@@ -15,9 +15,12 @@ internal static class EndToEndScenario
         Console.WriteLine($"# e2e: {settings.Events:N0} events through the library, {settings.NaiveEvents:N0} through the naive unary integration");
         await using var gateway = await GatewayProcess.StartAsync();
 
-        // Warm-up: JIT, connections, the gateway's own start-up.
-        await RunLibraryAsync(gateway, 20_000, settings.Events);
-        await RunNaiveAsync(gateway, 2_000, concurrency: 1);
+        // Warm-up: connections, the gateway's own start-up, and JIT. Tiered compilation keeps recompiling hot methods
+        // (instrumented, then optimized with the profile) for the first seconds of a process: a full-size run of each
+        // path first, so that the measured runs see steady-state code on both sides rather than the compiler's threads.
+        await RunLibraryAsync(gateway, settings.Events, settings.Events);
+        await RunNaiveAsync(gateway, settings.NaiveEvents / 2, concurrency: 1);
+        await RunNaiveAsync(gateway, settings.NaiveEvents / 2, concurrency: 8);
 
         var library = await RunLibraryAsync(gateway, settings.Events, settings.Events);
         var naive = await RunNaiveAsync(gateway, settings.NaiveEvents, concurrency: 1);

@@ -14,11 +14,12 @@ internal static class ShutdownScenario
         Console.WriteLine($"# shutdown: drain {settings.ShutdownEvents:N0} queued events on stop");
         await using var gateway = await GatewayProcess.StartAsync();
 
-        // Warm-up in a host of its own: JIT and the gateway's start-up are not part of the stop.
-        using (var warmUp = RecorderHost.Build(gateway.Address, 10_000, TimeSpan.FromSeconds(30)))
+        // Warm-up in a host of its own, a full-size drain: JIT (tiered compilation keeps recompiling hot methods for the
+        // first seconds) and the gateway's start-up are not part of the stop.
+        using (var warmUp = RecorderHost.Build(gateway.Address, settings.ShutdownEvents, TimeSpan.FromSeconds(60)))
         {
             await warmUp.StartAsync();
-            for (var i = 0; i < 5_000; i++)
+            for (var i = 0; i < settings.ShutdownEvents; i++)
             {
                 warmUp.Recorder().Record("search.results", "view", RecorderHost.Parameters);
             }
