@@ -164,12 +164,12 @@ internal sealed class TelemetryExportWorker : IHostedService, IDisposable
                 // batches it may send at once (one while the gateway is failing). Taken before journaling, so that
                 // an attempt failing meanwhile ends the wait rather than being missed.
                 var outage = _spill is not null && _inFlight.Exists(e => !e.Journaled) ? NextOutageSignal() : null;
-                JournalExportsInFlight();
+                await JournalExportsInFlightAsync().ConfigureAwait(false);
                 await WaitAsync(timeout: null, entries: 0, outage).ConfigureAwait(false);
                 return true;
             }
 
-            Fill();
+            await FillAsync().ConfigureAwait(false);
             if (_batch.Count == 0)
             {
                 SettleFlushes();
@@ -241,11 +241,11 @@ internal sealed class TelemetryExportWorker : IHostedService, IDisposable
     /// Moves queued entries into the batch while it has room, stopping at a flush request; when the queue is empty
     /// and the gateway healthy, replays spilled events.
     /// </summary>
-    private void Fill()
+    private async Task FillAsync()
     {
         if (_spill is not null)
         {
-            _readerGate.Wait();
+            await _readerGate.WaitAsync().ConfigureAwait(false);
         }
 
         try
@@ -689,7 +689,7 @@ internal sealed class TelemetryExportWorker : IHostedService, IDisposable
     /// count as persisted there. If the process dies first, the next start delivers the file again (with the same
     /// ids: events the gateway had acknowledged meanwhile arrive twice, which its consumers de-duplicate).
     /// </summary>
-    private void JournalExportsInFlight()
+    private async Task JournalExportsInFlightAsync()
     {
         if (_spill is null || _queue.IsClosed || _health.FailingSince is null || _health.FailingFor < _options.Persistence.SpillAfter)
         {
@@ -705,18 +705,18 @@ internal sealed class TelemetryExportWorker : IHostedService, IDisposable
 
             // Once, whether or not the write succeeds: a full disk is not retried at every attempt.
             export.Journaled = true;
-            Journal(export.Events);
+            await JournalAsync(export.Events).ConfigureAwait(false);
         }
 
         // Left-out events back in the batch wait there through the outage (the next batch is not filled meanwhile).
         if (_batch.Exists(e => e.Segment is null))
         {
-            Journal(_batch);
+            await JournalAsync(_batch).ConfigureAwait(false);
         }
     }
 
     /// <summary>Writes the events that are not on disk yet to a segment, which they then belong to.</summary>
-    private void Journal(List<PendingEvent> events)
+    private async Task JournalAsync(List<PendingEvent> events)
     {
         var journaled = new List<PendingEvent>(events.Count);
         var messages = new List<Event>(events.Count);
@@ -751,7 +751,7 @@ internal sealed class TelemetryExportWorker : IHostedService, IDisposable
         var oldest = journaled.Min(e => e.Timestamp);
         string? failure;
         SpillSegment? segment;
-        _readerGate.Wait();
+        await _readerGate.WaitAsync().ConfigureAwait(false);
         try
         {
             failure = _spill!.TryWrite(messages, out segment, reserve, oldest);
