@@ -18,13 +18,16 @@ internal sealed class PendingEvent : QueueEntry
     public required string Action { get; init; }
     public int Version { get; init; }
     public KeyValuePair<string, double>[]? Metadata { get; init; }
-    public Struct? PrivateMetadata { get; init; }
-    public TelemetryBillingMetadata? Billing { get; init; }
-    public TelemetryEventUser? User { get; init; }
-    public TelemetryEventClient? Client { get; init; }
-    public KeyValuePair<string, bool>[]? FeatureFlags { get; init; }
-    public string? InteractionId { get; init; }
     public ActivityTraceId TraceId { get; init; }
+
+    // The parts most events leave unset live in a second object, made only when one is set: the queued object stays
+    // small (it is allocated on the caller's thread for every event).
+    public Struct? PrivateMetadata { get => _rare?.PrivateMetadata; init => Rare(value)?.PrivateMetadata = value; }
+    public TelemetryBillingMetadata? Billing { get => _rare?.Billing; init => Rare(value)?.Billing = value; }
+    public TelemetryEventUser? User { get => _rare?.User; init => Rare(value)?.User = value; }
+    public TelemetryEventClient? Client { get => _rare?.Client; init => Rare(value)?.Client = value; }
+    public KeyValuePair<string, bool>[]? FeatureFlags { get => _rare?.FeatureFlags; init => Rare(value)?.FeatureFlags = value; }
+    public string? InteractionId { get => _rare?.InteractionId; init => Rare(value)?.InteractionId = value; }
 
     // Owned by the worker.
     public long Sequence { get; set; }
@@ -56,4 +59,18 @@ internal sealed class PendingEvent : QueueEntry
 
     /// <summary>Gets or sets the spill segment the event was replayed from, if any.</summary>
     public TelemetryHosting.Persistence.Internal.SpillSegment? Segment { get; set; }
+
+    private RareParts? _rare;
+
+    private RareParts? Rare(object? value) => value is null ? null : _rare ??= new RareParts();
+
+    private sealed class RareParts
+    {
+        public Struct? PrivateMetadata { get; set; }
+        public TelemetryBillingMetadata? Billing { get; set; }
+        public TelemetryEventUser? User { get; set; }
+        public TelemetryEventClient? Client { get; set; }
+        public KeyValuePair<string, bool>[]? FeatureFlags { get; set; }
+        public string? InteractionId { get; set; }
+    }
 }
