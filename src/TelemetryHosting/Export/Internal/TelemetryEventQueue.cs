@@ -140,8 +140,10 @@ internal sealed class TelemetryEventQueue
 
         // The enqueue must be visible before the reader's wait is read (see the remarks).
         Interlocked.MemoryBarrier();
-        if (places >= Volatile.Read(ref _shared.WakeAt) || IsLarge(pendingEvent))
+        var wakeAt = Volatile.Read(ref _shared.WakeAt);
+        if (wakeAt != NotWaiting && (places >= wakeAt || IsLarge(pendingEvent)))
         {
+            // The size bound is computed only while the reader waits, not for every event.
             WakeReader();
         }
 

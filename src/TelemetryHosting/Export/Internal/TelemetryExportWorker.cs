@@ -357,6 +357,24 @@ internal sealed class TelemetryExportWorker : IHostedService, IDisposable
         }
     }
 
+    /// <summary>
+    /// The event as a generated message, or <see langword="null"/> when it cannot be built (nothing counted). Not cached
+    /// on the event: an export may be reading it meanwhile.
+    /// </summary>
+    private Event? TryBuildMessage(PendingEvent pending)
+    {
+        try
+        {
+            return pending.Message ?? _messageBuilder.Build(pending);
+        }
+#pragma warning disable CA1031 // It was encoded once already; the caller decides what a failure means.
+        catch (Exception)
+#pragma warning restore CA1031
+        {
+            return null;
+        }
+    }
+
     private void Add(PendingEvent pending)
     {
         pending.Sequence = ++_lastSequence;
@@ -728,16 +746,11 @@ internal sealed class TelemetryExportWorker : IHostedService, IDisposable
                 continue;
             }
 
-            try
+            // One that cannot be built now simply stays in memory only.
+            if (TryBuildMessage(pending) is { } message)
             {
-                // Not cached on the event: an export may read it meanwhile.
-                messages.Add(pending.Message ?? _messageBuilder.Build(pending));
+                messages.Add(message);
                 journaled.Add(pending);
-            }
-#pragma warning disable CA1031 // It was encoded once already; an event that cannot be built now simply stays in memory.
-            catch (Exception)
-#pragma warning restore CA1031
-            {
             }
         }
 
@@ -913,19 +926,14 @@ internal sealed class TelemetryExportWorker : IHostedService, IDisposable
                 continue;
             }
 
-            List<Event> messages;
-            try
+            var messages = group.Select(TryBuildMessage).ToList();
+            if (messages.Contains(null))
             {
-                messages = [.. group.Select(e => e.Message ?? _messageBuilder.Build(e))];
-            }
-#pragma warning disable CA1031 // The old file stays: its events are on disk either way.
-            catch (Exception)
-#pragma warning restore CA1031
-            {
+                // The old file stays: its events are on disk either way.
                 continue;
             }
 
-            if (_spill!.TryWrite(messages, out var rewritten, recordedAt: group.Min(e => e.Timestamp)) is null)
+            if (_spill!.TryWrite(messages!, out var rewritten, recordedAt: group.Min(e => e.Timestamp)) is null)
             {
                 _spill.Delete(segment);
                 foreach (var pending in group)
