@@ -28,18 +28,18 @@ internal sealed class GatewayAuthentication
     }
 
     /// <summary>Runs <paramref name="attempt"/>, and once more with a renewed token when the gateway answers Unauthenticated.</summary>
-    /// <param name="attempt">The export attempt; its argument says whether it is the repeat after a token renewal.</param>
+    /// <param name="attempt">The export attempt.</param>
     /// <param name="cancellationToken">Cancels the attempts.</param>
     /// <exception cref="RpcException">
     /// The attempt failed, or no token could be obtained: <c>Unavailable</c> while SAMS is unreachable,
     /// <c>Unauthenticated</c> when it refuses the client; either way the retry pipeline tries again later.
     /// </exception>
-    public async Task<T> ExecuteAsync<T>(Func<bool, CancellationToken, Task<T>> attempt, CancellationToken cancellationToken)
+    public async Task<T> ExecuteAsync<T>(Func<CancellationToken, Task<T>> attempt, CancellationToken cancellationToken)
     {
         await EnsureTokenAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            return await attempt(false, cancellationToken).ConfigureAwait(false);
+            return await attempt(cancellationToken).ConfigureAwait(false);
         }
         catch (RpcException exception) when (exception.StatusCode == StatusCode.Unauthenticated && _tokens.IsEnabled)
         {
@@ -56,7 +56,7 @@ internal sealed class GatewayAuthentication
         await EnsureTokenAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            return await attempt(true, cancellationToken).ConfigureAwait(false);
+            return await attempt(cancellationToken).ConfigureAwait(false);
         }
         catch (RpcException exception) when (exception.StatusCode is StatusCode.PermissionDenied or StatusCode.Unauthenticated)
         {

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
+using TelemetryHosting.Configuration.Internal;
 using TelemetryHosting.Diagnostics.Internal;
 
 namespace TelemetryHosting.Authentication.Internal;
@@ -95,16 +96,10 @@ internal sealed class SamsOptionsValidator : IValidateOptions<TelemetryGatewayOp
 
     private static void CheckUrl(ValidateOptionsResultBuilder failures, Uri? url, string property, bool allowInsecure)
     {
-        if (url is null)
-        {
-            return;
-        }
-
-        if (!url.IsAbsoluteUri || (url.Scheme != Uri.UriSchemeHttps && url.Scheme != Uri.UriSchemeHttp))
-        {
-            failures.AddError($"must be an absolute http or https address, but is '{url.OriginalString}'.", property);
-        }
-        else if (LoopbackAddress.IsCleartextToRemoteHost(url) && !allowInsecure)
+        if (url is not null
+            && HttpAddress.Check(url, property, failures)
+            && LoopbackAddress.IsCleartextToRemoteHost(url)
+            && !allowInsecure)
         {
             failures.AddError(
                 $"'{url.OriginalString}' is plain http to a host that is not loopback: the client secret would travel unencrypted. " +

@@ -8,10 +8,9 @@ internal sealed class TelemetryGatewayOptionsRulesValidator : IValidateOptions<T
     public ValidateOptionsResult Validate(string? name, TelemetryGatewayOptions options)
     {
         var failures = new ValidateOptionsResultBuilder();
-        var endpoint = options.Endpoint;
-        if (endpoint is not null && (!endpoint.IsAbsoluteUri || (endpoint.Scheme != Uri.UriSchemeHttps && endpoint.Scheme != Uri.UriSchemeHttp)))
+        if (options.Endpoint is { } endpoint)
         {
-            failures.AddError($"must be an absolute http or https address, but is '{endpoint.OriginalString}'.", nameof(options.Endpoint));
+            HttpAddress.Check(endpoint, nameof(options.Endpoint), failures);
         }
 
         if (options.ServiceId.Length > 0 && string.IsNullOrWhiteSpace(options.ServiceId))

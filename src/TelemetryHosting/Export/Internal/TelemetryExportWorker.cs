@@ -530,10 +530,9 @@ internal sealed class TelemetryExportWorker : IHostedService, IDisposable
                 {
                     var (worker, export, started) = state;
 
-                    // A retry re-sends only what the gateway has not acknowledged yet, keeping every event's id.
+                    // A retry re-sends only what the gateway has not acknowledged yet (the exporter leaves those out).
                     var acknowledged = export.Acknowledged;
-                    var unacknowledged = acknowledged.Count == 0 ? export.Events : export.Events.FindAll(e => !e.IsIn(acknowledged));
-                    var requestId = await worker._exporter.ExportAsync(unacknowledged, acknowledged, token).ConfigureAwait(false);
+                    var requestId = await worker._exporter.ExportAsync(export.Events, acknowledged, token).ConfigureAwait(false);
                     Log.ExportCompleted(worker._logger, requestId, acknowledged.Count, export.Events.Count, worker._timeProvider.GetElapsedTime(started));
                 },
                 (this, export, started),
@@ -552,7 +551,7 @@ internal sealed class TelemetryExportWorker : IHostedService, IDisposable
     private bool SettleFinishedExports()
     {
         var settled = false;
-        while (_inFlight.Count > 0 && _inFlight.Find(e => e.Task.IsCompleted) is { } export)
+        while (_inFlight.Find(e => e.Task.IsCompleted) is { } export)
         {
             _inFlight.Remove(export);
             Settle(export);

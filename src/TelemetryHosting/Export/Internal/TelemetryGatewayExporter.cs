@@ -38,14 +38,16 @@ internal sealed class TelemetryGatewayExporter
         _maxPayloadBytes = options.Value.MaxPayloadBytes;
     }
 
-    /// <summary>Sends <paramref name="events"/> and adds the ids the gateway acknowledged to <paramref name="acknowledged"/>.</summary>
+    /// <summary>
+    /// Sends those of <paramref name="events"/> not in <paramref name="acknowledged"/> yet (every attempt, including the
+    /// repeat after a token renewal, keeps their ids) and adds the ids the gateway acknowledges to it.
+    /// </summary>
     /// <returns>The stream's request id.</returns>
     /// <exception cref="RpcException">The stream failed; <paramref name="acknowledged"/> still holds what was acknowledged before.</exception>
     public Task<string> ExportAsync(IReadOnlyList<PendingEvent> events, HashSet<string> acknowledged, CancellationToken cancellationToken) =>
-        // Authentication (issue 4): on Unauthenticated the token is renewed and the stream repeated once, with only
-        // the events not acknowledged yet.
+        // Authentication (issue 4): on Unauthenticated the token is renewed and the stream repeated once.
         _authentication.ExecuteAsync(
-            (repeat, token) => ExportStreamAsync(repeat ? events.Where(e => !e.IsIn(acknowledged)).ToList() : events, acknowledged, token),
+            token => ExportStreamAsync(acknowledged.Count == 0 ? events : events.Where(e => !e.IsIn(acknowledged)).ToList(), acknowledged, token),
             cancellationToken);
 
     private async Task<string> ExportStreamAsync(IReadOnlyList<PendingEvent> events, HashSet<string> acknowledged, CancellationToken cancellationToken)

@@ -54,7 +54,7 @@ internal sealed class SpillStore
 
         // Events a previous run left on disk are this recorder's to deliver: they count as accepted and persisted.
         _queue.MarkRecovered(SegmentPaths().Sum(path => ReadCount(path)));
-        metrics.ObserveSpill(() => SegmentPaths().Count(), CurrentBytes);
+        metrics.ObserveSpill(() => Directory.EnumerateFiles(_directory, "*" + Extension).Count(), CurrentBytes);
     }
 
     /// <summary>Writes one segment.</summary>
@@ -324,7 +324,7 @@ internal sealed class SpillStore
     private long CurrentBytes()
     {
         long total = 0;
-        foreach (var path in SegmentPaths())
+        foreach (var path in Directory.EnumerateFiles(_directory, "*" + Extension))
         {
             try
             {

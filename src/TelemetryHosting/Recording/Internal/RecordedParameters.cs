@@ -36,38 +36,64 @@ internal static class RecordedParameters
         {
             var parameter = string.IsNullOrEmpty(feature) ? nameof(feature)
                 : string.IsNullOrEmpty(action) ? nameof(action)
-                : error.StartsWith("'feature'", StringComparison.Ordinal) ? nameof(feature)
+                : error is EventNameValidator.FeatureTooLongMessage or EventNameValidator.FeaturePatternMessage ? nameof(feature)
                 : nameof(action);
             throw new ArgumentException(error, parameter);
         }
     }
 
-    public static KeyValuePair<string, double>[]? CopyMetadata(IReadOnlyDictionary<string, double>? metadata)
+    public static KeyValuePair<string, double>[]? CopyMetadata(IReadOnlyDictionary<string, double>? metadata) =>
+        Copy<double, MetadataCheck>(metadata);
+
+    public static KeyValuePair<string, bool>[]? CopyFlags(IReadOnlyDictionary<string, bool>? flags) =>
+        Copy<bool, FlagCheck>(flags);
+
+    /// <summary>
+    /// Copies the entries, checking each; <see langword="null"/> for none. The check is a struct type argument, so that
+    /// the hot path calls it directly (no delegate).
+    /// </summary>
+    private static KeyValuePair<string, T>[]? Copy<T, TCheck>(IReadOnlyDictionary<string, T>? source)
+        where TCheck : struct, IEntryCheck<T>
     {
-        if (metadata is null || metadata.Count == 0)
+        if (source is null || source.Count == 0)
         {
             return null;
         }
 
-        var copy = new KeyValuePair<string, double>[metadata.Count];
+        var copy = new KeyValuePair<string, T>[source.Count];
         var i = 0;
-        if (metadata is Dictionary<string, double> dictionary)
+        if (source is Dictionary<string, T> dictionary)
         {
             // The concrete type's struct enumerator keeps the hot path free of an enumerator allocation.
             foreach (var entry in dictionary)
             {
-                copy[i++] = CheckMetadata(entry);
+                copy[i++] = TCheck.Check(entry);
             }
         }
         else
         {
-            foreach (var entry in metadata)
+            foreach (var entry in source)
             {
-                copy[i++] = CheckMetadata(entry);
+                copy[i++] = TCheck.Check(entry);
             }
         }
 
         return copy;
+    }
+
+    private interface IEntryCheck<T>
+    {
+        static abstract KeyValuePair<string, T> Check(KeyValuePair<string, T> entry);
+    }
+
+    private readonly struct MetadataCheck : IEntryCheck<double>
+    {
+        public static KeyValuePair<string, double> Check(KeyValuePair<string, double> entry) => CheckMetadata(entry);
+    }
+
+    private readonly struct FlagCheck : IEntryCheck<bool>
+    {
+        public static KeyValuePair<string, bool> Check(KeyValuePair<string, bool> entry) => CheckFlag(entry);
     }
 
     private static KeyValuePair<string, double> CheckMetadata(KeyValuePair<string, double> entry)
@@ -85,25 +111,13 @@ internal static class RecordedParameters
         return entry;
     }
 
-    public static KeyValuePair<string, bool>[]? CopyFlags(IReadOnlyDictionary<string, bool>? flags)
+    private static KeyValuePair<string, bool> CheckFlag(KeyValuePair<string, bool> entry)
     {
-        if (flags is null || flags.Count == 0)
+        if (string.IsNullOrEmpty(entry.Key))
         {
-            return null;
+            throw new ArgumentException("Feature flag names must not be empty.");
         }
 
-        var copy = new KeyValuePair<string, bool>[flags.Count];
-        var i = 0;
-        foreach (var entry in flags)
-        {
-            if (string.IsNullOrEmpty(entry.Key))
-            {
-                throw new ArgumentException("Feature flag names must not be empty.");
-            }
-
-            copy[i++] = entry;
-        }
-
-        return copy;
+        return entry;
     }
 }

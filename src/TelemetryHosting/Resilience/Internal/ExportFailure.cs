@@ -36,7 +36,8 @@ internal static class ExportFailure
             // events are kept and the export is tried again.
             _ => ExportFailureKind.Transient,
         },
-        TimeoutRejectedException or BrokenCircuitException or IsolatedCircuitException => ExportFailureKind.Transient,
+        // IsolatedCircuitException is a BrokenCircuitException.
+        TimeoutRejectedException or BrokenCircuitException => ExportFailureKind.Transient,
         HttpRequestException or IOException => ExportFailureKind.Transient,
 
         // The server ended the call with Cancelled or DeadlineExceeded (the channel reports those as cancellation).

@@ -41,9 +41,7 @@ internal static class ExportResiliencePipeline
                 UseJitter = true,
                 Delay = options.RetryDelay,
                 MaxDelay = options.MaxRetryDelay,
-                ShouldHandle = args => ValueTask.FromResult(
-                    !args.Context.CancellationToken.IsCancellationRequested
-                    && ExportFailure.Classify(args.Outcome.Exception) != ExportFailureKind.None),
+                ShouldHandle = args => ValueTask.FromResult(IsExportFailure(args.Context, args.Outcome)),
                 DelayGenerator = args => ValueTask.FromResult<TimeSpan?>(
                     ExportFailure.Classify(args.Outcome.Exception) == ExportFailureKind.Configuration ? options.MaxRetryDelay : null),
                 OnRetry = args =>
@@ -58,10 +56,13 @@ internal static class ExportResiliencePipeline
                 SamplingDuration = options.CircuitBreakerSamplingDuration,
                 MinimumThroughput = options.CircuitBreakerMinimumThroughput,
                 BreakDuration = options.CircuitBreakerBreakDuration,
-                ShouldHandle = args => ValueTask.FromResult(
-                    !args.Context.CancellationToken.IsCancellationRequested
-                    && ExportFailure.Classify(args.Outcome.Exception) != ExportFailureKind.None),
+                ShouldHandle = args => ValueTask.FromResult(IsExportFailure(args.Context, args.Outcome)),
             })
             .AddTimeout(options.ExportTimeout);
     }
+
+    /// <summary>What both the retry and the circuit breaker count: a failed attempt that was not our own cancellation.</summary>
+    private static bool IsExportFailure(ResilienceContext context, Outcome<object> outcome) =>
+        !context.CancellationToken.IsCancellationRequested
+        && ExportFailure.Classify(outcome.Exception) != ExportFailureKind.None;
 }
