@@ -37,7 +37,7 @@ internal static class EndToEndScenario
     private static void Report(ResultTable results, string scenario, Run run)
     {
         results.Add(scenario, "delivered (acknowledged) / recorded", $"{run.Delivered:N0} / {run.Events:N0}");
-        results.Add(scenario, "throughput, record to last acknowledgement", Format.Rate(run.Events, run.Wall));
+        results.Add(scenario, "throughput, record to last acknowledgement", Format.Rate(run.Delivered, run.Wall));
         if (run.RecordTime is { } recordTime)
         {
             results.Add(scenario, "time to record (caller side)", Format.Seconds(recordTime));
@@ -103,7 +103,7 @@ internal static class EndToEndScenario
 
     private sealed record Run(int Events, int Delivered, TimeSpan Wall, TimeSpan ClientCpu, TimeSpan GatewayCpu, TimeSpan? RecordTime)
     {
-        public double Rate => Events / Wall.TotalSeconds;
+        public double Rate => Delivered / Wall.TotalSeconds;
 
         public double ClientCpuPerEvent => ClientCpu.TotalSeconds / Events;
     }

@@ -49,7 +49,7 @@ internal static class ShutdownScenario
         var scenario = $"shutdown drain ({settings.ShutdownEvents:N0} queued)";
         results.Add(scenario, "delivered / queued", $"{delivered:N0} / {settings.ShutdownEvents:N0}");
         results.Add(scenario, "time to stop (drain to the last acknowledgement)", Format.Seconds(wall));
-        results.Add(scenario, "drain rate", Format.Rate(settings.ShutdownEvents, wall));
+        results.Add(scenario, "drain rate", Format.Rate(delivered, wall));
         results.Add(scenario, "client CPU", Format.CpuPer100K(cpu, settings.ShutdownEvents));
         results.Add(scenario, "gateway CPU (separate process)", Format.CpuPer100K(after.Cpu - before.Cpu, settings.ShutdownEvents));
     }

@@ -10,8 +10,11 @@ public sealed class SampleConfigurationTests(SampleAppFactory factory) : IClassF
     {
         using var client = factory.CreateClient();
 
-        // The sample replaces the endpoint with the development gateway's address when it starts one.
+        // When the sample starts a development gateway it also points SAMS at it with the development client; the
+        // factory configures no SAMS client, so one present here could only come from a gateway started anyway.
         var configuration = factory.Services.GetRequiredService<IConfiguration>();
+        Assert.Null(configuration["TelemetryGateway:Sams:ClientId"]);
+        Assert.Null(configuration["TelemetryGateway:Sams:Url"]);
         Assert.Equal("http://127.0.0.1:1", configuration["TelemetryGateway:Endpoint"]);
     }
 }

@@ -19,8 +19,10 @@ public sealed class ExportActivityTests
         ActivitySource.AddActivityListener(listener);
         await using var harness = await RecorderHarness.StartAsync();
 
+        ActivityTraceId recordingTrace;
         using (var request = new Activity("request").SetIdFormat(ActivityIdFormat.W3C).Start())
         {
+            recordingTrace = request.TraceId;
             harness.Recorder.Record("search", "view");
         }
 
@@ -29,6 +31,7 @@ public sealed class ExportActivityTests
         var export = Assert.Single(exports, activity => activity.TraceId.ToHexString() == received.RequestId);
         Assert.Equal("TelemetryHosting.Export", export.OperationName);
         Assert.Equal(ActivityKind.Client, export.Kind);
+        Assert.Equal(recordingTrace.ToHexString(), received.TraceId);
         Assert.NotEqual(received.TraceId, received.RequestId); // the export's trace, not the recording request's
     }
 }
