@@ -8,6 +8,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using TelemetryHosting.DevGateway.Internal;
+using TelemetryHosting.Shared;
 
 namespace TelemetryHosting.DevGateway;
 
@@ -250,7 +251,7 @@ public sealed class DevelopmentGateway : IAsyncDisposable
 
             foreach (var scope in client.Scopes)
             {
-                if (!ScopeMatcher.TryParse(scope, out _))
+                if (!SamsScope.TryParse(scope, out _))
                 {
                     errors.Add($"SAMS client '{client.ClientId}' has scope '{scope}', which is not of the form service::permission::action.");
                 }

@@ -67,7 +67,8 @@ internal static class SamsTokenEndpoint
         var requested = form["scope"].ToString().Split(' ', StringSplitOptions.RemoveEmptyEntries);
         foreach (var scope in requested)
         {
-            if (!ScopeMatcher.TryParse(scope, out _) || !ScopeMatcher.AnyCovers(client!.Scopes, scope))
+            // A malformed scope covers nothing.
+            if (!ScopeMatcher.AnyCovers(client!.Scopes, scope))
             {
                 await WriteErrorAsync(context, logger, StatusCodes.Status400BadRequest, "invalid_scope", $"scope {scope} is not allowed for this client").ConfigureAwait(false);
                 return;

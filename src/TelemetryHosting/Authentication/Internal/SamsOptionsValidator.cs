@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using TelemetryHosting.Configuration.Internal;
 using TelemetryHosting.Diagnostics.Internal;
+using TelemetryHosting.Shared;
 
 namespace TelemetryHosting.Authentication.Internal;
 

@@ -1,4 +1,6 @@
-namespace TelemetryHosting.Authentication.Internal;
+// Linked into TelemetryHosting and TelemetryHosting.DevGateway so that the options validator and the development SAMS
+// emulator apply one scope format.
+namespace TelemetryHosting.Shared;
 
 /// <summary>
 /// The SAMS scope format <c>service::permission::action</c>: service <c>^[a-z_]{1,30}$</c>, permission
@@ -7,8 +9,15 @@ namespace TelemetryHosting.Authentication.Internal;
 internal static class SamsScope
 {
     /// <summary>Returns why <paramref name="scope"/> is malformed, or <see langword="null"/> when it is well formed.</summary>
-    public static string? Validate(string? scope)
+    public static string? Validate(string? scope) => Check(scope, out _);
+
+    /// <summary>Parses a well-formed scope into its three parts.</summary>
+    public static bool TryParse(string? scope, out (string Service, string Permission, string Action) parsed) =>
+        Check(scope, out parsed) is null;
+
+    private static string? Check(string? scope, out (string Service, string Permission, string Action) parsed)
     {
+        parsed = default;
         if (string.IsNullOrEmpty(scope))
         {
             return "a scope must not be empty";
@@ -30,7 +39,13 @@ internal static class SamsScope
             return "the permission must be 1 to 215 characters a-z, _ or .";
         }
 
-        return parts[2] is "read" or "write" or "delete" ? null : "the action must be read, write or delete";
+        if (parts[2] is not ("read" or "write" or "delete"))
+        {
+            return "the action must be read, write or delete";
+        }
+
+        parsed = (parts[0], parts[1], parts[2]);
+        return null;
     }
 
     private static bool IsPart(string value, int maxLength, bool allowDot)
