@@ -16,8 +16,8 @@ if (string.IsNullOrEmpty(builder.Configuration["TelemetryGateway:Endpoint"]))
 {
     developmentGateway = await DevelopmentGateway.StartAsync(new DevelopmentGatewayOptions
     {
-        Port = builder.Configuration.GetValue("DevGateway:Port", 5080),
-        WebPort = builder.Configuration.GetValue("DevGateway:WebPort", 5081),
+        Port = builder.Configuration.GetValue("DevGateway:Port", DevelopmentGateway.DefaultPort),
+        WebPort = builder.Configuration.GetValue("DevGateway:WebPort", DevelopmentGateway.DefaultWebPort),
         RequireAuthentication = true,
     });
     builder.Configuration["TelemetryGateway:Endpoint"] = developmentGateway.Address.ToString();

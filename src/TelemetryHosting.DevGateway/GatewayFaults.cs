@@ -200,13 +200,7 @@ public sealed class GatewayFaults
         lock (_lock)
         {
             code = _failCallsStatus;
-            if (_failNextCalls == 0)
-            {
-                return false;
-            }
-
-            _failNextCalls--;
-            return true;
+            return TryTake(ref _failNextCalls);
         }
     }
 
@@ -215,14 +209,20 @@ public sealed class GatewayFaults
         lock (_lock)
         {
             acceptEventsFirst = _abortAfterAccepting;
-            if (_abortNextStreams == 0)
-            {
-                return false;
-            }
-
-            _abortNextStreams--;
-            return true;
+            return TryTake(ref _abortNextStreams);
         }
+    }
+
+    /// <summary>Uses one of a fault's remaining occurrences, if any; under the lock.</summary>
+    private static bool TryTake(ref int remaining)
+    {
+        if (remaining == 0)
+        {
+            return false;
+        }
+
+        remaining--;
+        return true;
     }
 
     internal bool ShouldFail(string id, string feature, string action)

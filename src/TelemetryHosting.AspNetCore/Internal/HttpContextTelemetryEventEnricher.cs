@@ -27,13 +27,7 @@ internal sealed class HttpContextTelemetryEventEnricher : ITelemetryEventEnriche
 
         try
         {
-            if (enrichment.InteractionId is null
-                && context.Request.Headers.TryGetValue(_header, out var values)
-                && values.Count > 0
-                && !string.IsNullOrWhiteSpace(values[0]))
-            {
-                enrichment.InteractionId = values[0];
-            }
+            enrichment.InteractionId ??= InteractionIdHeader.Find(context.Request, _header);
 
             enrichment.SamsExternalId ??= SamsExternalIdClaim.Find(context.User, _claimType);
         }

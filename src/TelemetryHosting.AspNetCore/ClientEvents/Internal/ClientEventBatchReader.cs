@@ -432,7 +432,8 @@ internal static class ClientEventBatchReader
                 return $"'{field}' must be a string.";
             }
 
-            if (reader.ValueSpan.Length > MaxClientFieldLength || !TryGetString(ref reader, out var text) || text.Length > MaxClientFieldLength)
+            // Raw UTF-8 bytes: the decoded text has at most as many UTF-16 units.
+            if (reader.ValueSpan.Length > MaxClientFieldLength || !TryGetString(ref reader, out var text))
             {
                 return $"'{field}' must be valid Unicode text of at most {MaxClientFieldLength} characters.";
             }

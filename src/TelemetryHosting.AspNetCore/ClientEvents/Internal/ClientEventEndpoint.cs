@@ -4,6 +4,7 @@ using System.Security.Claims;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using TelemetryHosting.AspNetCore.Internal;
 using TelemetryHosting.Shared;
 
 namespace TelemetryHosting.AspNetCore.Internal;
@@ -118,9 +119,7 @@ internal sealed class ClientEventEndpoint
 
     private async Task RecordAsync(HttpContext context, IReadOnlyList<ClientEvent> events, string? samsExternalId)
     {
-        var interactionId = context.Request.Headers.TryGetValue(_interactionIdHeader, out var values) && !string.IsNullOrWhiteSpace(values[0])
-            ? values[0]
-            : null;
+        var interactionId = InteractionIdHeader.Find(context.Request, _interactionIdHeader);
         var eventUser = samsExternalId is null ? null : new TelemetryEventUser { SamsExternalId = samsExternalId };
         var now = _timeProvider.GetUtcNow();
         var earliest = now - _options.MaxTimestampAge;
