@@ -27,13 +27,13 @@ internal static class PrivateMetadataConverter
                 throw new ArgumentException($"Private metadata keys must not be empty (in '{path}').");
             }
 
-            result.Fields[key] = ToValue(value, $"{path}.{key}", depth + 1);
+            result.Fields[key] = ToValue(value, new ValuePath(path, key, -1), depth + 1);
         }
 
         return result;
     }
 
-    private static Value ToValue(object? value, string path, int depth)
+    private static Value ToValue(object? value, ValuePath path, int depth)
     {
         if (depth > MaxDepth)
         {
@@ -57,15 +57,17 @@ internal static class PrivateMetadataConverter
             case Guid or DateTime or DateTimeOffset or System.Enum:
                 return Value.ForString(Convert.ToString(value, CultureInfo.InvariantCulture) ?? string.Empty);
             case IEnumerable<KeyValuePair<string, object?>> map:
-                return Value.ForStruct(ToStruct(map, path, depth));
+                return Value.ForStruct(ToStruct(map, path.ToString(), depth));
             case IDictionary dictionary:
-                return Value.ForStruct(ToStruct(StringKeyed(dictionary, path), path, depth));
+                var dictionaryPath = path.ToString();
+                return Value.ForStruct(ToStruct(StringKeyed(dictionary, dictionaryPath), dictionaryPath, depth));
             case IEnumerable list:
+                var listPath = path.ToString();
                 var values = new List<Value>();
                 var index = 0;
                 foreach (var item in list)
                 {
-                    values.Add(ToValue(item, $"{path}[{index++}]", depth + 1));
+                    values.Add(ToValue(item, new ValuePath(listPath, null, index++), depth + 1));
                 }
 
                 return Value.ForList([.. values]);
@@ -75,7 +77,7 @@ internal static class PrivateMetadataConverter
         }
     }
 
-    private static Value Number(double value, string path)
+    private static Value Number(double value, ValuePath path)
     {
         if (!double.IsFinite(value))
         {
@@ -96,5 +98,14 @@ internal static class PrivateMetadataConverter
 
             yield return new KeyValuePair<string, object?>(key, entry.Value);
         }
+    }
+
+    /// <summary>
+    /// Where a value sits, for error messages: its container's path and its key or index. The string is composed only
+    /// when needed (an error, or a nested container), not for every value recorded.
+    /// </summary>
+    private readonly struct ValuePath(string parent, string? key, int index)
+    {
+        public override string ToString() => key is not null ? $"{parent}.{key}" : $"{parent}[{index}]";
     }
 }
