@@ -119,6 +119,22 @@ public sealed class EventNameValidationTests : IAsyncLifetime
     }
 
     [Fact]
+    public void Record_NonFiniteNumberInAPrivateMetadataList_NamesItsIndex()
+    {
+        var parameters = new TelemetryEventParameters
+        {
+            PrivateMetadata = new Dictionary<string, object?>
+            {
+                ["nested"] = new Dictionary<string, object?> { ["scores"] = new List<object?> { 1.0, double.NaN } },
+            },
+        };
+
+        var exception = Assert.Throws<ArgumentException>(() => _harness.Recorder.Record("search", "view", parameters));
+
+        Assert.Equal("Private metadata number at 'privateMetadata.nested.scores[1]' must be finite.", exception.Message);
+    }
+
+    [Fact]
     public void Record_InvalidEvent_IsNotQueued()
     {
         Assert.Throws<ArgumentException>(() => _harness.Recorder.Record("Bad", "view"));
