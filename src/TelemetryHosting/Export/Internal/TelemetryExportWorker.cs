@@ -819,9 +819,11 @@ internal sealed class TelemetryExportWorker : IHostedService, IDisposable
     }
 
     /// <summary>Writes every queued event to disk; flush requests met on the way are handed to the worker.</summary>
-    private void SpillQueue()
+    private void SpillQueue() => WriteSegments(QueuedMessages());
+
+    /// <summary>Reads the queue as messages, lazily (segments are written as they fill).</summary>
+    private IEnumerable<Event> QueuedMessages()
     {
-        var events = new List<Event>();
         while (_queue.TryRead(out var entry))
         {
             if (entry is FlushRequest flush)
@@ -831,40 +833,35 @@ internal sealed class TelemetryExportWorker : IHostedService, IDisposable
             }
 
             var pending = (PendingEvent)entry;
-            if (!TryBuild(pending) || MessageOf(pending) is not { } message)
+            if (TryBuild(pending) && MessageOf(pending) is { } message)
             {
-                continue;
-            }
-
-            events.Add(message);
-            if (events.Count == _options.MaxBatchSize)
-            {
-                WriteSegment(events);
-                events.Clear();
+                yield return message;
             }
         }
-
-        WriteSegment(events);
     }
 
-    private void WriteSegment(List<Event> events)
+    /// <summary>Writes events to disk in segments of at most a batch.</summary>
+    private void WriteSegments(IEnumerable<Event> events)
     {
-        if (events.Count == 0)
+        foreach (var segment in events.Chunk(_options.MaxBatchSize))
         {
-            return;
+            WriteSegment(segment);
         }
+    }
 
+    private void WriteSegment(Event[] events)
+    {
         if (_spill!.TryWrite(events) is { } failure)
         {
-            _queue.MarkFailed(events.Count);
-            _metrics.Dropped(DropReason.DiskFull, events.Count);
-            Log.SpillFailed(_logger, events.Count, failure);
+            _queue.MarkFailed(events.Length);
+            _metrics.Dropped(DropReason.DiskFull, events.Length);
+            Log.SpillFailed(_logger, events.Length, failure);
             return;
         }
 
         _replayMayHaveSegments = true;
-        _queue.MarkPersisted(events.Count);
-        _metrics.Spilled(events.Count);
+        _queue.MarkPersisted(events.Length);
+        _metrics.Spilled(events.Length);
     }
 
     private async Task SettleEverythingLeftAsync()
@@ -946,10 +943,7 @@ internal sealed class TelemetryExportWorker : IHostedService, IDisposable
         _queue.MarkPersisted(onDisk);
         var unsaved = _batch.Where(e => e.Segment is null).Select(MessageOf).OfType<Event>().ToList();
         _batch.Clear();
-        for (var start = 0; start < unsaved.Count; start += _options.MaxBatchSize)
-        {
-            WriteSegment(unsaved.GetRange(start, Math.Min(_options.MaxBatchSize, unsaved.Count - start)));
-        }
+        WriteSegments(unsaved);
 
         SpillQueue();
     }
