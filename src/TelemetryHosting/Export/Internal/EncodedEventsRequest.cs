@@ -51,12 +51,7 @@ internal sealed class EncodedEventsRequest
         }
 
         var events = request.Events!;
-        var payloadSize = 0;
-        foreach (var pending in events)
-        {
-            payloadSize += 1 + CodedOutputStream.ComputeLengthSize(pending.EncodedSize) + pending.EncodedSize;
-        }
-
+        var payloadSize = PayloadSize(events);
         context.SetPayloadLength(1 + CodedOutputStream.ComputeLengthSize(payloadSize) + payloadSize);
         var writer = context.GetBufferWriter();
         var header = writer.GetSpan(6);
@@ -65,15 +60,43 @@ internal sealed class EncodedEventsRequest
         writer.Advance(written);
         foreach (var pending in events)
         {
-            var encoded = pending.Encoded!;
-            var span = writer.GetSpan(6 + encoded.Length);
-            span[0] = EventTag;
-            var prefix = 1 + WriteVarint(span[1..], (uint)encoded.Length);
-            encoded.CopyTo(span[prefix..]);
-            writer.Advance(prefix + encoded.Length);
+            writer.Advance(WriteEvent(writer.GetSpan(6 + pending.EncodedSize), pending.Encoded!));
         }
 
         context.Complete();
+    }
+
+    /// <summary>The size of an <c>EventsPayload</c> holding these encoded events.</summary>
+    public static int PayloadSize(IReadOnlyList<PendingEvent> events)
+    {
+        var size = 0;
+        foreach (var pending in events)
+        {
+            size += 1 + CodedOutputStream.ComputeLengthSize(pending.EncodedSize) + pending.EncodedSize;
+        }
+
+        return size;
+    }
+
+    /// <summary>
+    /// Writes an <c>EventsPayload</c> holding these encoded events (<see cref="PayloadSize"/> bytes): the bytes the
+    /// generated message would serialize to, as the spill files store them.
+    /// </summary>
+    public static void WritePayload(Span<byte> destination, IReadOnlyList<PendingEvent> events)
+    {
+        foreach (var pending in events)
+        {
+            destination = destination[WriteEvent(destination, pending.Encoded!)..];
+        }
+    }
+
+    /// <summary>Writes one event field of an <c>EventsPayload</c>; returns its length.</summary>
+    private static int WriteEvent(Span<byte> destination, byte[] encoded)
+    {
+        destination[0] = EventTag;
+        var prefix = 1 + WriteVarint(destination[1..], (uint)encoded.Length);
+        encoded.CopyTo(destination[prefix..]);
+        return prefix + encoded.Length;
     }
 
     private static int WriteVarint(Span<byte> span, uint value)

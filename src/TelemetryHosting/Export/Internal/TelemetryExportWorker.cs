@@ -336,45 +336,6 @@ internal sealed class TelemetryExportWorker : IHostedService, IDisposable
         return System.Text.Encoding.UTF8.GetByteCount(JsonFormatter.Default.Format(message));
     }
 
-    /// <summary>
-    /// The event as a generated message, for the spill files (exports send the encoded bytes instead). An event that
-    /// cannot be built is given up with reason <c>invalid</c>.
-    /// </summary>
-    private Event? MessageOf(PendingEvent pending)
-    {
-        try
-        {
-            return pending.Message ??= _messageBuilder.Build(pending);
-        }
-#pragma warning disable CA1031 // Whatever breaks one event must not break the spill.
-        catch (Exception exception)
-#pragma warning restore CA1031
-        {
-            _queue.MarkFailed(1);
-            _metrics.Dropped(DropReason.Invalid);
-            Log.EventInvalid(_logger, pending.Id.ToString("D"), pending.Feature, pending.Action, exception.GetType().Name);
-            return null;
-        }
-    }
-
-    /// <summary>
-    /// The event as a generated message, or <see langword="null"/> when it cannot be built (nothing counted). Not cached
-    /// on the event: an export may be reading it meanwhile.
-    /// </summary>
-    private Event? TryBuildMessage(PendingEvent pending)
-    {
-        try
-        {
-            return pending.Message ?? _messageBuilder.Build(pending);
-        }
-#pragma warning disable CA1031 // It was encoded once already; the caller decides what a failure means.
-        catch (Exception)
-#pragma warning restore CA1031
-        {
-            return null;
-        }
-    }
-
     private void Add(PendingEvent pending)
     {
         pending.Sequence = ++_lastSequence;
@@ -732,28 +693,12 @@ internal sealed class TelemetryExportWorker : IHostedService, IDisposable
         }
     }
 
-    /// <summary>Writes the events that are not on disk yet to a segment, which they then belong to.</summary>
+    /// <summary>Writes the events that are not on disk yet (all encoded) to a segment, which they then belong to.</summary>
     private async Task JournalAsync(List<PendingEvent> events)
     {
-        var journaled = new List<PendingEvent>(events.Count);
-        var messages = new List<Event>(events.Count);
-        foreach (var pending in events)
-        {
-            if (pending.Segment is not null)
-            {
-                // Replayed from a segment still on disk, or journaled before.
-                continue;
-            }
-
-            // One that cannot be built now simply stays in memory only.
-            if (TryBuildMessage(pending) is { } message)
-            {
-                messages.Add(message);
-                journaled.Add(pending);
-            }
-        }
-
-        if (messages.Count == 0)
+        // Those with a segment were replayed from one still on disk, or journaled before.
+        var journaled = events.FindAll(e => e.Segment is null);
+        if (journaled.Count == 0)
         {
             return;
         }
@@ -766,7 +711,7 @@ internal sealed class TelemetryExportWorker : IHostedService, IDisposable
         await _readerGate.WaitAsync().ConfigureAwait(false);
         try
         {
-            failure = _spill!.TryWrite(messages, out segment, reserve, oldest);
+            failure = _spill!.TryWrite(journaled, out segment, reserve, oldest);
         }
         finally
         {
@@ -775,7 +720,7 @@ internal sealed class TelemetryExportWorker : IHostedService, IDisposable
 
         if (segment is null)
         {
-            Log.JournalFailed(_logger, messages.Count, failure ?? "unknown");
+            Log.JournalFailed(_logger, journaled.Count, failure ?? "unknown");
             return;
         }
 
@@ -784,7 +729,7 @@ internal sealed class TelemetryExportWorker : IHostedService, IDisposable
             pending.Segment = segment;
         }
 
-        _metrics.Spilled(messages.Count);
+        _metrics.Spilled(journaled.Count);
     }
 
     /// <summary>Spills the queue to disk whenever asked: the queue ran high, or the gateway has been failing too long.</summary>
@@ -819,10 +764,10 @@ internal sealed class TelemetryExportWorker : IHostedService, IDisposable
     }
 
     /// <summary>Writes every queued event to disk; flush requests met on the way are handed to the worker.</summary>
-    private void SpillQueue() => WriteSegments(QueuedMessages());
+    private void SpillQueue() => WriteSegments(QueuedEvents());
 
-    /// <summary>Reads the queue as messages, lazily (segments are written as they fill).</summary>
-    private IEnumerable<Event> QueuedMessages()
+    /// <summary>Reads the queue's events, encoded, lazily (segments are written as they fill).</summary>
+    private IEnumerable<PendingEvent> QueuedEvents()
     {
         while (_queue.TryRead(out var entry))
         {
@@ -833,15 +778,15 @@ internal sealed class TelemetryExportWorker : IHostedService, IDisposable
             }
 
             var pending = (PendingEvent)entry;
-            if (TryBuild(pending) && MessageOf(pending) is { } message)
+            if (TryBuild(pending))
             {
-                yield return message;
+                yield return pending;
             }
         }
     }
 
     /// <summary>Writes events to disk in segments of at most a batch.</summary>
-    private void WriteSegments(IEnumerable<Event> events)
+    private void WriteSegments(IEnumerable<PendingEvent> events)
     {
         foreach (var segment in events.Chunk(_options.MaxBatchSize))
         {
@@ -849,7 +794,7 @@ internal sealed class TelemetryExportWorker : IHostedService, IDisposable
         }
     }
 
-    private void WriteSegment(Event[] events)
+    private void WriteSegment(PendingEvent[] events)
     {
         if (_spill!.TryWrite(events) is { } failure)
         {
@@ -922,14 +867,7 @@ internal sealed class TelemetryExportWorker : IHostedService, IDisposable
                 continue;
             }
 
-            var messages = group.Select(TryBuildMessage).ToList();
-            if (messages.Contains(null))
-            {
-                // The old file stays: its events are on disk either way.
-                continue;
-            }
-
-            if (_spill!.TryWrite(messages!, out var rewritten, recordedAt: group.Min(e => e.Timestamp)) is null)
+            if (_spill!.TryWrite([.. group], out var rewritten, recordedAt: group.Min(e => e.Timestamp)) is null)
             {
                 _spill.Delete(segment);
                 foreach (var pending in group)
@@ -941,7 +879,8 @@ internal sealed class TelemetryExportWorker : IHostedService, IDisposable
 
         var onDisk = _batch.Count(e => e.Segment is not null);
         _queue.MarkPersisted(onDisk);
-        var unsaved = _batch.Where(e => e.Segment is null).Select(MessageOf).OfType<Event>().ToList();
+        // Every event in the batch was encoded when it was taken from the queue.
+        var unsaved = _batch.FindAll(e => e.Segment is null);
         _batch.Clear();
         WriteSegments(unsaved);
 

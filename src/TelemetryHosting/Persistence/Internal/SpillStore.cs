@@ -5,6 +5,7 @@ using Microsoft.Extensions.Logging;
 using Telemetrygateway.V1;
 using TelemetryHosting.Diagnostics.Internal;
 using TelemetryHosting.Export.Internal;
+using TelemetryHosting.Recording.Internal;
 
 namespace TelemetryHosting.Persistence.Internal;
 
@@ -57,26 +58,24 @@ internal sealed class SpillStore
         metrics.ObserveSpill(() => Directory.EnumerateFiles(_directory, "*" + Extension).Count(), CurrentBytes);
     }
 
-    /// <summary>Writes one segment.</summary>
+    /// <summary>Writes one segment of encoded events (<see cref="PendingEvent.Encoded"/>), as they are.</summary>
     /// <returns><see langword="null"/> when written; otherwise why not (the events are then not on disk).</returns>
-    public string? TryWrite(IReadOnlyList<Event> events) => TryWrite(events, out _);
+    public string? TryWrite(IReadOnlyList<PendingEvent> events) => TryWrite(events, out _);
 
     /// <summary>Writes one segment, and gives it back for deleting once its events are settled.</summary>
-    /// <param name="events">The events.</param>
+    /// <param name="events">The events, encoded.</param>
     /// <param name="segment">The file written, or <see langword="null"/>.</param>
     /// <param name="reserveBytes">Room to leave free in the directory (for a copy that is only a precaution).</param>
     /// <param name="recordedAt">When its oldest event was recorded, which orders replay; by default now.</param>
     /// <returns><see langword="null"/> when written; otherwise why not (the events are then not on disk).</returns>
-    public string? TryWrite(IReadOnlyList<Event> events, out SpillSegment? segment, long reserveBytes = 0, DateTimeOffset? recordedAt = null)
+    public string? TryWrite(IReadOnlyList<PendingEvent> events, out SpillSegment? segment, long reserveBytes = 0, DateTimeOffset? recordedAt = null)
     {
         segment = null;
         var temporary = string.Empty;
         try
         {
-            var payload = new RecordEventsRequest.Types.EventsPayload();
-            payload.Events.Add(events);
-            var body = payload.ToByteArray();
-            var size = HeaderLength + body.Length + HashLength;
+            var bodyLength = EncodedEventsRequest.PayloadSize(events);
+            var size = HeaderLength + bodyLength + HashLength;
             if (CurrentBytes() + size + reserveBytes > _maxBytes)
             {
                 return reserveBytes == 0
@@ -89,9 +88,9 @@ internal sealed class SpillStore
             Magic.CopyTo(buffer, 0);
             BinaryPrimitives.WriteInt64LittleEndian(buffer.AsSpan(8), created.ToUnixTimeMilliseconds());
             BinaryPrimitives.WriteInt32LittleEndian(buffer.AsSpan(16), events.Count);
-            BinaryPrimitives.WriteInt32LittleEndian(buffer.AsSpan(20), body.Length);
-            body.CopyTo(buffer, HeaderLength);
-            SHA256.HashData(buffer.AsSpan(0, HeaderLength + body.Length), buffer.AsSpan(HeaderLength + body.Length));
+            BinaryPrimitives.WriteInt32LittleEndian(buffer.AsSpan(20), bodyLength);
+            EncodedEventsRequest.WritePayload(buffer.AsSpan(HeaderLength, bodyLength), events);
+            SHA256.HashData(buffer.AsSpan(0, HeaderLength + bodyLength), buffer.AsSpan(HeaderLength + bodyLength));
 
             // Time first, so that replay follows recording order; a random part, so that no two writers collide.
             var order = recordedAt is { } at && at < created ? at : created;
