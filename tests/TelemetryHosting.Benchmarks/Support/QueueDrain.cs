@@ -1,6 +1,5 @@
 using System.Threading.Channels;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Options;
 using TelemetryHosting.Export.Internal;
 
 namespace TelemetryHosting.Benchmarks.Support;
@@ -20,26 +19,16 @@ internal sealed class QueueDrain : IAsyncDisposable
         _draining = Task.Run(() => drain(_stop.Token));
     }
 
-    /// <summary>
-    /// Drains the telemetry recorder's queue as the export worker fills batches: it waits for the first event, then
-    /// for a whole batch (<c>MaxBatchSize</c> events) or the flush interval, whichever comes first.
-    /// </summary>
+    /// <summary>Drains the telemetry recorder's queue as the export worker does: woken whenever it is empty and an event arrives.</summary>
     public static QueueDrain ForRecorderQueue(IServiceProvider services)
     {
         var queue = services.GetRequiredService<TelemetryEventQueue>();
-        var options = services.GetRequiredService<IOptions<TelemetryGatewayOptions>>().Value;
         return new QueueDrain(async token =>
         {
-            while (!token.IsCancellationRequested)
+            while (await queue.WaitToReadAsync(token).ConfigureAwait(false))
             {
-                await WaitAsync(queue, 1, Timeout.InfiniteTimeSpan, token).ConfigureAwait(false);
-                var taken = Take(queue, options.MaxBatchSize);
-                var deadline = DateTime.UtcNow + options.FlushInterval;
-                while (taken < options.MaxBatchSize && DateTime.UtcNow < deadline)
+                while (queue.TryRead(out _))
                 {
-                    var left = deadline - DateTime.UtcNow;
-                    await WaitAsync(queue, options.MaxBatchSize - taken, left > TimeSpan.Zero ? left : TimeSpan.Zero, token).ConfigureAwait(false);
-                    taken += Take(queue, options.MaxBatchSize - taken);
                 }
             }
         });
@@ -71,32 +60,5 @@ internal sealed class QueueDrain : IAsyncDisposable
         }
 
         _stop.Dispose();
-    }
-
-    private static async Task WaitAsync(TelemetryEventQueue queue, long entries, TimeSpan timeout, CancellationToken token)
-    {
-        try
-        {
-            await queue.WaitForEntriesAsync(entries).WaitAsync(timeout, token).ConfigureAwait(false);
-        }
-        catch (TimeoutException)
-        {
-        }
-        finally
-        {
-            queue.StopWaiting();
-        }
-    }
-
-    private static int Take(TelemetryEventQueue queue, int most)
-    {
-        var taken = 0;
-        while (taken < most && queue.TryRead(out _))
-        {
-            taken++;
-        }
-
-        queue.ReleaseReads();
-        return taken;
     }
 }

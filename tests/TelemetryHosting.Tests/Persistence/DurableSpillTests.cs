@@ -61,8 +61,8 @@ public sealed class DurableSpillTests : IDisposable
             harness.Recorder.Record("search", "view");
         }
 
-        // Ten events are held by the failing export; the other ninety go to disk.
-        await Eventually.HoldsAsync(() => harness.Counts().Persisted == 90, "queued events are spilled");
+        // Ninety queued events go to disk; the ten the failing export holds are journaled there too.
+        await Eventually.HoldsAsync(() => harness.Counts().Persisted == 100, "queued events are spilled");
         Assert.NotEmpty(SegmentFiles());
 
         harness.Gateway.Faults.Reset();
@@ -82,9 +82,9 @@ public sealed class DurableSpillTests : IDisposable
             Assert.True(first.Recorder.Record("search", "view", new TelemetryEventParameters { Metadata = new Dictionary<string, double> { ["n"] = i } }));
         }
 
-        // The ten events the failing export holds are on disk too, though still in flight (not counted as persisted).
+        // The ten events the failing export holds are on disk too: still in flight, and counted as persisted.
         await Eventually.HoldsAsync(() => EventsOnDisk() == 100, "every event is on disk, the batch being retried included");
-        Assert.Equal(90, first.Counts().Persisted);
+        await Eventually.HoldsAsync(() => first.Counts().Persisted == 100, "every event counts as persisted");
 
         // The process dies here. The next instance, on the same directory and a healthy gateway, delivers them all.
         await using var second = await RecorderHarness.StartAsync(Spill);
@@ -112,9 +112,9 @@ public sealed class DurableSpillTests : IDisposable
             Assert.True(first.Recorder.Record(i < 5 ? "search" : "refused", "view", parameters));
         }
 
-        // The export of ten is journaled; it is still in flight, so nothing counts as persisted.
+        // The export of ten is journaled: still in flight, and counted as persisted (a flush need not wait for it).
         await Eventually.HoldsAsync(() => EventsOnDisk() == 10, "the batch being retried is on disk");
-        Assert.Equal(0, first.Counts().Persisted);
+        await Eventually.HoldsAsync(() => first.Counts().Persisted == 10, "the journaled events count as persisted");
 
         // The gateway answers: five acknowledged, five left out (in memory, and still in the file).
         gateway.Faults.FailNextCalls(0);
@@ -147,10 +147,14 @@ public sealed class DurableSpillTests : IDisposable
         }
 
         await Eventually.HoldsAsync(() => EventsOnDisk() == 10, "the batch being retried is on disk");
+
+        // On disk, they count as persisted: a flush does not wait for the outage to end.
+        await Eventually.HoldsAsync(() => harness.Counts().Persisted == 10, "the journaled events count as persisted");
+        Assert.Equal(new TelemetryFlushResult(0, 0, 0) { Persisted = 10 }, await harness.Recorder.FlushAsync());
         harness.Gateway.Faults.Reset();
 
-        var flushed = await harness.Recorder.FlushAsync();
-        Assert.Equal(new TelemetryFlushResult(10, 0, 0), flushed);
+        await Eventually.HoldsAsync(() => harness.Counts().Delivered == 10, "the journaled events are delivered");
+        Assert.Equal(new TelemetryFlushResult(10, 0, 0), await harness.Recorder.FlushAsync());
         Assert.Equal(10, harness.Gateway.Events.DistinctCount);
         Assert.Equal(0, harness.Gateway.Events.DuplicateCount);
         await Eventually.HoldsAsync(() => SegmentFiles().Length == 0, "the file is deleted once its events are delivered");

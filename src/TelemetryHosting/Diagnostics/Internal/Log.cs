@@ -66,4 +66,7 @@ internal static partial class Log
 
     [LoggerMessage(17, LogLevel.Warning, "Could not write the {Count} telemetry events of an export being retried to disk ({Reason}); they stay in memory only.")]
     public static partial void JournalFailed(ILogger logger, int count, string reason);
+
+    [LoggerMessage(18, LogLevel.Error, "The telemetry export worker did not finish settling within {Time} after the host's shutdown timeout; events it still held are counted as pending.")]
+    public static partial void StopTimedOut(ILogger logger, TimeSpan time);
 }

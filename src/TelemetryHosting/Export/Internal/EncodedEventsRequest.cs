@@ -72,7 +72,8 @@ internal sealed class EncodedEventsRequest
         var size = 0;
         foreach (var pending in events)
         {
-            size += 1 + CodedOutputStream.ComputeLengthSize(pending.EncodedSize) + pending.EncodedSize;
+            // Checked: the callers bound the events by bytes, and an overflow must fail, not write a short payload.
+            size = checked(size + 1 + CodedOutputStream.ComputeLengthSize(pending.EncodedSize) + pending.EncodedSize);
         }
 
         return size;

@@ -30,7 +30,7 @@ internal sealed class SpillStore
     private readonly long _maxBytes;
     private readonly TimeSpan _maxAge;
     private readonly TimeProvider _timeProvider;
-    private readonly TelemetryEventQueue _queue;
+    private readonly DeliveryCounts _counts;
     private readonly TelemetryHostingMetrics _metrics;
     private readonly ILogger _logger;
     private readonly HashSet<string> _undeletable = new(StringComparer.Ordinal);
@@ -39,7 +39,7 @@ internal sealed class SpillStore
     public SpillStore(
         TelemetryGatewayPersistenceOptions options,
         TimeProvider timeProvider,
-        TelemetryEventQueue queue,
+        DeliveryCounts counts,
         TelemetryHostingMetrics metrics,
         ILogger logger)
     {
@@ -47,14 +47,14 @@ internal sealed class SpillStore
         _maxBytes = options.MaxBytes;
         _maxAge = options.MaxAge;
         _timeProvider = timeProvider;
-        _queue = queue;
+        _counts = counts;
         _metrics = metrics;
         _logger = logger;
         CreateOwnerOnlyDirectory(_directory);
         RecoverTemporaryFiles();
 
         // Events a previous run left on disk are this recorder's to deliver: they count as accepted and persisted.
-        _queue.MarkRecovered(SegmentPaths().Sum(path => ReadCount(path)));
+        _counts.Recovered(SegmentPaths().Sum(path => ReadCount(path)));
         metrics.ObserveSpill(() => Directory.EnumerateFiles(_directory, "*" + Extension).Count(), CurrentBytes);
     }
 
@@ -75,7 +75,7 @@ internal sealed class SpillStore
         try
         {
             var bodyLength = EncodedEventsRequest.PayloadSize(events);
-            var size = HeaderLength + bodyLength + HashLength;
+            var size = checked(HeaderLength + bodyLength + HashLength);
             if (CurrentBytes() + size + reserveBytes > _maxBytes)
             {
                 return reserveBytes == 0
@@ -108,7 +108,9 @@ internal sealed class SpillStore
             segment = new SpillSegment(path, events.Count);
             return null;
         }
-        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+#pragma warning disable CA1031 // Whatever fails, the caller counts the events as not written: none is lost uncounted.
+        catch (Exception exception)
+#pragma warning restore CA1031
         {
             TryDelete(temporary);
             return exception.Message;
@@ -119,11 +121,12 @@ internal sealed class SpillStore
     /// Reads the oldest good segment. Corrupt ones are moved aside and expired ones deleted, their events counted,
     /// on the way.
     /// </summary>
-    public (SpillSegment Segment, List<Event> Events)? TryReadOldest()
+    /// <param name="loaded">Paths of segments whose events are in memory already, which are passed over.</param>
+    public (SpillSegment Segment, List<Event> Events)? TryReadOldest(IReadOnlySet<string> loaded)
     {
         foreach (var path in SegmentPaths())
         {
-            if (IsUndeletable(path))
+            if (IsUndeletable(path) || loaded.Contains(path))
             {
                 continue;
             }
@@ -303,8 +306,8 @@ internal sealed class SpillStore
     {
         if (count > 0)
         {
-            _queue.MarkReplayed(count);
-            _queue.MarkFailed(count);
+            _counts.Replayed(count);
+            _counts.Failed(count);
             _metrics.Dropped(reason, count);
         }
     }

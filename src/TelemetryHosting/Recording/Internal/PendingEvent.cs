@@ -57,8 +57,15 @@ internal sealed class PendingEvent : QueueEntry
         return acknowledged.GetAlternateLookup<ReadOnlySpan<char>>().Contains(id);
     }
 
-    /// <summary>Gets or sets the spill segment the event was replayed from, if any.</summary>
+    /// <summary>Gets or sets the spill segment that holds the event (replayed from it, or journaled to it), if any.</summary>
     public TelemetryHosting.Persistence.Internal.SpillSegment? Segment { get; set; }
+
+    /// <summary>
+    /// Gets or sets a value indicating whether the event, still in memory, counts as persisted: it was journaled to
+    /// <see cref="Segment"/> during an outage. Flushes do not wait for it; settling it moves it from persisted to
+    /// delivered or failed.
+    /// </summary>
+    public bool CountsAsPersisted { get; set; }
 
     private RareParts? _rare;
 

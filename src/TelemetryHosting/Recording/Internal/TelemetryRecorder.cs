@@ -83,12 +83,14 @@ internal sealed class TelemetryRecorder : ITelemetryRecorder
 
     public async Task<TelemetryFlushResult> FlushAsync(CancellationToken cancellationToken = default)
     {
-        var request = new FlushRequest();
         try
         {
             // A flush already cancelled queues nothing: it only reports the counts.
             cancellationToken.ThrowIfCancellationRequested();
-            var settled = _queue.TryEnqueue(request) ? request.Settled : _queue.Drained;
+            var settled = _queue.EnqueueFlush()?.Settled ?? _queue.Drained;
+
+            // Bounded by the caller's token; without one, by the worker, which settles every request at the latest when
+            // it stops (within the host's shutdown timeout).
             await settled.WaitAsync(cancellationToken).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -96,7 +98,7 @@ internal sealed class TelemetryRecorder : ITelemetryRecorder
             // Documented: a cancelled flush reports what is still pending instead of throwing.
         }
 
-        return _queue.Counts();
+        return _queue.Counts.Snapshot();
     }
 
     /// <summary>Fills what the caller left unset from the enrichers; explicit parameters always win.</summary>

@@ -1,0 +1,54 @@
+using Google.Protobuf;
+using Microsoft.Extensions.Logging;
+using TelemetryHosting.Diagnostics.Internal;
+using TelemetryHosting.Recording.Internal;
+
+namespace TelemetryHosting.Export.Internal;
+
+/// <summary>
+/// Encodes a queued event for the wire once, as the worker or the spiller takes it from the queue. An event that
+/// cannot be built, or that the gateway would drop for its size, is given up here with reason <c>invalid</c> rather
+/// than holding back the others.
+/// </summary>
+internal sealed class EventPreparer(EventMessageBuilder messageBuilder, DeliveryCounts counts, TelemetryHostingMetrics metrics, ILogger logger)
+{
+    private const int MaxEventBytes = 10_000_000;
+
+    /// <returns>Whether the event is encoded and may be sent; otherwise it has been counted as failed.</returns>
+    public bool TryPrepare(PendingEvent pending)
+    {
+        string problem;
+        try
+        {
+            pending.Encoded ??= EventEncoder.Encode(pending, messageBuilder.ServiceVersion);
+
+            // The gateway drops (while acknowledging) events whose published JSON is 10,000,000 bytes or more. JSON
+            // can be smaller than the encoding (short numeric metadata), so it is measured, but only for the rare
+            // event whose encoding reaches the limit.
+            if (pending.EncodedSize < MaxEventBytes || JsonBytes(pending) < MaxEventBytes)
+            {
+                return true;
+            }
+
+            problem = $"its JSON form is {MaxEventBytes} bytes or more, which the gateway drops";
+        }
+#pragma warning disable CA1031 // Whatever breaks one event must not break the batch.
+        catch (Exception exception)
+#pragma warning restore CA1031
+        {
+            problem = exception.GetType().Name;
+        }
+
+        counts.Failed(1);
+        metrics.Dropped(DropReason.Invalid);
+        Log.EventInvalid(logger, pending.Id.ToString("D"), pending.Feature, pending.Action, problem);
+        return false;
+    }
+
+    /// <summary>The size of the event's JSON form, as the gateway publishes it.</summary>
+    private int JsonBytes(PendingEvent pending)
+    {
+        var message = pending.Message ?? messageBuilder.Build(pending);
+        return System.Text.Encoding.UTF8.GetByteCount(JsonFormatter.Default.Format(message));
+    }
+}

@@ -1,0 +1,19 @@
+using TelemetryHosting.Recording.Internal;
+
+namespace TelemetryHosting.Export.Internal;
+
+/// <summary>One batch on its way: the events sent, the ids acknowledged so far, the task sending them.</summary>
+internal sealed class InFlightExport(List<PendingEvent> events)
+{
+    public List<PendingEvent> Events { get; } = events;
+
+    public HashSet<string> Acknowledged { get; } = new(StringComparer.Ordinal);
+
+    public Task Task { get; set; } = Task.CompletedTask;
+
+    /// <summary>Gets or sets a value indicating whether the stream completed (so left-out events used an attempt).</summary>
+    public bool Completed { get; set; }
+
+    /// <summary>Gets or sets a value indicating whether its events were written to disk during an outage.</summary>
+    public bool Journaled { get; set; }
+}
