@@ -25,6 +25,7 @@ internal sealed class TelemetryGatewayExporter
     private readonly EventMessageBuilder _messageBuilder;
     private readonly GatewayAuthentication _authentication;
     private readonly int _maxPayloadBytes;
+    private readonly TimeSpan _exportTimeout;
 
     public TelemetryGatewayExporter(
         GrpcClientFactory clientFactory,
@@ -36,6 +37,7 @@ internal sealed class TelemetryGatewayExporter
         _messageBuilder = messageBuilder;
         _authentication = authentication;
         _maxPayloadBytes = options.Value.MaxPayloadBytes;
+        _exportTimeout = options.Value.ExportTimeout;
     }
 
     /// <summary>
@@ -56,43 +58,54 @@ internal sealed class TelemetryGatewayExporter
         activity?.SetTag("telemetryhosting.batch.size", events.Count);
         var requestId = activity is not null ? activity.TraceId.ToHexString() : Guid.NewGuid().ToString("N");
 
+        // The attempt's own source ends the call when the caller gives up (the retry pipeline's attempt timeout, the
+        // worker's abort) or when the response ends while a write is still waiting. The gRPC deadline bounds the call on
+        // the wall clock even if the pipeline has no timeout (its strategies can be replaced), and tells the gateway how
+        // long the client waits.
+        using var attempt = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var deadline = TimeProvider.System.GetUtcNow().UtcDateTime + _exportTimeout;
         var client = _clientFactory.CreateClient<TelemeteryGatewayService.TelemeteryGatewayServiceClient>(ClientName);
-        using var call = client.Invoker.AsyncDuplexStreamingCall(EncodedEventsRequest.RecordEvents, null, new CallOptions(cancellationToken: cancellationToken));
-
+        using var call = client.Invoker.AsyncDuplexStreamingCall(
+            EncodedEventsRequest.RecordEvents, null, new CallOptions(deadline: deadline, cancellationToken: attempt.Token));
         try
         {
             // Responses are read while payloads are still being written: HTTP/2 flow control must not stall on
             // unread responses, and a server error ends the call with the status read here.
-            var reading = ReadAcknowledgementsAsync(call.ResponseStream, acknowledged, cancellationToken);
-            try
+            var reading = ReadAcknowledgementsAsync(call.ResponseStream, acknowledged, attempt.Token);
+            var writing = WriteRequestsAsync(call.RequestStream, requestId, events, attempt.Token);
+
+            // Bounded by the reading, which ends with the response (its status), the attempt's token or the deadline.
+            if (await Task.WhenAny(reading, writing).ConfigureAwait(false) == writing)
             {
-                await call.RequestStream.WriteAsync(
-                    EncodedEventsRequest.ForMetadata(new RecordEventsRequestMetadata { RequestId = requestId, Identifier = _messageBuilder.Identifier }),
-                    cancellationToken).ConfigureAwait(false);
-
-                foreach (var payload in Payloads(events))
-                {
-                    await call.RequestStream.WriteAsync(EncodedEventsRequest.ForEvents(payload), cancellationToken).ConfigureAwait(false);
-                }
-
-                await call.RequestStream.CompleteAsync().ConfigureAwait(false);
+                // Everything was written, or a write failed because the call broke: either way the response ends with
+                // its status (which says more than a failed write), the attempt's token or the deadline.
+                await reading.ConfigureAwait(false);
+                await writing.ConfigureAwait(false);
             }
-            catch (Exception)
+            else
             {
-                // The reader must be finished before the caller looks at the acknowledged ids. When the server ended
-                // the call early, the response stream throws its status, which says more than the failed write.
-                try
+                if (!writing.IsCompleted)
                 {
-                    await reading.ConfigureAwait(false);
-                }
-                catch (OperationCanceledException)
-                {
+                    // The gateway answered before reading everything (a refusal at once, say). A write waiting for
+                    // flow-control credit then waits for good: the HTTP/2 client has closed the stream, and neither the
+                    // call's cancellation nor its disposal wakes a write already waiting. So it is never awaited: the
+                    // call is ended and the write left to the garbage collector, with its failure observed.
+                    await attempt.CancelAsync().ConfigureAwait(false);
+                    call.Dispose();
+                    _ = writing.ContinueWith(
+                        static abandoned => abandoned.Exception,
+                        CancellationToken.None,
+                        TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously,
+                        TaskScheduler.Default);
                 }
 
-                throw;
+                // Completed: this only surfaces its outcome (the status) or that of a write that ended first.
+                await reading.ConfigureAwait(false);
+                if (writing.IsCompleted)
+                {
+                    await writing.ConfigureAwait(false);
+                }
             }
-
-            await reading.ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
@@ -103,6 +116,21 @@ internal sealed class TelemetryGatewayExporter
 
         activity?.SetTag("telemetryhosting.batch.acknowledged", acknowledged.Count);
         return requestId;
+    }
+
+    private async Task WriteRequestsAsync(
+        IClientStreamWriter<EncodedEventsRequest> requests, string requestId, IReadOnlyList<PendingEvent> events, CancellationToken cancellationToken)
+    {
+        await requests.WriteAsync(
+            EncodedEventsRequest.ForMetadata(new RecordEventsRequestMetadata { RequestId = requestId, Identifier = _messageBuilder.Identifier }),
+            cancellationToken).ConfigureAwait(false);
+
+        foreach (var payload in Payloads(events))
+        {
+            await requests.WriteAsync(EncodedEventsRequest.ForEvents(payload), cancellationToken).ConfigureAwait(false);
+        }
+
+        await requests.CompleteAsync().ConfigureAwait(false);
     }
 
     private static Status StatusOf(AsyncDuplexStreamingCall<EncodedEventsRequest, RecordEventsResponse> call)
