@@ -88,6 +88,32 @@ public sealed class StreamFaultTests(ITestOutputHelper output)
 
     [Theory]
     [MemberData(nameof(Servers))]
+    public async Task StopAsync_EveryStreamNeverReadNorAnswered_ReturnsWithinTheShutdownTimeoutEveryEventCounted(string server)
+    {
+        await using var gateway = await GatewayServers.StartAsync(server);
+        await gateway.NeverReadNextStreamsAsync(int.MaxValue);
+        await using var harness = await RecorderHarness.StartAsync(gateway.Address, shutdownTimeout: ShutdownTimeout, startHost: false);
+        var run = new ChaosRun(harness, Padding);
+        await run.RecordAsync(0, Events);
+        await harness.Host.StartAsync();
+        await Eventually.HoldsAsync(() => harness.QueueDepth() < Events, "the worker has taken a batch");
+
+        var (stopped, elapsed) = await StopAsync(harness);
+
+        var counts = harness.Counts();
+        var droppedAtShutdown = harness.DroppedWithReason("shutdown");
+        output.WriteLine(
+            $"every stream hung [{server}]: StopAsync {(stopped ? "returned" : "still running")} after {elapsed.TotalSeconds:F1} s " +
+            $"(shutdown timeout {ShutdownTimeout.TotalSeconds:F0} s); recorded {Events}, received {await gateway.DistinctCountAsync()}, " +
+            $"dropped (shutdown) {droppedAtShutdown}, persisted {counts.Persisted}, pending {counts.Pending}");
+        Assert.True(stopped, $"StopAsync did not return within {ShutdownTimeout} + 15 s");
+        Assert.True(elapsed < ShutdownTimeout + TimeSpan.FromSeconds(2), $"StopAsync took {elapsed}, more than the shutdown timeout {ShutdownTimeout} + 2 s");
+        Assert.Equal(0, await gateway.DistinctCountAsync());
+        Assert.Equal(Events, droppedAtShutdown + counts.Persisted);
+    }
+
+    [Theory]
+    [MemberData(nameof(Servers))]
     public async Task RecordEvents_GoAwayWhileStreamsAreOpen_AllReceived(string server)
     {
         await using var gateway = await GatewayServers.StartAsync(server);
