@@ -22,6 +22,8 @@ public sealed class GatewayFaults
     private bool _failTokenIntrospection;
     private int _abortNextStreams;
     private bool _abortAfterAccepting;
+    private int _neverReadNextStreams;
+    private int _goAwayNextStreams;
     private readonly List<string> _refusedEventIds = [];
     private int _injectedEventFailures;
 
@@ -127,6 +129,18 @@ public sealed class GatewayFaults
         get { lock (_lock) { return _abortNextStreams; } }
     }
 
+    /// <summary>Gets how many of the streams announced by <see cref="NeverReadNextStreams"/> are still to hang.</summary>
+    public int PendingNeverReadStreams
+    {
+        get { lock (_lock) { return _neverReadNextStreams; } }
+    }
+
+    /// <summary>Gets how many of the streams announced by <see cref="GoAwayNextStreams"/> are still to send GOAWAY.</summary>
+    public int PendingGoAways
+    {
+        get { lock (_lock) { return _goAwayNextStreams; } }
+    }
+
     /// <summary>Gets how many events failed because of <see cref="RejectFraction"/> or <see cref="RejectWhen"/>.</summary>
     public int InjectedEventFailures
     {
@@ -174,7 +188,37 @@ public sealed class GatewayFaults
         }
     }
 
-    /// <summary>Removes every fault: no rejected events, failed calls, delays, token rejections or aborts.</summary>
+    /// <summary>
+    /// Makes the next <paramref name="count"/> RecordEvents streams hang: accepted, never read, never answered, until the
+    /// client cancels them or the gateway stops (a deadlocked server). The client's writes stall once the HTTP/2
+    /// stream's flow-control window is used up.
+    /// </summary>
+    /// <param name="count">How many streams hang; 0 cancels an earlier announcement.</param>
+    public void NeverReadNextStreams(int count)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(count);
+        lock (_lock)
+        {
+            _neverReadNextStreams = count;
+        }
+    }
+
+    /// <summary>
+    /// Makes the connections of the next <paramref name="count"/> RecordEvents streams close gracefully when their first
+    /// events payload arrives (HTTP/2 GOAWAY while the stream is open, as when a server is drained): that stream is still
+    /// served, new streams need a new connection.
+    /// </summary>
+    /// <param name="count">How many streams' connections are closed; 0 cancels an earlier announcement.</param>
+    public void GoAwayNextStreams(int count)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(count);
+        lock (_lock)
+        {
+            _goAwayNextStreams = count;
+        }
+    }
+
+    /// <summary>Removes every fault: no rejected events, failed calls, delays, token rejections, aborts, hung streams or GOAWAYs.</summary>
     public void Reset()
     {
         lock (_lock)
@@ -190,6 +234,8 @@ public sealed class GatewayFaults
             _failTokenIntrospection = false;
             _abortNextStreams = 0;
             _abortAfterAccepting = false;
+            _neverReadNextStreams = 0;
+            _goAwayNextStreams = 0;
             _injectedEventFailures = 0;
             _refusedEventIds.Clear();
         }
@@ -210,6 +256,22 @@ public sealed class GatewayFaults
         {
             acceptEventsFirst = _abortAfterAccepting;
             return TryTake(ref _abortNextStreams);
+        }
+    }
+
+    internal bool TryTakeNeverRead()
+    {
+        lock (_lock)
+        {
+            return TryTake(ref _neverReadNextStreams);
+        }
+    }
+
+    internal bool TryTakeGoAway()
+    {
+        lock (_lock)
+        {
+            return TryTake(ref _goAwayNextStreams);
         }
     }
 

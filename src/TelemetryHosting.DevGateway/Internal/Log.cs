@@ -32,4 +32,10 @@ internal static partial class Log
 
     [LoggerMessage(9, LogLevel.Information, "SAMS token request refused: {Error} ({Description})")]
     public static partial void TokenRequestRefused(ILogger logger, string error, string description);
+
+    [LoggerMessage(10, LogLevel.Information, "Fault injection: a RecordEvents stream is left unread and unanswered")]
+    public static partial void StreamHung(ILogger logger);
+
+    [LoggerMessage(11, LogLevel.Information, "Fault injection: closing the connection of request {RequestId} (GOAWAY)")]
+    public static partial void ConnectionClosing(ILogger logger, string requestId);
 }

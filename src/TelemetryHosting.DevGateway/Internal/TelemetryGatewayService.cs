@@ -1,4 +1,5 @@
 using Grpc.Core;
+using Microsoft.AspNetCore.Connections.Features;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using Telemetrygateway.V1;
@@ -25,7 +26,13 @@ internal sealed class TelemetryGatewayService(
         ServerCallContext context)
     {
         ThrowIfInjectedCallFailure(nameof(RecordEvents));
+        if (faults.TryTakeNeverRead())
+        {
+            await HangAsync(context).ConfigureAwait(false);
+            return;
+        }
 
+        var goAway = faults.TryTakeGoAway();
         RecordEventsRequestMetadata? metadata = null;
         string? metadataJson = null;
         var firstPayload = true;
@@ -56,6 +63,12 @@ internal sealed class TelemetryGatewayService(
                     {
                         firstPayload = false;
                         abort = faults.TryTakeStreamAbort(out acceptFirst);
+                    }
+
+                    if (goAway)
+                    {
+                        goAway = false;
+                        GoAway(context, metadata);
                     }
 
                     if (abort && !acceptFirst)
@@ -212,6 +225,26 @@ internal sealed class TelemetryGatewayService(
     {
         var delay = faults.ResponseDelay;
         return delay > TimeSpan.Zero ? Task.Delay(delay, settings.TimeProvider, cancellationToken) : Task.CompletedTask;
+    }
+
+    private async Task HangAsync(ServerCallContext context)
+    {
+        Log.StreamHung(logger);
+        try
+        {
+            await Task.Delay(Timeout.InfiniteTimeSpan, settings.TimeProvider, context.CancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            // The client gave up on the stream, or the gateway is stopping.
+        }
+    }
+
+    private void GoAway(ServerCallContext context, RecordEventsRequestMetadata metadata)
+    {
+        // Kestrel answers a close request on an HTTP/2 connection with GOAWAY, then closes it once its streams are done.
+        Log.ConnectionClosing(logger, metadata.RequestId);
+        context.GetHttpContext().Features.Get<IConnectionLifetimeNotificationFeature>()?.RequestClose();
     }
 
     private void Abort(ServerCallContext context, RecordEventsRequestMetadata metadata)

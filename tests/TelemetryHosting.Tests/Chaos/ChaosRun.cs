@@ -10,10 +10,13 @@ namespace TelemetryHosting.Tests.Chaos;
 /// end that every accepted event reached the gateway (possibly more than once, but then always with the same id)
 /// or is accounted for in the dropped-events counter.
 /// </summary>
-internal sealed class ChaosRun(RecorderHarness harness)
+internal sealed class ChaosRun(RecorderHarness harness, int padding = 0)
 {
     private readonly ConcurrentDictionary<int, bool> _accepted = new();
     private int _refused;
+
+    /// <summary>Gets the harness the events are recorded with.</summary>
+    public RecorderHarness Harness => harness;
 
     /// <summary>Records events <paramref name="from"/> to <paramref name="to"/> (exclusive) from <paramref name="threads"/> threads.</summary>
     public async Task RecordAsync(int from, int to, int threads = 4)
@@ -22,7 +25,7 @@ internal sealed class ChaosRun(RecorderHarness harness)
         {
             for (var n = from + thread; n < to; n += threads)
             {
-                var parameters = new TelemetryEventParameters { Metadata = new Dictionary<string, double> { ["seq"] = n } };
+                var parameters = Parameters(n);
                 if (harness.Recorder.Record("chaos.run", "recorded", parameters))
                 {
                     _accepted[n] = true;
@@ -38,8 +41,7 @@ internal sealed class ChaosRun(RecorderHarness harness)
     /// <summary>Records the single event <paramref name="n"/> on the calling thread.</summary>
     public void RecordOne(int n)
     {
-        var parameters = new TelemetryEventParameters { Metadata = new Dictionary<string, double> { ["seq"] = n } };
-        if (harness.Recorder.Record("chaos.run", "recorded", parameters))
+        if (harness.Recorder.Record("chaos.run", "recorded", Parameters(n)))
         {
             _accepted[n] = true;
         }
@@ -49,18 +51,47 @@ internal sealed class ChaosRun(RecorderHarness harness)
         }
     }
 
-    /// <summary>Waits until every accepted event is settled, then compares what the gateways received.</summary>
-    public async Task<ChaosReport> VerifyAsync(params DevelopmentGateway[] gateways)
+    /// <summary>
+    /// The event's parameters: its number, and <c>padding</c> more metadata entries (about 20 bytes each on the wire),
+    /// so that tests can make a batch outgrow an HTTP/2 flow-control window (64 KiB) without recording more events.
+    /// </summary>
+    private TelemetryEventParameters Parameters(int n)
+    {
+        var metadata = new Dictionary<string, double>(padding + 1) { ["seq"] = n };
+        for (var i = 0; i < padding; i++)
+        {
+            metadata[string.Create(CultureInfo.InvariantCulture, $"padding{i:D3}")] = n + i;
+        }
+
+        return new TelemetryEventParameters { Metadata = metadata };
+    }
+
+    /// <summary>Waits until every accepted event is settled, then compares what the development gateways received.</summary>
+    public Task<ChaosReport> VerifyAsync(params DevelopmentGateway[] gateways) =>
+        VerifyAsync(() => Task.FromResult<IReadOnlyList<GatewayReceipt>>(
+            [.. gateways.SelectMany(g => g.Events.Snapshot()).Select(e => new GatewayReceipt(e.Id, (int)e.Metadata["seq"]))]));
+
+    /// <summary>Waits until every accepted event is settled, then compares what the gateway under test received.</summary>
+    public Task<ChaosReport> VerifyAsync(IGatewayUnderTest gateway) => VerifyAsync(gateway.ReceivedAsync);
+
+    /// <summary>
+    /// Waits (at most <see cref="Eventually.Timeout"/>: a flush that cannot finish fails the test, it does not hang it)
+    /// until every accepted event is settled, then compares what was received.
+    /// </summary>
+    private async Task<ChaosReport> VerifyAsync(Func<Task<IReadOnlyList<GatewayReceipt>>> receipts)
     {
         using (var timeout = new CancellationTokenSource(Eventually.Timeout))
         {
-            var counts = await harness.Recorder.FlushAsync(timeout.Token);
+            var flushing = harness.Recorder.FlushAsync(timeout.Token);
+            var finished = await Task.WhenAny(flushing, Task.Delay(Eventually.Timeout + TimeSpan.FromSeconds(5), CancellationToken.None));
+            Assert.True(finished == flushing, $"FlushAsync did not return within {Eventually.Timeout} + 5 s although its token was cancelled: {harness.Counts()}");
+            var counts = await flushing;
             Assert.True(counts.Pending == 0, $"events still pending after the flush: {counts}");
         }
 
-        var received = gateways.SelectMany(g => g.Events.Snapshot()).ToList();
+        var received = await receipts();
         var idsBySeq = received
-            .GroupBy(e => (int)e.Metadata["seq"])
+            .GroupBy(e => e.Seq)
             .ToDictionary(g => g.Key, g => g.Select(e => e.Id).Distinct(StringComparer.Ordinal).ToList());
 
         // A duplicate is only ever the same event again: one id per recorded number.

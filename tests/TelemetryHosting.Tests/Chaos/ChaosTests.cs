@@ -6,12 +6,16 @@ using Xunit.Abstractions;
 namespace TelemetryHosting.Tests.Chaos;
 
 /// <summary>
-/// Delivery under faults, against the development gateway's fault injection. Each scenario ends by comparing the
+/// Delivery under faults, against the fault injection of both gateway servers, the development gateway (Kestrel) and
+/// the grpc-js gateway (Node), which end calls differently at the HTTP/2 level. Each scenario ends by comparing the
 /// events the gateway received with the events recorded (see <see cref="ChaosRun"/>).
 /// </summary>
 public sealed class ChaosTests(ITestOutputHelper output) : IDisposable
 {
     private const int Events = 4_000;
+
+    /// <summary>Every scenario but the SAMS one runs against both servers.</summary>
+    public static TheoryData<string> Servers => GatewayServers.All;
     private readonly string _spillDirectory = Path.Combine(Path.GetTempPath(), "telemetryhosting-chaos-" + Guid.NewGuid().ToString("N"));
 
     public void Dispose()
@@ -22,64 +26,65 @@ public sealed class ChaosTests(ITestOutputHelper output) : IDisposable
         }
     }
 
-    [Fact]
-    public async Task Scenario1_TenPercentOfEventsRefused_AllReceivedOrCountedAsRejected()
+    [Theory]
+    [MemberData(nameof(Servers))]
+    public async Task Scenario1_TenPercentOfEventsRefused_AllReceivedOrCountedAsRejected(string server)
     {
-        await using var harness = await StartAsync();
-        harness.Gateway.Faults.Seed = 42;
-        harness.Gateway.Faults.RejectFraction = 0.1;
+        await using var gateway = await GatewayServers.StartAsync(server);
+        await using var harness = await StartAsync(gateway);
+        await gateway.RejectFractionAsync(0.1, seed: 42);
         var run = new ChaosRun(harness);
 
         await run.RecordAsync(0, Events);
-        var report = await run.VerifyAsync(harness.Gateway);
+        var report = await run.VerifyAsync(gateway);
 
-        Report(report);
+        Report(report, server);
         Assert.Equal(Events, report.Recorded);
-        Assert.True(harness.Gateway.Faults.InjectedEventFailures > Events / 20, "the fault was in force");
+        Assert.True(await gateway.RejectedCountAsync() > Events / 20, "the fault was in force");
     }
 
-    [Fact]
-    public async Task Scenario2_UnavailableInTheMiddleOfTheRun_AllReceived()
+    // On grpc-js the failing calls end at once without reading the request and without a stream reset: the stall.
+    [Theory]
+    [MemberData(nameof(Servers))]
+    public async Task Scenario2_UnavailableInTheMiddleOfTheRun_AllReceived(string server)
     {
-        await using var harness = await StartAsync();
+        await using var gateway = await GatewayServers.StartAsync(server);
+        await using var harness = await StartAsync(gateway);
         var run = new ChaosRun(harness);
 
         await run.RecordAsync(0, Events / 2);
-        harness.Gateway.Faults.FailNextCalls(15, StatusCode.Unavailable);
+        await gateway.RefuseNextStreamsAsync(15);
         await run.RecordAsync(Events / 2, Events);
-        await Eventually.HoldsAsync(() => harness.Gateway.Faults.PendingCallFailures == 0, "the outage has run its course");
-        var report = await run.VerifyAsync(harness.Gateway);
+        await Eventually.HoldsAsync(async () => await gateway.PendingStreamFaultsAsync() == 0, "the outage has run its course");
+        var report = await run.VerifyAsync(gateway);
 
-        Report(report);
+        Report(report, server);
         Assert.Equal(Events, report.Received);
         Assert.Empty(report.Dropped);
     }
 
-    [Fact]
-    public async Task Scenario3_GatewayStoppedAndStartedOnTheSamePort_AllReceived()
+    [Theory]
+    [MemberData(nameof(Servers))]
+    public async Task Scenario3_GatewayStoppedAndStartedOnTheSamePort_AllReceived(string server)
     {
-        var first = await DevelopmentGateway.StartAsync(new DevelopmentGatewayOptions { MaxStoredEvents = 100_000 });
-        await using var harness = await StartAsync(gateway: first);
+        await using var gateway = await GatewayServers.StartAsync(server);
+        await using var harness = await StartAsync(gateway);
         var run = new ChaosRun(harness);
 
         await run.RecordAsync(0, Events / 3);
-        await first.StopAsync();
+        await gateway.StopAsync();
         await run.RecordAsync(Events / 3, 2 * Events / 3);
-        await using var second = await DevelopmentGateway.StartAsync(new DevelopmentGatewayOptions
-        {
-            MaxStoredEvents = 100_000,
-            Port = first.Address.Port,
-            WebPort = first.WebAddress.Port,
-        });
+        var beforeRestart = await gateway.DistinctCountAsync();
+        await gateway.RestartAsync();
         await run.RecordAsync(2 * Events / 3, Events);
-        var report = await run.VerifyAsync(first, second);
-        await first.DisposeAsync();
+        var report = await run.VerifyAsync(gateway);
 
-        Report(report);
+        Report(report, server);
         Assert.Equal(Events, report.Received);
-        Assert.True(second.Events.DistinctCount > 0, "the restarted gateway received events");
+        Assert.True(await gateway.DistinctCountAsync() > beforeRestart, "the restarted gateway received events");
     }
 
+    // SAMS only: the grpc-js gateway has no SAMS emulator and checks no tokens, so this scenario runs on Kestrel alone.
     [Fact]
     public async Task Scenario4_TokenEndpointDownAndTokensExpiringEverySecond_AllReceived()
     {
@@ -105,7 +110,7 @@ public sealed class ChaosTests(ITestOutputHelper output) : IDisposable
         await run.RecordAsync(2 * Events / 3, Events);
         var report = await run.VerifyAsync(harness.Gateway);
 
-        Report(report);
+        Report(report, GatewayServers.Kestrel);
         output.WriteLine($"tokens issued {sams.IssuedTokenCount}, token requests {sams.TokenRequestCount}, auth failures {harness.AuthFailures.GetMeasurementSnapshot().Sum(m => m.Value)}");
         Assert.Equal(report.Recorded, report.Received);
         Assert.Empty(report.Dropped);
@@ -114,87 +119,96 @@ public sealed class ChaosTests(ITestOutputHelper output) : IDisposable
             || log.Message.Contains(DevelopmentGatewayOptions.DefaultClientSecret, StringComparison.Ordinal));
     }
 
-    [Fact]
-    public async Task Scenario5_GatewaySlowerThanTheAttemptTimeout_AllReceivedDuplicatesKeepTheirIds()
+    [Theory]
+    [MemberData(nameof(Servers))]
+    public async Task Scenario5_GatewaySlowerThanTheAttemptTimeout_AllReceivedDuplicatesKeepTheirIds(string server)
     {
-        await using var harness = await StartAsync(options => options.ExportTimeout = TimeSpan.FromMilliseconds(300));
+        await using var gateway = await GatewayServers.StartAsync(server);
+        await using var harness = await StartAsync(gateway, options => options.ExportTimeout = TimeSpan.FromMilliseconds(300));
         var run = new ChaosRun(harness);
 
         await run.RecordAsync(0, Events / 2);
-        harness.Gateway.Faults.ResponseDelay = TimeSpan.FromSeconds(1);
+        await gateway.DelayResponsesAsync(TimeSpan.FromSeconds(1));
         await run.RecordAsync(Events / 2, Events);
         await Eventually.HoldsAsync(
             () => harness.ExportFailures.GetMeasurementSnapshot().Count(m => Equals(m.Tags["rpc.grpc.status_code"], "DeadlineExceeded")) >= 3,
             "attempts have timed out");
-        harness.Gateway.Faults.ResponseDelay = TimeSpan.Zero;
-        var report = await run.VerifyAsync(harness.Gateway);
+        await gateway.ResetAsync();
+        var report = await run.VerifyAsync(gateway);
 
-        Report(report);
+        Report(report, server);
         Assert.Equal(Events, report.Received);
     }
 
-    [Fact]
-    public async Task Scenario6_StreamsEndedAbruptlyMidPayload_AllReceivedDuplicatesKeepTheirIds()
+    // Kestrel resets the HTTP/2 stream (a handler cannot cut its connection); grpc-js resets the TCP connection.
+    [Theory]
+    [MemberData(nameof(Servers))]
+    public async Task Scenario6_StreamsEndedAbruptlyMidPayload_AllReceivedDuplicatesKeepTheirIds(string server)
     {
-        await using var harness = await StartAsync();
+        await using var gateway = await GatewayServers.StartAsync(server);
+        await using var harness = await StartAsync(gateway);
         var run = new ChaosRun(harness);
-        harness.Gateway.Faults.AbortNextStreams(3, acceptEventsFirst: true);
+        await gateway.AbortNextStreamsAsync(3, acceptEventsFirst: true);
 
         await run.RecordAsync(0, Events / 2);
-        await Eventually.HoldsAsync(() => harness.Gateway.Faults.PendingStreamAborts == 0, "the first streams were aborted");
-        harness.Gateway.Faults.AbortNextStreams(3, acceptEventsFirst: false);
+        await Eventually.HoldsAsync(async () => await gateway.PendingStreamFaultsAsync() == 0, "the first streams were aborted");
+        await gateway.AbortNextStreamsAsync(3, acceptEventsFirst: false);
         await run.RecordAsync(Events / 2, Events);
-        await Eventually.HoldsAsync(() => harness.Gateway.Faults.PendingStreamAborts == 0, "more streams were aborted");
-        var report = await run.VerifyAsync(harness.Gateway);
+        await Eventually.HoldsAsync(async () => await gateway.PendingStreamFaultsAsync() == 0, "more streams were aborted");
+        var report = await run.VerifyAsync(gateway);
 
-        Report(report);
+        Report(report, server);
         Assert.Equal(Events, report.Received);
         Assert.True(report.Duplicates > 0, "events accepted before an abort were sent again");
     }
 
-    [Fact]
-    public async Task Scenario7_HostStoppedDuringOutageAndRestarted_AllDeliveredFromDiskCorruptFileCounted()
+    [Theory]
+    [MemberData(nameof(Servers))]
+    public async Task Scenario7_HostStoppedDuringOutageAndRestarted_AllDeliveredFromDiskCorruptFileCounted(string server)
     {
-        await using var gateway = await DevelopmentGateway.StartAsync(new DevelopmentGatewayOptions { MaxStoredEvents = 100_000 });
-        gateway.Faults.FailNextCalls(int.MaxValue);
-        var first = await StartAsync(Persistent, gateway);
+        await using var gateway = await GatewayServers.StartAsync(server);
+        await gateway.RefuseNextStreamsAsync(int.MaxValue);
+        var first = await StartAsync(gateway, Persistent);
         var firstRun = new ChaosRun(first);
         await firstRun.RecordAsync(0, Events);
-        await first.Host.StopAsync();
+        await StopWithinAsync(first, TimeSpan.FromSeconds(25));
         var spilled = first.Counts();
         await first.DisposeAsync();
         Assert.Equal(Events, spilled.Persisted);
 
         await File.WriteAllBytesAsync(Path.Combine(_spillDirectory, "000000000000001-1-00000001.tseg"), "THSEG001 not a real segment"u8.ToArray());
-        gateway.Faults.Reset();
-        await using var second = await StartAsync(Persistent, gateway);
-        await second.WaitForDistinctAsync(Events);
+        await gateway.ResetAsync();
+        await using var second = await StartAsync(gateway, Persistent);
+        await Eventually.HoldsAsync(async () => await gateway.DistinctCountAsync() >= Events, $"the gateway received {Events} events");
 
-        var numbers = gateway.Events.Snapshot().Select(e => (int)e.Metadata["seq"]).Distinct().Count();
+        var received = await gateway.ReceivedAsync();
+        var numbers = received.Select(e => e.Seq).Distinct().Count();
         Assert.Equal(Events, numbers);
         await Eventually.HoldsAsync(() => Directory.GetFiles(_spillDirectory, "*.tseg").Length == 0, "every segment is replayed or moved aside");
         Assert.Single(Directory.GetFiles(Path.Combine(_spillDirectory, "corrupt")));
-        output.WriteLine($"scenario 7: recorded {Events}, persisted at stop {spilled.Persisted}, received {numbers}, duplicates {gateway.Events.DuplicateCount}, corrupt files 1, dropped 0");
+        output.WriteLine($"scenario 7 ({server}): recorded {Events}, persisted at stop {spilled.Persisted}, received {numbers}, duplicates {received.Count - numbers}, corrupt files 1, dropped 0");
     }
 
-    [Fact]
-    public async Task Scenario8_QueueOverflowDuringOutageWithoutPersistence_ExactlyTheOverflowCountedAsQueueFull()
+    [Theory]
+    [MemberData(nameof(Servers))]
+    public async Task Scenario8_QueueOverflowDuringOutageWithoutPersistence_ExactlyTheOverflowCountedAsQueueFull(string server)
     {
         const int capacity = 500;
-        await using var harness = await StartAsync(options =>
+        await using var gateway = await GatewayServers.StartAsync(server);
+        await using var harness = await StartAsync(gateway, options =>
         {
             options.QueueCapacity = capacity;
             options.MaxBatchSize = 100;
         });
-        harness.Gateway.Faults.FailNextCalls(int.MaxValue);
+        await gateway.RefuseNextStreamsAsync(int.MaxValue);
         var run = new ChaosRun(harness);
 
         await run.RecordAsync(0, Events);
 
-        harness.Gateway.Faults.Reset();
-        var report = await run.VerifyAsync(harness.Gateway);
+        await gateway.ResetAsync();
+        var report = await run.VerifyAsync(gateway);
 
-        Report(report);
+        Report(report, server);
         Assert.Equal(Events, report.Recorded + report.Refused);
         Assert.Equal(report.Refused, report.Dropped["queue_full"]);
         // Memory is bounded: what the recorder holds is the queue plus the one batch the worker is retrying.
@@ -208,13 +222,19 @@ public sealed class ChaosTests(ITestOutputHelper output) : IDisposable
         options.MaxBatchSize = 500;
     }
 
-    private static Task<RecorderHarness> StartAsync(Action<TelemetryGatewayOptions>? configure = null, DevelopmentGateway? gateway = null) =>
-        RecorderHarness.StartAsync(
-            configure,
-            gatewayOptions: new DevelopmentGatewayOptions { MaxStoredEvents = 100_000 },
-            gateway: gateway,
-            shutdownTimeout: TimeSpan.FromSeconds(10));
+    private static Task<RecorderHarness> StartAsync(IGatewayUnderTest gateway, Action<TelemetryGatewayOptions>? configure = null) =>
+        RecorderHarness.StartAsync(gateway.Address, configure, shutdownTimeout: TimeSpan.FromSeconds(10));
 
-    private void Report(ChaosReport report, [System.Runtime.CompilerServices.CallerMemberName] string scenario = "") =>
-        output.WriteLine($"{scenario}: {report}");
+    /// <summary>Stops the host, failing the test (not hanging it) when the stop outlasts <paramref name="bound"/>.</summary>
+    private static async Task StopWithinAsync(RecorderHarness harness, TimeSpan bound)
+    {
+        using var timeout = new CancellationTokenSource(bound);
+        var stopping = harness.Host.StopAsync(timeout.Token);
+        var finished = await Task.WhenAny(stopping, Task.Delay(bound + TimeSpan.FromSeconds(5), CancellationToken.None));
+        Assert.True(finished == stopping, $"the host did not stop within {bound} + 5 s: {harness.Counts()}");
+        await stopping;
+    }
+
+    private void Report(ChaosReport report, string server, [System.Runtime.CompilerServices.CallerMemberName] string scenario = "") =>
+        output.WriteLine($"{scenario} [{server}]: {report}");
 }

@@ -20,4 +20,19 @@ internal static class Eventually
             await Task.Delay(TimeSpan.FromMilliseconds(10), CancellationToken.None);
         }
     }
+
+    /// <summary>Polls the asynchronous <paramref name="condition"/> (a gateway's control API) until it holds.</summary>
+    public static async Task HoldsAsync(Func<Task<bool>> condition, string what, TimeSpan? timeout = null)
+    {
+        using var cancellation = new CancellationTokenSource(timeout ?? Timeout);
+        while (!await condition())
+        {
+            if (cancellation.IsCancellationRequested)
+            {
+                Assert.Fail($"Timed out waiting until {what}.");
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(20), CancellationToken.None);
+        }
+    }
 }

@@ -14,6 +14,8 @@ namespace TelemetryHosting.Tests.TestSupport;
 /// A host running the telemetry recorder against an in-process development gateway on a loopback port, with
 /// the recorder's logs (every level) and dropped-event counts captured. Like the real gateway, the development
 /// gateway requires a SAMS token by default; the recorder uses the gateway's default development client.
+/// <see cref="StartAsync(Uri, Action{TelemetryGatewayOptions}?, TimeSpan?, bool)"/> points the recorder at any other
+/// loopback gateway instead, without SAMS.
 /// </summary>
 internal sealed class RecorderHarness : IAsyncDisposable
 {
@@ -22,10 +24,14 @@ internal sealed class RecorderHarness : IAsyncDisposable
     private readonly bool _ownsGateway;
     private readonly MetricCollector<int> _queueDepth;
 
-    private RecorderHarness(DevelopmentGateway gateway, IHost host, bool ownsGateway)
+    private readonly DevelopmentGateway? _gateway;
+    private readonly TimeSpan _shutdownTimeout;
+
+    private RecorderHarness(DevelopmentGateway? gateway, IHost host, bool ownsGateway, TimeSpan shutdownTimeout)
     {
         _ownsGateway = ownsGateway;
-        Gateway = gateway;
+        _gateway = gateway;
+        _shutdownTimeout = shutdownTimeout;
         Host = host;
         Recorder = host.Services.GetRequiredService<ITelemetryRecorder>();
         Logs = host.Services.GetFakeLogCollector();
@@ -39,7 +45,8 @@ internal sealed class RecorderHarness : IAsyncDisposable
 
     public MetricCollector<long> ExportFailures { get; }
 
-    public DevelopmentGateway Gateway { get; }
+    public DevelopmentGateway Gateway =>
+        _gateway ?? throw new InvalidOperationException("This harness runs against a gateway other than the development gateway.");
 
     public IHost Host { get; }
 
@@ -52,6 +59,9 @@ internal sealed class RecorderHarness : IAsyncDisposable
     public MetricCollector<long> Exported { get; }
 
     public MetricCollector<long> AuthFailures { get; }
+
+    /// <summary>Gets a value indicating whether <see cref="DisposeAsync"/> gave up waiting for the host to stop.</summary>
+    public bool StopTimedOut { get; private set; }
 
     public static async Task<RecorderHarness> StartAsync(
         Action<TelemetryGatewayOptions>? configure = null,
@@ -76,10 +86,37 @@ internal sealed class RecorderHarness : IAsyncDisposable
             gateway = await DevelopmentGateway.StartAsync(gatewayOptions);
         }
 
+        var samsGateway = requireAuthentication ? gateway : null;
+        return await StartAsync(gateway, gateway.Address, samsGateway, ownsGateway, configure, timeProvider, startHost, shutdownTimeout, configureServices);
+    }
+
+    /// <summary>
+    /// Starts a recorder host against the gateway at <paramref name="endpoint"/> (a plaintext loopback address: no SAMS
+    /// token is sent), with the same short test intervals. <see cref="Gateway"/> is not available on it.
+    /// </summary>
+    public static Task<RecorderHarness> StartAsync(
+        Uri endpoint,
+        Action<TelemetryGatewayOptions>? configure = null,
+        TimeSpan? shutdownTimeout = null,
+        bool startHost = true) =>
+        StartAsync(null, endpoint, null, ownsGateway: false, configure, timeProvider: null, startHost, shutdownTimeout, configureServices: null);
+
+    private static async Task<RecorderHarness> StartAsync(
+        DevelopmentGateway? gateway,
+        Uri endpoint,
+        DevelopmentGateway? samsGateway,
+        bool ownsGateway,
+        Action<TelemetryGatewayOptions>? configure,
+        FakeTimeProvider? timeProvider,
+        bool startHost,
+        TimeSpan? shutdownTimeout,
+        Action<IServiceCollection>? configureServices)
+    {
         var builder = new HostApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.Services.AddFakeLogging();
         builder.Logging.SetMinimumLevel(LogLevel.Trace);
-        builder.Services.Configure<HostOptions>(options => options.ShutdownTimeout = shutdownTimeout ?? TimeSpan.FromSeconds(30));
+        var shutdown = shutdownTimeout ?? TimeSpan.FromSeconds(30);
+        builder.Services.Configure<HostOptions>(options => options.ShutdownTimeout = shutdown);
         if (timeProvider is not null)
         {
             builder.Services.AddSingleton<TimeProvider>(timeProvider);
@@ -87,16 +124,16 @@ internal sealed class RecorderHarness : IAsyncDisposable
 
         builder.Services.AddTelemetryGateway(options =>
         {
-            options.Endpoint = gateway.Address;
+            options.Endpoint = endpoint;
             options.ServiceId = ServiceId;
             options.ServiceVersion = "1.2.3-test";
             options.FlushInterval = TimeSpan.FromMilliseconds(50);
             options.RetryDelay = TimeSpan.FromMilliseconds(20);
             options.MaxRetryDelay = TimeSpan.FromMilliseconds(200);
             options.CircuitBreakerBreakDuration = TimeSpan.FromMilliseconds(500);
-            if (requireAuthentication)
+            if (samsGateway is not null)
             {
-                options.Sams.Url = gateway.WebAddress;
+                options.Sams.Url = samsGateway.WebAddress;
                 options.Sams.ClientId = DevelopmentGatewayOptions.DefaultClientId;
                 options.Sams.ClientSecret = DevelopmentGatewayOptions.DefaultClientSecret;
             }
@@ -108,7 +145,7 @@ internal sealed class RecorderHarness : IAsyncDisposable
         var host = builder.Build();
 
         // The collectors listen before the host starts, so nothing the worker counts at start-up is missed.
-        var harness = new RecorderHarness(gateway, host, ownsGateway);
+        var harness = new RecorderHarness(gateway, host, ownsGateway, shutdown);
         if (startHost)
         {
             await host.StartAsync();
@@ -152,18 +189,39 @@ internal sealed class RecorderHarness : IAsyncDisposable
     {
         using (var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30)))
         {
-            await Host.StopAsync(timeout.Token);
+            // Bounded even when the stop ignores its token (a stalled export): the host is then abandoned rather than
+            // hanging the suite. No exception here, which would hide the test's own failure (a stall shows first as a
+            // flush or a wait that timed out); the tests about stopping time their own StopAsync.
+            var stopping = Host.StopAsync(timeout.Token);
+            if (await Task.WhenAny(stopping, Task.Delay(_shutdownTimeout + TimeSpan.FromSeconds(5), CancellationToken.None)) != stopping)
+            {
+                StopTimedOut = true;
+                DisposeCollectors();
+                if (_ownsGateway)
+                {
+                    await Gateway.DisposeAsync();
+                }
+
+                return;
+            }
+
+            await stopping;
         }
 
         Host.Dispose();
+        DisposeCollectors();
+        if (_ownsGateway)
+        {
+            await Gateway.DisposeAsync();
+        }
+    }
+
+    private void DisposeCollectors()
+    {
         Dropped.Dispose();
         Exported.Dispose();
         ExportFailures.Dispose();
         AuthFailures.Dispose();
         _queueDepth.Dispose();
-        if (_ownsGateway)
-        {
-            await Gateway.DisposeAsync();
-        }
     }
 }
