@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using Google.Protobuf;
 using Microsoft.Extensions.Logging;
 using TelemetryHosting.Diagnostics.Internal;
@@ -26,14 +25,11 @@ internal sealed class SpillCoordinator : IDisposable
     private readonly TelemetryGatewayOptions _options;
     private readonly ILogger _logger;
     private readonly SemaphoreSlim _readerGate = new(1, 1);
-    private readonly ConcurrentQueue<FlushRequest> _handedOver = new();
+    private readonly QueueSpiller _spiller;
     // Segments whose events are in memory (replayed, or journaled during an outage): never read again meanwhile.
     private readonly HashSet<string> _inMemory = new(StringComparer.Ordinal);
     private SpillSegment? _replaying;
-    private TaskCompletionSource _wake = NewSignal();
     private TaskCompletionSource _outage = NewSignal();
-    private volatile bool _mayHaveSegments = true;
-    private Task? _spilling;
 
     public SpillCoordinator(
         TelemetryGatewayOptions options,
@@ -51,6 +47,7 @@ internal sealed class SpillCoordinator : IDisposable
         _metrics = metrics;
         _logger = logger;
         _store = new SpillStore(options.Persistence, timeProvider, queue.Counts, metrics, logger);
+        _spiller = new QueueSpiller(_store, queue, preparer, _readerGate, metrics, options, logger);
         _health.AttemptFailed += OnAttemptFailed;
     }
 
@@ -58,9 +55,9 @@ internal sealed class SpillCoordinator : IDisposable
     public event Action? StopRequested;
 
     /// <summary>Gets a task that completes when the spiller has handed flush requests or segments to the worker.</summary>
-    public Task Woken => Volatile.Read(ref _wake).Task;
+    public Task Woken => _spiller.Woken;
 
-    public void Start() => _spilling ??= Task.Run(SpillOnRequestAsync, CancellationToken.None);
+    public void Start() => _spiller.Start();
 
     /// <summary>Takes the reader gate (bounded by the spiller's pass, which only reads the queue and writes files).</summary>
     public Task EnterReaderAsync() => _readerGate.WaitAsync();
@@ -68,18 +65,7 @@ internal sealed class SpillCoordinator : IDisposable
     public void ExitReader() => _readerGate.Release();
 
     /// <summary>Takes the flush requests the spiller met; whatever was queued ahead of them is on disk.</summary>
-    public void TakeHandedOver(PendingFlushes flushes, long lastSequence)
-    {
-        if (Volatile.Read(ref _wake).Task.IsCompleted)
-        {
-            Volatile.Write(ref _wake, NewSignal());
-        }
-
-        while (_handedOver.TryDequeue(out var request))
-        {
-            flushes.Add(request, lastSequence);
-        }
-    }
+    public void TakeHandedOver(PendingFlushes flushes, long lastSequence) => _spiller.TakeHandedOver(flushes, lastSequence);
 
     /// <summary>
     /// Adds the oldest segment not in memory yet to the batch, while the gateway is healthy and no replayed segment
@@ -87,14 +73,14 @@ internal sealed class SpillCoordinator : IDisposable
     /// </summary>
     public void Replay(ExportBatch batch)
     {
-        if (!_mayHaveSegments || _health.FailingSince is not null || _queue.IsClosed || _replaying is not null || !batch.HasRoom)
+        if (!_spiller.MayHaveSegments || _health.FailingSince is not null || _queue.IsClosed || _replaying is not null || !batch.HasRoom)
         {
             return;
         }
 
         if (_store.TryReadOldest(_inMemory) is not (var segment, var events))
         {
-            _mayHaveSegments = false;
+            _spiller.MayHaveSegments = false;
             return;
         }
 
@@ -186,11 +172,8 @@ internal sealed class SpillCoordinator : IDisposable
     /// <param name="left">Events the worker held, all encoded.</param>
     public async Task PersistAsync(List<PendingEvent> left)
     {
-        if (_spilling is not null)
-        {
-            // Bounded: its pass reads the closed queue to the end and writes files.
-            await _spilling.ConfigureAwait(false);
-        }
+        // Bounded: its pass reads the closed queue to the end and writes files.
+        await _spiller.StopAsync().ConfigureAwait(false);
 
         // Events still in their segment file (replayed, or journaled during an outage) stay there, unless some of the
         // file's events were settled meanwhile: the file is then rewritten with the others only, so that the next
@@ -210,19 +193,13 @@ internal sealed class SpillCoordinator : IDisposable
         }
 
         _queue.Counts.Persisted(left.Count(e => e.Segment is not null && !e.CountsAsPersisted));
-        WriteSegments(left.Where(e => e.Segment is null));
-        WriteSegments(QueuedEvents());
+        _spiller.WriteSegments(left.Where(e => e.Segment is null));
+        _spiller.SpillQueue();
         HandOverRemaining();
     }
 
     /// <summary>Completes the flush requests handed over and not taken (the worker has stopped).</summary>
-    public void HandOverRemaining()
-    {
-        while (_handedOver.TryDequeue(out var request))
-        {
-            request.Complete();
-        }
-    }
+    public void HandOverRemaining() => _spiller.CompleteHandedOver();
 
     public void Dispose() => _readerGate.Dispose();
 
@@ -290,97 +267,5 @@ internal sealed class SpillCoordinator : IDisposable
             _queue.RequestSpill();
             Volatile.Read(ref _outage).TrySetResult();
         }
-    }
-
-    /// <summary>Spills the queue to disk whenever asked: the queue ran high, or the gateway has been failing too long.</summary>
-    private async Task SpillOnRequestAsync()
-    {
-        // Bounded by the queue's close, which completes the requests.
-        while (await _queue.SpillRequests.WaitToReadAsync().ConfigureAwait(false))
-        {
-            _queue.TakeSpillRequest();
-
-            // Bounded by the worker's fill or journal, which hold the gate only while they read or write.
-            await _readerGate.WaitAsync().ConfigureAwait(false);
-            try
-            {
-                WriteSegments(QueuedEvents());
-            }
-#pragma warning disable CA1031 // The spiller must keep running; what it could not write is counted by WriteSegment.
-            catch (Exception exception)
-#pragma warning restore CA1031
-            {
-                Log.WorkerFailed(_logger, exception);
-            }
-            finally
-            {
-                _readerGate.Release();
-            }
-
-            // Flush requests met in the queue are the worker's to settle, and segments written are its to replay: it
-            // may be waiting for entries that the spiller took.
-            Volatile.Read(ref _wake).TrySetResult();
-        }
-    }
-
-    /// <summary>
-    /// Takes every queued event at once, then encodes them: the queue has room again before the files are written
-    /// (events taken this way are in memory either way).
-    /// </summary>
-    private List<PendingEvent> QueuedEvents()
-    {
-        var taken = new List<PendingEvent>();
-        while (_queue.TryRead(out var entry))
-        {
-            if (entry is FlushRequest flush)
-            {
-                _handedOver.Enqueue(flush);
-            }
-            else
-            {
-                taken.Add((PendingEvent)entry);
-            }
-        }
-
-        return taken.FindAll(_preparer.TryPrepare);
-    }
-
-    /// <summary>Writes events to disk in segments of at most a batch, by count and by bytes.</summary>
-    private void WriteSegments(IEnumerable<PendingEvent> events)
-    {
-        var segment = new List<PendingEvent>();
-        long bytes = 0;
-        foreach (var pending in events)
-        {
-            if (segment.Count > 0 && (segment.Count == _options.MaxBatchSize || bytes + pending.EncodedSize > _options.MaxBatchBytes))
-            {
-                WriteSegment(segment);
-                segment = [];
-                bytes = 0;
-            }
-
-            segment.Add(pending);
-            bytes += pending.EncodedSize;
-        }
-
-        if (segment.Count > 0)
-        {
-            WriteSegment(segment);
-        }
-    }
-
-    private void WriteSegment(List<PendingEvent> events)
-    {
-        if (_store.TryWrite(events) is { } failure)
-        {
-            _queue.Counts.Failed(events.Count);
-            _metrics.Dropped(DropReason.DiskFull, events.Count);
-            Log.SpillFailed(_logger, events.Count, failure);
-            return;
-        }
-
-        _mayHaveSegments = true;
-        _queue.Counts.Persisted(events.Count);
-        _metrics.Spilled(events.Count);
     }
 }
