@@ -46,6 +46,11 @@ internal sealed class ExportBatch(TelemetryGatewayOptions options, TimeProvider 
     /// <summary>Holds events the gateway left out until the retry delay has passed.</summary>
     public void HoldForRetry(List<PendingEvent> leftOut)
     {
+        if (leftOut.Count == 0)
+        {
+            return;
+        }
+
         _retries.AddRange(leftOut);
         _retries.Sort(static (a, b) => a.Sequence.CompareTo(b.Sequence));
         _retryAt = timeProvider.GetUtcNow() + options.RetryDelay;

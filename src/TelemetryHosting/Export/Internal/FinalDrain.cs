@@ -28,10 +28,7 @@ internal sealed class FinalDrain(
 
             // Bounded: each export ends soon once the worker is aborted (and has ended already when the loop drained).
             await exports.SettleAllAsync(leftOut).ConfigureAwait(false);
-            if (leftOut.Count > 0)
-            {
-                batch.HoldForRetry(leftOut);
-            }
+            batch.HoldForRetry(leftOut);
 
             if (spill is not null)
             {

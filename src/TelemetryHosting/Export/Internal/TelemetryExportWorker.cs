@@ -23,7 +23,7 @@ internal sealed class TelemetryExportWorker : IHostedService, IDisposable
     private static readonly TimeSpan SettleAfterAbort = TimeSpan.FromSeconds(2);
 
     private readonly TelemetryEventQueue _queue;
-    private readonly EventPreparer _preparer;
+    private readonly BatchFiller _filler;
     private readonly ExportsInFlight _exports;
     private readonly ExportBatch _batch;
     private readonly PendingFlushes _flushes = new();
@@ -52,17 +52,18 @@ internal sealed class TelemetryExportWorker : IHostedService, IDisposable
         _timeProvider = timeProvider;
         _health = health;
         _logger = logger;
-        _preparer = new EventPreparer(messageBuilder, queue.Counts, metrics, logger);
+        var preparer = new EventPreparer(messageBuilder, queue.Counts, metrics, logger);
         _batch = new ExportBatch(_options, timeProvider);
         _exports = new ExportsInFlight(
             exporter, pipelines.GetPipeline(TelemetryGatewayResilience.PipelineKey), health, queue.Counts, metrics, timeProvider, logger, _options.MaxEventAttempts);
         if (_options.Persistence.Directory is not null)
         {
-            _spill = new SpillCoordinator(_options, timeProvider, queue, _preparer, health, metrics, logger);
+            _spill = new SpillCoordinator(_options, timeProvider, queue, preparer, health, metrics, logger);
             _spill.StopRequested += _abort.Cancel;
             _exports.EventSettled += _spill.OnSettled;
         }
 
+        _filler = new BatchFiller(queue, _batch, _flushes, preparer, _spill);
         _finalDrain = new FinalDrain(queue, _exports, _batch, _flushes, _spill, metrics, logger);
     }
 
@@ -163,7 +164,7 @@ internal sealed class TelemetryExportWorker : IHostedService, IDisposable
                 return true;
             }
 
-            await FillAsync().ConfigureAwait(false);
+            await _filler.FillAsync().ConfigureAwait(false);
             SettleFlushes();
             if (_batch.Count == 0)
             {
@@ -178,7 +179,7 @@ internal sealed class TelemetryExportWorker : IHostedService, IDisposable
 
             if (!IsBatchReady())
             {
-                await WaitAsync(until: Earliest(_batch.Deadline, _batch.RetryAt), entries: CanTakeEntries()).ConfigureAwait(false);
+                await WaitAsync(until: _batch.RetryAt < _batch.Deadline ? _batch.RetryAt : _batch.Deadline, entries: CanTakeEntries()).ConfigureAwait(false);
                 return true;
             }
 
@@ -209,8 +210,6 @@ internal sealed class TelemetryExportWorker : IHostedService, IDisposable
         }
     }
 
-    private static DateTimeOffset Earliest(DateTimeOffset a, DateTimeOffset? b) => b is { } other && other < a ? other : a;
-
     /// <summary>Whether new entries would be taken now: not behind a flush request, nor into a full batch.</summary>
     private bool CanTakeEntries() => !_flushes.Any && _batch.HasRoom && !_queue.IsClosedAndEmpty;
 
@@ -229,50 +228,12 @@ internal sealed class TelemetryExportWorker : IHostedService, IDisposable
         }
         finally
         {
-            if (leftOut.Count > 0)
-            {
-                _batch.HoldForRetry(leftOut);
-            }
+            _batch.HoldForRetry(leftOut);
         }
     }
 
     /// <summary>Completes the flush requests that no unsettled event in memory was queued ahead of.</summary>
     private void SettleFlushes() => _flushes.SettleBefore(Math.Min(_batch.OldestNotPersisted, _exports.OldestNotPersisted));
-
-    /// <summary>
-    /// Moves held-back events whose delay has passed and queued entries into the batch while it has room, stopping at a
-    /// flush request; replays spilled events beside them while the gateway is healthy.
-    /// </summary>
-    private async Task FillAsync()
-    {
-        if (_spill is not null)
-        {
-            // Bounded by the spiller's pass.
-            await _spill.EnterReaderAsync().ConfigureAwait(false);
-        }
-
-        try
-        {
-            _batch.TakeDueRetries();
-            while (_batch.HasRoom && !_flushes.Any && _queue.TryRead(out var entry))
-            {
-                if (entry is FlushRequest flush)
-                {
-                    _flushes.Add(flush, _batch.LastSequence);
-                }
-                else if (_preparer.TryPrepare((PendingEvent)entry))
-                {
-                    _batch.Add((PendingEvent)entry);
-                }
-            }
-
-            _spill?.Replay(_batch);
-        }
-        finally
-        {
-            _spill?.ExitReader();
-        }
-    }
 
     /// <summary>
     /// Waits until an export in flight completes, <paramref name="until"/> passes, an entry is queued (when
