@@ -1,6 +1,3 @@
-using System.Buffers.Binary;
-using System.Security.Cryptography;
-using Google.Protobuf;
 using Microsoft.Extensions.Logging;
 using Telemetrygateway.V1;
 using TelemetryHosting.Diagnostics.Internal;
@@ -12,19 +9,14 @@ namespace TelemetryHosting.Persistence.Internal;
 /// <summary>
 /// Segment files of spilled events. A segment is written to a temporary file, flushed to disk and renamed, so a
 /// crash leaves either the whole segment or none of it (a temporary file that checks out is promoted at the next
-/// start, in case the rename itself was lost). Layout: magic, creation time, event count, payload length, the
-/// events as one protobuf <c>EventsPayload</c>, and a SHA-256 over everything before it. Anything that does not
-/// check out is moved aside to <c>corrupt/</c>, counted, and never replayed; no file can stop the others.
+/// start, in case the rename itself was lost). The layout is <see cref="SpillSegmentFormat"/>'s. Anything that does
+/// not check out is moved aside to <c>corrupt/</c>, counted, and never replayed; no file can stop the others.
 /// </summary>
 internal sealed class SpillStore
 {
     private const string Extension = ".tseg";
     private const string Temporary = ".tmp";
-    private const int HeaderLength = 8 + 8 + 4 + 4;
-    private const int HashLength = 32;
-    private const int MaxEventsPerSegment = 10_000_000;
     private const int MaxCorruptFilesKept = 100;
-    private static readonly byte[] Magic = "THSEG002"u8.ToArray();
 
     private readonly string _directory;
     private readonly long _maxBytes;
@@ -50,11 +42,11 @@ internal sealed class SpillStore
         _counts = counts;
         _metrics = metrics;
         _logger = logger;
-        CreateOwnerOnlyDirectory(_directory);
+        SpillFiles.CreateOwnerOnlyDirectory(_directory);
         RecoverTemporaryFiles();
 
         // Events a previous run left on disk are this recorder's to deliver: they count as accepted and persisted.
-        _counts.Recovered(SegmentPaths().Sum(path => ReadCount(path)));
+        _counts.Recovered(SegmentPaths().Sum(path => SpillSegmentFormat.ReadCount(path)));
         metrics.ObserveSpill(() => Directory.EnumerateFiles(_directory, "*" + Extension).Count(), CurrentBytes);
     }
 
@@ -75,7 +67,7 @@ internal sealed class SpillStore
         try
         {
             var bodyLength = EncodedEventsRequest.PayloadSize(events);
-            var size = checked(HeaderLength + bodyLength + HashLength);
+            var size = SpillSegmentFormat.Size(bodyLength);
             if (CurrentBytes() + size + reserveBytes > _maxBytes)
             {
                 return reserveBytes == 0
@@ -84,20 +76,14 @@ internal sealed class SpillStore
             }
 
             var created = _timeProvider.GetUtcNow();
-            var buffer = new byte[size];
-            Magic.CopyTo(buffer, 0);
-            BinaryPrimitives.WriteInt64LittleEndian(buffer.AsSpan(8), created.ToUnixTimeMilliseconds());
-            BinaryPrimitives.WriteInt32LittleEndian(buffer.AsSpan(16), events.Count);
-            BinaryPrimitives.WriteInt32LittleEndian(buffer.AsSpan(20), bodyLength);
-            EncodedEventsRequest.WritePayload(buffer.AsSpan(HeaderLength, bodyLength), events);
-            SHA256.HashData(buffer.AsSpan(0, HeaderLength + bodyLength), buffer.AsSpan(HeaderLength + bodyLength));
+            var buffer = SpillSegmentFormat.Write(events, bodyLength, created);
 
             // Time first, so that replay follows recording order; a random part, so that no two writers collide.
             var order = recordedAt is { } at && at < created ? at : created;
             var name = $"{Math.Max(0, order.ToUnixTimeMilliseconds()):D15}-{Guid.NewGuid():N}{Extension}";
             var path = Path.Combine(_directory, name);
             temporary = path + Temporary;
-            using (var stream = new FileStream(temporary, OwnerOnlyFile()))
+            using (var stream = new FileStream(temporary, SpillFiles.OwnerOnlyFile()))
             {
                 stream.Write(buffer);
                 stream.Flush(flushToDisk: true);
@@ -112,7 +98,7 @@ internal sealed class SpillStore
         catch (Exception exception)
 #pragma warning restore CA1031
         {
-            TryDelete(temporary);
+            SpillFiles.TryDelete(temporary);
             return exception.Message;
         }
     }
@@ -143,7 +129,7 @@ internal sealed class SpillStore
     /// <summary>Deletes a segment whose events are all settled; one that cannot be deleted is never replayed again.</summary>
     public void Delete(SpillSegment segment)
     {
-        if (!TryDelete(segment.Path))
+        if (!SpillFiles.TryDelete(segment.Path))
         {
             lock (_undeletableLock)
             {
@@ -155,20 +141,20 @@ internal sealed class SpillStore
     private (SpillSegment, List<Event>)? Read(string path)
     {
         var name = Path.GetFileName(path);
-        var count = ReadCount(path);
+        var count = SpillSegmentFormat.ReadCount(path);
         try
         {
             var data = File.ReadAllBytes(path);
-            if (Check(data) is { } problem)
+            if (SpillSegmentFormat.Check(data) is { } problem)
             {
                 Quarantine(path, name, problem, count);
                 return null;
             }
 
-            var created = DateTimeOffset.FromUnixTimeMilliseconds(BinaryPrimitives.ReadInt64LittleEndian(data.AsSpan(8)));
+            var created = SpillSegmentFormat.ReadCreated(data);
             if (_timeProvider.GetUtcNow() - created > _maxAge)
             {
-                if (TryDelete(path))
+                if (SpillFiles.TryDelete(path))
                 {
                     Settle(count, DropReason.Expired);
                     Log.SpillExpired(_logger, count, name, _maxAge);
@@ -177,8 +163,7 @@ internal sealed class SpillStore
                 return null;
             }
 
-            var length = BinaryPrimitives.ReadInt32LittleEndian(data.AsSpan(20));
-            var events = RecordEventsRequest.Types.EventsPayload.Parser.ParseFrom(data.AsSpan(HeaderLength, length)).Events.ToList();
+            var events = RecordEventsRequest.Types.EventsPayload.Parser.ParseFrom(SpillSegmentFormat.ReadPayload(data)).Events.ToList();
             if (events.Count != count)
             {
                 Quarantine(path, name, "the event count does not match the header", count);
@@ -201,54 +186,6 @@ internal sealed class SpillStore
         }
     }
 
-    /// <summary>Checks a segment's layout and checksum; returns what is wrong, or <see langword="null"/>.</summary>
-    private static string? Check(ReadOnlySpan<byte> data)
-    {
-        if (data.Length < HeaderLength + HashLength || !data[..8].SequenceEqual(Magic))
-        {
-            return "not a segment file, or truncated";
-        }
-
-        var created = BinaryPrimitives.ReadInt64LittleEndian(data[8..]);
-        var count = BinaryPrimitives.ReadInt32LittleEndian(data[16..]);
-        var length = BinaryPrimitives.ReadInt32LittleEndian(data[20..]);
-        if (length < 0 || (long)HeaderLength + length + HashLength != data.Length)
-        {
-            return "truncated";
-        }
-
-        Span<byte> hash = stackalloc byte[HashLength];
-        SHA256.HashData(data[..(HeaderLength + length)], hash);
-        if (!hash.SequenceEqual(data[(HeaderLength + length)..]))
-        {
-            return "checksum mismatch";
-        }
-
-        var validTime = created is >= 0 and <= 253_402_300_799_999; // DateTimeOffset.MaxValue in Unix milliseconds
-        return validTime && count is >= 0 and <= MaxEventsPerSegment ? null : "header out of range";
-    }
-
-    /// <summary>The event count in a segment's header, or 0 when the header is not readable.</summary>
-    private static int ReadCount(string path)
-    {
-        try
-        {
-            Span<byte> header = stackalloc byte[HeaderLength];
-            using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
-            if (stream.ReadAtLeast(header, HeaderLength, throwOnEndOfStream: false) < HeaderLength || !header[..8].SequenceEqual(Magic))
-            {
-                return 0;
-            }
-
-            var count = BinaryPrimitives.ReadInt32LittleEndian(header[16..]);
-            return count is >= 0 and <= MaxEventsPerSegment ? count : 0;
-        }
-        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
-        {
-            return 0;
-        }
-    }
-
     /// <summary>Promotes temporary files that check out (their rename was lost in a crash); deletes the rest.</summary>
     private void RecoverTemporaryFiles()
     {
@@ -256,7 +193,7 @@ internal sealed class SpillStore
         {
             try
             {
-                if (Check(File.ReadAllBytes(temporary)) is null)
+                if (SpillSegmentFormat.Check(File.ReadAllBytes(temporary)) is null)
                 {
                     File.Move(temporary, temporary[..^Temporary.Length], overwrite: false);
                 }
@@ -267,7 +204,7 @@ internal sealed class SpillStore
             }
             catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
             {
-                TryDelete(temporary);
+                SpillFiles.TryDelete(temporary);
             }
         }
     }
@@ -278,16 +215,16 @@ internal sealed class SpillStore
         var destination = Path.Combine(corrupt, name);
         try
         {
-            CreateOwnerOnlyDirectory(corrupt);
+            SpillFiles.CreateOwnerOnlyDirectory(corrupt);
             File.Move(path, destination, overwrite: true);
             foreach (var old in Directory.GetFiles(corrupt).Order(StringComparer.Ordinal).SkipLast(MaxCorruptFilesKept))
             {
-                TryDelete(old);
+                SpillFiles.TryDelete(old);
             }
         }
         catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
         {
-            if (!TryDelete(path))
+            if (!SpillFiles.TryDelete(path))
             {
                 lock (_undeletableLock)
                 {
@@ -339,49 +276,5 @@ internal sealed class SpillStore
         }
 
         return total;
-    }
-
-    private static bool TryDelete(string path)
-    {
-        if (path.Length == 0)
-        {
-            return true;
-        }
-
-        try
-        {
-            File.Delete(path);
-            return true;
-        }
-        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
-        {
-            return false;
-        }
-    }
-
-    private static FileStreamOptions OwnerOnlyFile()
-    {
-        var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, Share = FileShare.None };
-        if (!OperatingSystem.IsWindows())
-        {
-            options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-        }
-
-        return options;
-    }
-
-    private static void CreateOwnerOnlyDirectory(string path)
-    {
-        if (OperatingSystem.IsWindows())
-        {
-            Directory.CreateDirectory(path);
-            return;
-        }
-
-        const UnixFileMode ownerOnly = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
-        Directory.CreateDirectory(path, ownerOnly);
-
-        // A directory that already existed keeps whatever mode it had: spilled events hold private metadata.
-        File.SetUnixFileMode(path, ownerOnly);
     }
 }
