@@ -9,8 +9,9 @@ namespace TelemetryHosting.Export.Internal;
 internal sealed class ExportBatch(TelemetryGatewayOptions options, TimeProvider timeProvider)
 {
     private readonly List<PendingEvent> _events = [];
-    private readonly List<PendingEvent> _retries = [];
-    private DateTimeOffset _retryAt;
+    // Left-out events by when they may go again, oldest first: each settlement's own group, so that events left out
+    // later never push back those held before them.
+    private readonly Queue<(DateTimeOffset DueAt, List<PendingEvent> Events)> _retries = new();
 
     public int Count => _events.Count;
 
@@ -25,13 +26,14 @@ internal sealed class ExportBatch(TelemetryGatewayOptions options, TimeProvider 
     public bool HasRoom => _events.Count < options.MaxBatchSize && Bytes < options.MaxBatchBytes;
 
     /// <summary>Gets when the held-back events may be sent again, if any are held.</summary>
-    public DateTimeOffset? RetryAt => _retries.Count > 0 ? _retryAt : null;
+    public DateTimeOffset? RetryAt => _retries.TryPeek(out var next) ? next.DueAt : null;
 
     /// <summary>Gets the events in the batch and the held-back ones.</summary>
-    public IEnumerable<PendingEvent> All => _events.Concat(_retries);
+    public IEnumerable<PendingEvent> All => _events.Concat(_retries.SelectMany(group => group.Events));
 
     /// <summary>Gets the sequence number of the oldest event held here that is not on disk.</summary>
-    public long OldestNotPersisted => Math.Min(OldestNotPersistedIn(_events), OldestNotPersistedIn(_retries));
+    public long OldestNotPersisted =>
+        _retries.Aggregate(OldestNotPersistedIn(_events), (oldest, group) => Math.Min(oldest, OldestNotPersistedIn(group.Events)));
 
     /// <summary>Adds an event taken from the queue or read back from disk.</summary>
     public void Add(PendingEvent pending)
@@ -51,25 +53,25 @@ internal sealed class ExportBatch(TelemetryGatewayOptions options, TimeProvider 
             return;
         }
 
-        _retries.AddRange(leftOut);
-        _retries.Sort(static (a, b) => a.Sequence.CompareTo(b.Sequence));
-        _retryAt = timeProvider.GetUtcNow() + options.RetryDelay;
+        _retries.Enqueue((timeProvider.GetUtcNow() + options.RetryDelay, leftOut));
     }
 
     /// <summary>Moves the held-back events into the batch once their delay has passed; they go with the next export.</summary>
     public void TakeDueRetries()
     {
-        if (_retries.Count == 0 || timeProvider.GetUtcNow() < _retryAt)
+        var now = timeProvider.GetUtcNow();
+        if (!_retries.TryPeek(out var next) || now < next.DueAt)
         {
             return;
         }
 
-        foreach (var pending in _retries)
+        while (_retries.TryPeek(out next) && next.DueAt <= now)
         {
-            Append(pending);
+            foreach (var pending in _retries.Dequeue().Events)
+            {
+                Append(pending);
+            }
         }
-
-        _retries.Clear();
 
         // Older than what was filled meanwhile: the batch stays in sequence order.
         _events.Sort(static (a, b) => a.Sequence.CompareTo(b.Sequence));

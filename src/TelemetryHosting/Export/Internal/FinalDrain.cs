@@ -59,7 +59,10 @@ internal sealed class FinalDrain(
 
     private void DropEverythingLeft()
     {
-        long left = batch.TakeAll().Count(e => !e.CountsAsPersisted);
+        // Events still in a segment file stay there (the next start delivers them): persisted, not lost.
+        var held = batch.TakeAll();
+        queue.Counts.Persisted(held.Count(e => e.Segment is not null && !e.CountsAsPersisted));
+        long left = held.Count(e => e.Segment is null);
         while (queue.TryRead(out var entry))
         {
             if (entry is FlushRequest flush)

@@ -24,10 +24,11 @@ internal sealed class TelemetryEventQueue
     private readonly Lock _flushLock = new();
     private readonly long _highWaterMark;
     private int _events;
+    private long _written;
     private int _spillRequested;
     private volatile bool _closed;
     private FlushRequest? _lastFlush;
-    private long _acceptedAtLastFlush;
+    private long _writtenAtLastFlush;
 
     public TelemetryEventQueue(IOptions<TelemetryGatewayOptions> options)
     {
@@ -76,6 +77,8 @@ internal sealed class TelemetryEventQueue
             return false;
         }
 
+        // Counted once in the channel: a flush that sees the count changed knows the last request may be ahead of it.
+        Interlocked.Increment(ref _written);
         if (_highWaterMark > 0 && queued >= _highWaterMark)
         {
             RequestSpill();
@@ -86,7 +89,7 @@ internal sealed class TelemetryEventQueue
 
     /// <summary>
     /// Queues a flush request behind the events recorded so far. A flush that finds the last request still queued
-    /// with no event accepted since shares it (it has the same events ahead of it), so that flush requests never
+    /// with no event written to the channel since shares it (it has the same events ahead of it), so that flush requests never
     /// outnumber the queued events by more than one, however many callers flush or give up waiting.
     /// </summary>
     /// <returns>The request to wait for, or <see langword="null"/> when the queue is closed.</returns>
@@ -94,8 +97,8 @@ internal sealed class TelemetryEventQueue
     {
         lock (_flushLock)
         {
-            var accepted = Counts.Accepted;
-            if (_lastFlush is { IsTaken: false } last && _acceptedAtLastFlush == accepted)
+            var written = Interlocked.Read(ref _written);
+            if (_lastFlush is { IsTaken: false } last && _writtenAtLastFlush == written)
             {
                 return last;
             }
@@ -107,7 +110,7 @@ internal sealed class TelemetryEventQueue
             }
 
             _lastFlush = request;
-            _acceptedAtLastFlush = accepted;
+            _writtenAtLastFlush = written;
             return request;
         }
     }

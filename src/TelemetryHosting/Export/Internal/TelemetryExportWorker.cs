@@ -58,7 +58,7 @@ internal sealed class TelemetryExportWorker : IHostedService, IDisposable
             exporter, pipelines.GetPipeline(TelemetryGatewayResilience.PipelineKey), health, queue.Counts, metrics, timeProvider, logger, _options.MaxEventAttempts);
         if (_options.Persistence.Directory is not null)
         {
-            _spill = new SpillCoordinator(_options, timeProvider, queue, preparer, health, metrics, logger);
+            _spill = new SpillCoordinator(_options, timeProvider, queue, preparer, () => _batch.LastSequence, health, metrics, logger);
             _spill.StopRequested += _abort.Cancel;
             _exports.EventSettled += _spill.OnSettled;
         }
@@ -147,7 +147,7 @@ internal sealed class TelemetryExportWorker : IHostedService, IDisposable
             SettleFinishedExports();
 
             // Flush requests the spiller met: settled like the others (and the spiller's wake-up taken).
-            _spill?.TakeHandedOver(_flushes, _batch.LastSequence);
+            _spill?.TakeHandedOver(_flushes);
             if (!_exports.CanStart)
             {
                 // The next batch is not taken from the queue yet: out of the queue, the worker holds at most the

@@ -17,6 +17,7 @@ internal sealed class QueueSpiller(
     TelemetryEventQueue queue,
     EventPreparer preparer,
     SemaphoreSlim readerGate,
+    Func<long> workerLastSequence,
     TelemetryHostingMetrics metrics,
     TelemetryGatewayOptions options,
     ILogger logger)
@@ -38,7 +39,7 @@ internal sealed class QueueSpiller(
     public Task StopAsync() => _spilling ?? Task.CompletedTask;
 
     /// <summary>Takes the flush requests met in the queue (whatever was queued ahead of them is on disk), and the wake-up.</summary>
-    public void TakeHandedOver(PendingFlushes flushes, long lastSequence)
+    public void TakeHandedOver(PendingFlushes flushes)
     {
         // Reset before taking: a hand-over after this point completes the new signal.
         if (Volatile.Read(ref _wake).Task.IsCompleted)
@@ -48,7 +49,7 @@ internal sealed class QueueSpiller(
 
         while (_handedOver.TryDequeue(out var request))
         {
-            flushes.Add(request, lastSequence);
+            flushes.Add(request, request.LastSequence);
         }
     }
 
@@ -61,8 +62,22 @@ internal sealed class QueueSpiller(
         }
     }
 
-    /// <summary>Writes what is queued now to disk; for the final drain, once the spiller has stopped.</summary>
-    public void SpillQueue() => WriteSegments(QueuedEvents());
+    /// <summary>
+    /// Writes what is queued now to disk, under the reader gate (or once the worker has stopped). Flush requests met on
+    /// the way are handed to the worker only once the events ahead of them are written (or counted as not written),
+    /// each with the worker's last sequence number now: the events the worker took before them.
+    /// </summary>
+    public void SpillQueue()
+    {
+        var lastSequence = workerLastSequence();
+        var flushes = new List<FlushRequest>();
+        WriteSegments(QueuedEvents(flushes));
+        foreach (var flush in flushes)
+        {
+            flush.LastSequence = lastSequence;
+            _handedOver.Enqueue(flush);
+        }
+    }
 
     /// <summary>Spills the queue to disk whenever asked: the queue ran high, or the gateway has been failing too long.</summary>
     private async Task SpillOnRequestAsync()
@@ -76,7 +91,7 @@ internal sealed class QueueSpiller(
             await readerGate.WaitAsync().ConfigureAwait(false);
             try
             {
-                WriteSegments(QueuedEvents());
+                SpillQueue();
             }
 #pragma warning disable CA1031 // The spiller must keep running; what it could not write is counted by WriteSegment.
             catch (Exception exception)
@@ -99,14 +114,14 @@ internal sealed class QueueSpiller(
     /// Takes every queued event at once, then encodes them: the queue has room again before the files are written
     /// (events taken this way are in memory either way).
     /// </summary>
-    private List<PendingEvent> QueuedEvents()
+    private List<PendingEvent> QueuedEvents(List<FlushRequest> flushes)
     {
         var taken = new List<PendingEvent>();
         while (queue.TryRead(out var entry))
         {
             if (entry is FlushRequest flush)
             {
-                _handedOver.Enqueue(flush);
+                flushes.Add(flush);
             }
             else
             {

@@ -36,6 +36,7 @@ internal sealed class SpillCoordinator : IDisposable
         TimeProvider timeProvider,
         TelemetryEventQueue queue,
         EventPreparer preparer,
+        Func<long> workerLastSequence,
         ExportHealth health,
         TelemetryHostingMetrics metrics,
         ILogger logger)
@@ -47,7 +48,7 @@ internal sealed class SpillCoordinator : IDisposable
         _metrics = metrics;
         _logger = logger;
         _store = new SpillStore(options.Persistence, timeProvider, queue.Counts, metrics, logger);
-        _spiller = new QueueSpiller(_store, queue, preparer, _readerGate, metrics, options, logger);
+        _spiller = new QueueSpiller(_store, queue, preparer, _readerGate, workerLastSequence, metrics, options, logger);
         _health.AttemptFailed += OnAttemptFailed;
     }
 
@@ -65,7 +66,7 @@ internal sealed class SpillCoordinator : IDisposable
     public void ExitReader() => _readerGate.Release();
 
     /// <summary>Takes the flush requests the spiller met; whatever was queued ahead of them is on disk.</summary>
-    public void TakeHandedOver(PendingFlushes flushes, long lastSequence) => _spiller.TakeHandedOver(flushes, lastSequence);
+    public void TakeHandedOver(PendingFlushes flushes) => _spiller.TakeHandedOver(flushes);
 
     /// <summary>
     /// Adds the oldest segment not in memory yet to the batch, while the gateway is healthy and no replayed segment

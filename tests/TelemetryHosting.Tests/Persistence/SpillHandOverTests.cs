@@ -1,15 +1,15 @@
 using TelemetryHosting.Tests.TestSupport;
 
-namespace TelemetryHosting.Tests.Review;
+namespace TelemetryHosting.Tests.Persistence;
 
 /// <summary>
-/// Review: the spiller hands a flush request over (<c>_handedOver.Enqueue</c> in <c>QueuedEvents</c>) as soon as it
+/// Found by review (a defect of the first channel-based core, fixed): the spiller hands a flush request over (<c>_handedOver.Enqueue</c> in <c>QueuedEvents</c>) as soon as it
 /// reads it, before it has encoded and written the events queued ahead of it. The worker takes handed-over requests in
 /// <c>StepAsync</c> WITHOUT the reader gate, and on the <c>!CanStart</c> path (an export in flight, e.g. through an
 /// outage) settles them at once (<c>SettleFlushes</c>): the flush completes while events accepted before it are
 /// still only in the spiller's memory (neither delivered, failed nor on disk).
 /// </summary>
-public sealed class SpillHandoverReviewTests : IDisposable
+public sealed class SpillHandOverTests : IDisposable
 {
     private readonly string _directory = Path.Combine(Path.GetTempPath(), "telemetryhosting-review-" + Guid.NewGuid().ToString("N"));
 

@@ -1,14 +1,14 @@
 using TelemetryHosting.Tests.TestSupport;
 
-namespace TelemetryHosting.Tests.Review;
+namespace TelemetryHosting.Tests.Export;
 
 /// <summary>
-/// Review: <c>ExportBatch.HoldForRetry</c> sets one <c>_retryAt = now + RetryDelay</c> for ALL held events each time an
+/// Found by review (a defect of the first channel-based core, fixed): <c>ExportBatch.HoldForRetry</c> sets one <c>_retryAt = now + RetryDelay</c> for ALL held events each time an
 /// export leaves events out. While exports keep leaving events out more often than every RetryDelay, the events held
 /// first are postponed again and again: they are never re-sent, never use up their attempts, never fail, and the held
 /// list grows without bound (it is outside the queue's bound); a flush behind them never completes.
 /// </summary>
-public sealed class RetryStarvationReviewTests
+public sealed class RetryFairnessTests
 {
     [Fact]
     public async Task LeftOutEvent_IsRetriedAndGivenUp_EvenWhileOtherExportsKeepLeavingEventsOut()
