@@ -1,5 +1,6 @@
 using System.Threading.Channels;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 using TelemetryHosting.Export.Internal;
 
 namespace TelemetryHosting.Benchmarks.Support;
@@ -19,19 +20,49 @@ internal sealed class QueueDrain : IAsyncDisposable
         _draining = Task.Run(() => drain(_stop.Token));
     }
 
-    /// <summary>Drains the telemetry recorder's queue as the export worker does: woken whenever it is empty and an event arrives.</summary>
+    /// <summary>
+    /// Drains the telemetry recorder's queue as the export worker does: woken by the first event, then, with a batch
+    /// open, when a whole batch (<c>MaxBatchSize</c> events) is queued or the flush interval has passed.
+    /// </summary>
     public static QueueDrain ForRecorderQueue(IServiceProvider services)
     {
         var queue = services.GetRequiredService<TelemetryEventQueue>();
+        var options = services.GetRequiredService<IOptions<TelemetryGatewayOptions>>().Value;
         return new QueueDrain(async token =>
         {
             while (await queue.WaitToReadAsync(token).ConfigureAwait(false))
             {
-                while (queue.TryRead(out _))
+                var taken = Take(queue, options.MaxBatchSize);
+                var deadline = DateTime.UtcNow + options.FlushInterval;
+                while (taken < options.MaxBatchSize && DateTime.UtcNow < deadline)
                 {
+                    try
+                    {
+                        await queue.WaitForEventsAsync(options.MaxBatchSize - taken).WaitAsync(deadline - DateTime.UtcNow, token).ConfigureAwait(false);
+                    }
+                    catch (TimeoutException)
+                    {
+                    }
+                    finally
+                    {
+                        queue.StopWaiting();
+                    }
+
+                    taken += Take(queue, options.MaxBatchSize - taken);
                 }
             }
         });
+    }
+
+    private static int Take(TelemetryEventQueue queue, int most)
+    {
+        var taken = 0;
+        while (taken < most && queue.TryRead(out _))
+        {
+            taken++;
+        }
+
+        return taken;
     }
 
     /// <summary>Drains a channel, as a channel's consumer does: woken whenever it is empty and an item arrives.</summary>

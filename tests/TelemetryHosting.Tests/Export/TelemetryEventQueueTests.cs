@@ -157,6 +157,76 @@ public sealed class TelemetryEventQueueTests
         Assert.True(queue.SpillRequests.TryPeek(out _));
     }
 
+    [Fact]
+    public async Task WaitForEvents_CompletesOnlyWhenTheAskedNumberIsQueued()
+    {
+        var queue = NewQueue(capacity: 10);
+        var wait = queue.WaitForEventsAsync(3);
+        Assert.True(queue.TryEnqueue(NewEvent()));
+        Assert.True(queue.TryEnqueue(NewEvent()));
+        Assert.False(wait.IsCompleted);
+
+        Assert.True(queue.TryEnqueue(NewEvent()));
+
+        await wait.WaitAsync(Timeout);
+        queue.StopWaiting();
+    }
+
+    [Fact]
+    public async Task WaitForEvents_FlushRequestLargeEventOrClose_EndTheWaitAtOnce()
+    {
+        var queue = NewQueue(capacity: 10);
+        var wait = queue.WaitForEventsAsync(5);
+        Assert.NotNull(queue.EnqueueFlush());
+        await wait.WaitAsync(Timeout);
+        queue.StopWaiting();
+
+        wait = queue.WaitForEventsAsync(5);
+        Assert.True(queue.TryEnqueue(new PendingEvent
+        {
+            Id = Guid.CreateVersion7(),
+            Timestamp = DateTimeOffset.UnixEpoch,
+            Feature = "search",
+            Action = "view",
+            PrivateMetadata = new Google.Protobuf.WellKnownTypes.Struct(),
+        }));
+        await wait.WaitAsync(Timeout);
+        queue.StopWaiting();
+
+        wait = queue.WaitForEventsAsync(5);
+        queue.Close();
+        await wait.WaitAsync(Timeout);
+    }
+
+    [Fact]
+    public async Task WaitForEvents_WritersRacingTheReader_NeverLeaveItAsleepWithTheEventsQueued()
+    {
+        const int total = 200_000;
+        var queue = NewQueue(capacity: total);
+        var writers = Enumerable.Range(0, 2).Select(_ => Task.Run(() =>
+        {
+            for (var i = 0; i < total / 2; i++)
+            {
+                Assert.True(queue.TryEnqueue(NewEvent()));
+            }
+        })).ToArray();
+
+        var read = 0;
+        while (read < total)
+        {
+            // A lost wake-up leaves this wait hanging with the events queued: it times out instead.
+            await queue.WaitForEventsAsync(Math.Min(64, total - read)).WaitAsync(Timeout);
+            queue.StopWaiting();
+            while (queue.TryRead(out _))
+            {
+                read++;
+            }
+        }
+
+        await Task.WhenAll(writers);
+        Assert.Equal(total, read);
+    }
+
     private static TelemetryEventQueue NewQueue(int capacity) =>
         new(Options.Create(new TelemetryGatewayOptions { QueueCapacity = capacity }));
 

@@ -25,6 +25,17 @@ internal sealed class ExportBatch(TelemetryGatewayOptions options, TimeProvider 
 
     public bool HasRoom => _events.Count < options.MaxBatchSize && Bytes < options.MaxBatchBytes;
 
+    /// <summary>
+    /// Gets the fewest events that could fill the batch: by count, or by bytes if each were as large as a light event may
+    /// be (<paramref name="lightEventBytes"/>); a larger one wakes the worker on its own.
+    /// </summary>
+    public long EventsToFill(int lightEventBytes)
+    {
+        long byCount = options.MaxBatchSize - _events.Count;
+        long byBytes = ((long)options.MaxBatchBytes - Bytes + lightEventBytes - 1) / lightEventBytes;
+        return Math.Max(1, Math.Min(byCount, byBytes));
+    }
+
     /// <summary>Gets when the held-back events may be sent again, if any are held.</summary>
     public DateTimeOffset? RetryAt => _retries.TryPeek(out var next) ? next.DueAt : null;
 

@@ -23,8 +23,15 @@ internal sealed class TelemetryEventQueue
     private readonly TaskCompletionSource _drained = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Lock _flushLock = new();
     private readonly long _highWaterMark;
+    private readonly long _wakeLimit;
+    private readonly long _lightAllowance;
     private int _events;
     private long _written;
+    private long _read;
+    private long _urgent;
+    private long _urgentSeen;
+    private long _wakeAt = long.MaxValue;
+    private TaskCompletionSource? _wakeSignal;
     private int _spillRequested;
     private volatile bool _closed;
     private FlushRequest? _lastFlush;
@@ -35,7 +42,19 @@ internal sealed class TelemetryEventQueue
         var settings = options.Value;
         Capacity = settings.QueueCapacity;
         _highWaterMark = settings.Persistence.Directory is null ? 0 : Math.Max(1, (long)(Capacity * settings.Persistence.HighWaterMark));
+
+        // The reader never waits for more than half of what the queue takes before refusing or spilling.
+        _wakeLimit = Math.Max(1, (_highWaterMark > 0 ? Math.Min(Capacity, _highWaterMark) : Capacity) / 2);
+
+        // A light event takes no more than a batch's share of its byte limit, so that light events fill a batch by count
+        // before they fill it by bytes; any other wakes the reader on its own. The fixed part covers the id, timestamp,
+        // numbers, message headers and the service version (up to 128 characters when unset).
+        LightEventBytes = Math.Max(1, settings.MaxBatchBytes / Math.Max(1, settings.MaxBatchSize));
+        _lightAllowance = LightEventBytes - 256 - (3 * (settings.ServiceVersion?.Length ?? 128));
     }
+
+    /// <summary>Gets the largest encoded size an event may have without waking a waiting reader on its own.</summary>
+    public int LightEventBytes { get; }
 
     public int Capacity { get; }
 
@@ -77,8 +96,17 @@ internal sealed class TelemetryEventQueue
             return false;
         }
 
-        // Counted once in the channel: a flush that sees the count changed knows the last request may be ahead of it.
-        Interlocked.Increment(ref _written);
+        // Counted once in the channel: a flush that sees the count changed knows the last request may be ahead of it,
+        // and a reader waiting for a number of events knows when they are there.
+        var written = Interlocked.Increment(ref _written);
+        if (pendingEvent.VariableBytesBound() > _lightAllowance)
+        {
+            WakeUrgently();
+        }
+        else if (written >= Volatile.Read(ref _wakeAt))
+        {
+            Volatile.Read(ref _wakeSignal)?.TrySetResult();
+        }
         if (_highWaterMark > 0 && queued >= _highWaterMark)
         {
             RequestSpill();
@@ -111,6 +139,7 @@ internal sealed class TelemetryEventQueue
 
             _lastFlush = request;
             _writtenAtLastFlush = written;
+            WakeUrgently();
             return request;
         }
     }
@@ -130,9 +159,45 @@ internal sealed class TelemetryEventQueue
         else
         {
             Interlocked.Decrement(ref _events);
+            Interlocked.Increment(ref _read);
         }
 
         return true;
+    }
+
+    /// <summary>
+    /// For the worker while it has a batch open: a task that completes when <paramref name="events"/> more events than
+    /// have been read are in the channel (at most half of what the queue takes), or sooner for a flush request, an event
+    /// larger than <see cref="LightEventBytes"/>, or the close. The
+    /// worker waits for what completes its batch instead of waking for every event. One wait at a time; end each with
+    /// <see cref="StopWaiting"/>.
+    /// </summary>
+    /// <remarks>
+    /// No wake-up is lost: a writer puts its entry in the channel, then (a full fence) reads what the reader waits for;
+    /// the reader publishes what it waits for (a full fence), then reads the counts. Either the writer sees the reader
+    /// waiting, or the reader sees the entry.
+    /// </remarks>
+    public Task WaitForEventsAsync(long events)
+    {
+        var signal = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        Volatile.Write(ref _wakeSignal, signal);
+        var target = Interlocked.Read(ref _read) + Math.Clamp(events, 1, _wakeLimit);
+        Interlocked.Exchange(ref _wakeAt, target);
+        var urgent = Interlocked.Read(ref _urgent);
+        if (Interlocked.Read(ref _written) >= target || urgent != _urgentSeen || _closed)
+        {
+            signal.TrySetResult();
+        }
+
+        _urgentSeen = urgent;
+        return signal.Task;
+    }
+
+    /// <summary>Ends the wait of <see cref="WaitForEventsAsync"/>: writers stop looking at it.</summary>
+    public void StopWaiting()
+    {
+        Interlocked.Exchange(ref _wakeAt, long.MaxValue);
+        Volatile.Write(ref _wakeSignal, null);
     }
 
     /// <summary>
@@ -165,7 +230,15 @@ internal sealed class TelemetryEventQueue
         _closed = true;
         _entries.Writer.TryComplete();
         _spillRequests.Writer.TryComplete();
+        WakeUrgently();
     }
 
     public void MarkDrained() => _drained.TrySetResult();
+
+    /// <summary>Wakes a reader waiting for a number of events at once, and tells one about to wait not to.</summary>
+    private void WakeUrgently()
+    {
+        Interlocked.Increment(ref _urgent);
+        Volatile.Read(ref _wakeSignal)?.TrySetResult();
+    }
 }

@@ -256,7 +256,13 @@ internal sealed class TelemetryExportWorker : IHostedService, IDisposable
             waits.Add(export.Task);
         }
 
-        if (entries)
+        if (entries && _batch.Count > 0)
+        {
+            // A batch is open: woken when the events that would complete it are queued (or a flush, a large event, the
+            // close), not for every event.
+            waits.Add(_queue.WaitForEventsAsync(_batch.EventsToFill(_queue.LightEventBytes)));
+        }
+        else if (entries)
         {
             waits.Add(_queue.WaitToReadAsync(stop.Token).AsTask());
         }
@@ -275,6 +281,7 @@ internal sealed class TelemetryExportWorker : IHostedService, IDisposable
 
         // Ends the delay and the channel wait (cancelled, not faulted: nothing to observe).
         await stop.CancelAsync().ConfigureAwait(false);
+        _queue.StopWaiting();
         _abort.Token.ThrowIfCancellationRequested();
     }
 }

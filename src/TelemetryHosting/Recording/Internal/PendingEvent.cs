@@ -29,6 +29,45 @@ internal sealed class PendingEvent : QueueEntry
     public KeyValuePair<string, bool>[]? FeatureFlags { get => _rare?.FeatureFlags; init => Rare(value)?.FeatureFlags = value; }
     public string? InteractionId { get => _rare?.InteractionId; init => Rare(value)?.InteractionId = value; }
 
+    /// <summary>
+    /// Returns an upper bound of what the event adds to its encoded size beyond a fixed part (id, timestamp, numbers,
+    /// message headers): its strings at 3 bytes a character with their framing. Private metadata, whose size only its
+    /// encoding tells, counts as <see cref="int.MaxValue"/>. Cheap: it only reads lengths.
+    /// </summary>
+    public long VariableBytesBound()
+    {
+        long bytes = 3L * ((Feature?.Length ?? 0) + (Action?.Length ?? 0));
+        if (Metadata is { } metadata)
+        {
+            foreach (var entry in metadata)
+            {
+                bytes += (3L * (entry.Key?.Length ?? 0)) + 16;
+            }
+        }
+
+        if (_rare is not { } rare)
+        {
+            return bytes;
+        }
+
+        if (rare.PrivateMetadata is not null)
+        {
+            return int.MaxValue;
+        }
+
+        bytes += 3L * ((rare.InteractionId?.Length ?? 0) + (rare.User?.SamsExternalId?.Length ?? 0) + (rare.User?.AnonymousUserId?.Length ?? 0)
+            + (rare.Client?.Name?.Length ?? 0) + (rare.Client?.Version?.Length ?? 0) + (rare.Billing?.Product?.Length ?? 0) + (rare.Billing?.Category?.Length ?? 0));
+        if (rare.FeatureFlags is { } flags)
+        {
+            foreach (var flag in flags)
+            {
+                bytes += (3L * (flag.Key?.Length ?? 0)) + 8;
+            }
+        }
+
+        return bytes + 64;
+    }
+
     // Owned by the worker.
     public long Sequence { get; set; }
 
