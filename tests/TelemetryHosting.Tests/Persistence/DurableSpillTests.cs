@@ -9,15 +9,11 @@ namespace TelemetryHosting.Tests.Persistence;
 
 public sealed class DurableSpillTests : IDisposable
 {
-    private readonly string _directory = Path.Combine(Path.GetTempPath(), "telemetryhosting-spill-" + Guid.NewGuid().ToString("N"));
+    private readonly TemporaryDirectory _temporary = new("telemetryhosting-spill");
 
-    public void Dispose()
-    {
-        if (Directory.Exists(_directory))
-        {
-            Directory.Delete(_directory, recursive: true);
-        }
-    }
+    private string SpillDirectory => _temporary.Path;
+
+    public void Dispose() => _temporary.Dispose();
 
     [Fact]
     public async Task Stop_DuringOutage_WritesEventsToDiskAndTheNextStartDeliversThem()
@@ -214,9 +210,9 @@ public sealed class DurableSpillTests : IDisposable
         await first.DisposeAsync();
         var good = SegmentFiles();
         Assert.Equal(4, good.Length);
-        File.WriteAllBytes(Path.Combine(_directory, "000000000000001-1-00000001.tseg"), "THSEG001 garbage that is not a segment"u8.ToArray());
+        File.WriteAllBytes(Path.Combine(SpillDirectory, "000000000000001-1-00000001.tseg"), "THSEG001 garbage that is not a segment"u8.ToArray());
         var truncated = File.ReadAllBytes(good[0]);
-        File.WriteAllBytes(Path.Combine(_directory, "000000000000002-1-00000001.tseg"), truncated[..(truncated.Length / 2)]);
+        File.WriteAllBytes(Path.Combine(SpillDirectory, "000000000000002-1-00000001.tseg"), truncated[..(truncated.Length / 2)]);
         var flipped = File.ReadAllBytes(good[1]);
         flipped[flipped.Length / 2] ^= 0xFF;
         File.WriteAllBytes(good[1], flipped);
@@ -229,7 +225,7 @@ public sealed class DurableSpillTests : IDisposable
         await Eventually.HoldsAsync(() => SegmentFiles().Length == 0, "every segment is replayed or moved aside");
 
         Assert.Equal(150, gateway.Events.DistinctCount);
-        Assert.Equal(3, Directory.GetFiles(Path.Combine(_directory, "corrupt")).Length);
+        Assert.Equal(3, Directory.GetFiles(Path.Combine(SpillDirectory, "corrupt")).Length);
         Assert.Equal(3, corrupt.GetMeasurementSnapshot().Sum(m => m.Value));
         Assert.Equal(3, second.LibraryLogs().Count(log => log.Id.Id == 11));
     }
@@ -285,13 +281,13 @@ public sealed class DurableSpillTests : IDisposable
     [Fact]
     public async Task Replay_HeaderOutOfRangeUnderAValidChecksum_IsMovedAsideAndTheRecorderKeepsWorking()
     {
-        Directory.CreateDirectory(_directory);
+        Directory.CreateDirectory(SpillDirectory);
         var body = Array.Empty<byte>();
         var data = new byte[24 + 32];
         "THSEG002"u8.CopyTo(data);
         System.Buffers.Binary.BinaryPrimitives.WriteInt64LittleEndian(data.AsSpan(8), long.MaxValue);
         System.Security.Cryptography.SHA256.HashData(data.AsSpan(0, 24), data.AsSpan(24));
-        await File.WriteAllBytesAsync(Path.Combine(_directory, "000000000000001-crafted.tseg"), data);
+        await File.WriteAllBytesAsync(Path.Combine(SpillDirectory, "000000000000001-crafted.tseg"), data);
 
         await using var harness = await RecorderHarness.StartAsync(Spill);
         await Eventually.HoldsAsync(() => SegmentFiles().Length == 0, "the crafted file is moved aside");
@@ -299,7 +295,7 @@ public sealed class DurableSpillTests : IDisposable
         var result = await harness.Recorder.FlushAsync();
 
         Assert.Equal(1, result.Delivered);
-        Assert.Single(Directory.GetFiles(Path.Combine(_directory, "corrupt")));
+        Assert.Single(Directory.GetFiles(Path.Combine(SpillDirectory, "corrupt")));
         Assert.Contains(harness.LibraryLogs(), log => log.Id.Id == 11 && log.Message.Contains("header out of range", StringComparison.Ordinal));
     }
 
@@ -341,15 +337,15 @@ public sealed class DurableSpillTests : IDisposable
     [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
     public async Task Start_ExistingDirectoryOpenToOthers_IsMadeOwnerOnlyAndFilesAreOwnerOnly()
     {
-        Directory.CreateDirectory(_directory);
-        File.SetUnixFileMode(_directory, (UnixFileMode)0b111_111_111);
+        Directory.CreateDirectory(SpillDirectory);
+        File.SetUnixFileMode(SpillDirectory, (UnixFileMode)0b111_111_111);
         await using var harness = await RecorderHarness.StartAsync(Spill);
         harness.Gateway.Faults.FailNextCalls(int.MaxValue);
         harness.Recorder.Record("search", "view");
 
         await harness.Host.StopAsync();
 
-        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(_directory));
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(SpillDirectory));
         var segment = Assert.Single(SegmentFiles());
         Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(segment));
     }
@@ -369,13 +365,13 @@ public sealed class DurableSpillTests : IDisposable
         await first.DisposeAsync();
         var segment = Assert.Single(SegmentFiles());
         File.Move(segment, segment + ".tmp");
-        File.WriteAllBytes(Path.Combine(_directory, "000000000000002-torn.tseg.tmp"), "THSEG002 torn"u8.ToArray());
+        File.WriteAllBytes(Path.Combine(SpillDirectory, "000000000000002-torn.tseg.tmp"), "THSEG002 torn"u8.ToArray());
 
         gateway.Faults.Reset();
         await using var second = await RecorderHarness.StartAsync(Spill, gateway: gateway);
         await second.WaitForDistinctAsync(10);
 
-        Assert.Empty(Directory.GetFiles(_directory, "*.tmp"));
+        Assert.Empty(Directory.GetFiles(SpillDirectory, "*.tmp"));
     }
 
     [Fact]
@@ -383,16 +379,16 @@ public sealed class DurableSpillTests : IDisposable
     {
         await using var harness = await RecorderHarness.StartAsync(Spill);
 
-        Assert.True(Directory.Exists(_directory));
+        Assert.True(Directory.Exists(SpillDirectory));
         if (!OperatingSystem.IsWindows())
         {
-            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(_directory));
+            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(SpillDirectory));
         }
     }
 
     private void Spill(TelemetryGatewayOptions options)
     {
-        options.Persistence.Directory = _directory;
+        options.Persistence.Directory = SpillDirectory;
         options.Persistence.SpillAfter = TimeSpan.FromMilliseconds(100);
     }
 
@@ -427,5 +423,5 @@ public sealed class DurableSpillTests : IDisposable
     }
 
     private string[] SegmentFiles() =>
-        Directory.Exists(_directory) ? [.. Directory.GetFiles(_directory, "*.tseg").Order(StringComparer.Ordinal)] : [];
+        Directory.Exists(SpillDirectory) ? [.. Directory.GetFiles(SpillDirectory, "*.tseg").Order(StringComparer.Ordinal)] : [];
 }

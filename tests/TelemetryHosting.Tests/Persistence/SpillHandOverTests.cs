@@ -3,30 +3,25 @@ using TelemetryHosting.Tests.TestSupport;
 namespace TelemetryHosting.Tests.Persistence;
 
 /// <summary>
-/// Found by review (a defect of the first channel-based core, fixed): the spiller hands a flush request over (<c>_handedOver.Enqueue</c> in <c>QueuedEvents</c>) as soon as it
-/// reads it, before it has encoded and written the events queued ahead of it. The worker takes handed-over requests in
-/// <c>StepAsync</c> WITHOUT the reader gate, and on the <c>!CanStart</c> path (an export in flight, e.g. through an
-/// outage) settles them at once (<c>SettleFlushes</c>): the flush completes while events accepted before it are
-/// still only in the spiller's memory (neither delivered, failed nor on disk).
+/// Found by review of the first channel-based core (fixed): the spiller handed a flush request to the worker as soon as
+/// it read it, before writing the events queued ahead of it, so a flush during an outage could complete while those
+/// events were only in the spiller's memory. A flush completes only once every event recorded before it is settled or
+/// on disk.
 /// </summary>
 public sealed class SpillHandOverTests : IDisposable
 {
-    private readonly string _directory = Path.Combine(Path.GetTempPath(), "telemetryhosting-review-" + Guid.NewGuid().ToString("N"));
+    private readonly TemporaryDirectory _temporary = new("telemetryhosting-handover");
 
-    public void Dispose()
-    {
-        if (Directory.Exists(_directory))
-        {
-            Directory.Delete(_directory, recursive: true);
-        }
-    }
+    private string SpillDirectory => _temporary.Path;
+
+    public void Dispose() => _temporary.Dispose();
 
     [Fact]
     public async Task FlushDuringOutage_CompletesOnlyOnceEveryEventRecordedBeforeItIsOnDisk()
     {
         await using var harness = await RecorderHarness.StartAsync(options =>
         {
-            options.Persistence.Directory = _directory;
+            options.Persistence.Directory = SpillDirectory;
             options.Persistence.SpillAfter = TimeSpan.Zero;
             options.Persistence.HighWaterMark = 0.1;
             options.Persistence.MaxBytes = 1L << 30;
