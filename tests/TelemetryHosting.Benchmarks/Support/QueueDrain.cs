@@ -38,7 +38,8 @@ internal sealed class QueueDrain : IAsyncDisposable
                 {
                     try
                     {
-                        await queue.WaitForEventsAsync(options.MaxBatchSize - taken).WaitAsync(deadline - DateTime.UtcNow, token).ConfigureAwait(false);
+                        var left = deadline - DateTime.UtcNow;
+                        await queue.WaitForEventsAsync(options.MaxBatchSize - taken).WaitAsync(left > TimeSpan.Zero ? left : TimeSpan.Zero, token).ConfigureAwait(false);
                     }
                     catch (TimeoutException)
                     {

@@ -61,11 +61,13 @@ internal sealed class PendingEvent : QueueEntry
         {
             foreach (var flag in flags)
             {
-                bytes += (3L * (flag.Key?.Length ?? 0)) + 8;
+                // Entry and name framing, and the value as the string "false" with its framing.
+                bytes += (3L * (flag.Key?.Length ?? 0)) + 16;
             }
         }
 
-        return bytes + 64;
+        // The numeric user id (a tag and up to 10 bytes), then the framing of the optional messages.
+        return bytes + 11 + 64;
     }
 
     // Owned by the worker.
