@@ -51,6 +51,15 @@ public sealed class TelemetryClientEventsOptions
     public bool AcceptClient { get; set; } = true;
 
     /// <summary>
+    /// Gets or sets a value indicating whether the trace context the caller sent (a W3C <c>traceparent</c> header) is
+    /// trusted. When <see langword="false"/>, events carry the request's trace id only when this service started the
+    /// trace (the request's <see cref="System.Diagnostics.Activity"/> has no remote parent); a trace id a client chose is
+    /// never recorded, and the event has no trace id. Turn it on only when every caller is a service of yours, for
+    /// example a backend-for-frontend that forwards its own trace. The default value is <see langword="false"/>.
+    /// </summary>
+    public bool TrustCallerTraceContext { get; set; }
+
+    /// <summary>
     /// Gets the feature prefixes clients may record, for example <c>web.</c>; an event whose feature starts with none
     /// of them is rejected. The default value is empty: any feature the gateway accepts.
     /// </summary>

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Diagnostics;
 using System.Globalization;
 using System.Security.Claims;
 using Microsoft.AspNetCore.Http;
@@ -128,6 +129,16 @@ internal sealed class ClientEventEndpoint
         var accepted = 0;
         var dropped = 0;
         List<(int Index, string Message)>? errors = null;
+
+        // The recorder captures Activity.Current's trace id: a trace the client chose is hidden from it while recording.
+        // No try/finally: on an exception the async method's own execution context, where this is set, is discarded.
+        var requestActivity = Activity.Current;
+        var hideCallerTrace = !_options.TrustCallerTraceContext && ClientTraceContext.IsContinuedFromCaller(requestActivity);
+        if (hideCallerTrace)
+        {
+            Activity.Current = null;
+        }
+
         for (var index = 0; index < events.Count; index++)
         {
             var clientEvent = events[index];
@@ -175,6 +186,11 @@ internal sealed class ClientEventEndpoint
             {
                 (errors ??= []).Add((index, error));
             }
+        }
+
+        if (hideCallerTrace)
+        {
+            Activity.Current = requestActivity;
         }
 
         Log.ClientEventsRecorded(_logger, accepted, dropped, errors?.Count ?? 0);
