@@ -22,7 +22,7 @@ internal sealed class ClientEventEndpoint
     private readonly ITelemetryRecorder _recorder;
     private readonly ClientEventRateLimiter _rateLimiter;
     private readonly TelemetryClientEventsOptions _options;
-    private readonly string _interactionIdHeader;
+    private readonly InteractionIdHeader _interactionIdHeader;
     private readonly string _samsExternalIdClaimType;
     private readonly TimeProvider _timeProvider;
     private readonly ILogger _logger;
@@ -30,6 +30,7 @@ internal sealed class ClientEventEndpoint
     public ClientEventEndpoint(
         ITelemetryRecorder recorder,
         ClientEventRateLimiter rateLimiter,
+        InteractionIdHeader interactionIdHeader,
         IOptions<TelemetryClientEventsOptions> options,
         IOptions<TelemetryAspNetCoreOptions> aspNetCoreOptions,
         TimeProvider timeProvider,
@@ -38,7 +39,7 @@ internal sealed class ClientEventEndpoint
         _recorder = recorder;
         _rateLimiter = rateLimiter;
         _options = options.Value;
-        _interactionIdHeader = aspNetCoreOptions.Value.InteractionIdHeader;
+        _interactionIdHeader = interactionIdHeader;
         _samsExternalIdClaimType = aspNetCoreOptions.Value.SamsExternalIdClaimType;
         _timeProvider = timeProvider;
         _logger = logger;
@@ -120,7 +121,7 @@ internal sealed class ClientEventEndpoint
 
     private async Task RecordAsync(HttpContext context, IReadOnlyList<ClientEvent> events, string? samsExternalId)
     {
-        var interactionId = InteractionIdHeader.Find(context.Request, _interactionIdHeader);
+        var interactionId = _interactionIdHeader.Find(context.Request);
         var eventUser = samsExternalId is null ? null : new TelemetryEventUser { SamsExternalId = samsExternalId };
         var now = _timeProvider.GetUtcNow();
         var earliest = now - _options.MaxTimestampAge;
