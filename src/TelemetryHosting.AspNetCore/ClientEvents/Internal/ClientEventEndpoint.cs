@@ -1,7 +1,6 @@
 using System.Buffers;
 using System.Diagnostics;
 using System.Globalization;
-using System.Security.Claims;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -55,7 +54,7 @@ internal sealed class ClientEventEndpoint
         }
 
         var samsExternalId = SamsExternalIdClaim.Find(user, _samsExternalIdClaimType);
-        if (_rateLimiter.AcquireAsync(PartitionOf(context, samsExternalId), context.RequestAborted) is { } acquiring)
+        if (_rateLimiter.AcquireAsync(ClientEventRateLimiter.PartitionOf(context, samsExternalId), context.RequestAborted) is { } acquiring)
         {
             using var lease = await acquiring.ConfigureAwait(false);
             if (!lease.IsAcquired)
@@ -252,17 +251,5 @@ internal sealed class ClientEventEndpoint
         }
 
         return length;
-    }
-
-    /// <summary>The rate-limit partition: the authenticated user, else the remote address.</summary>
-    private static string PartitionOf(HttpContext context, string? samsExternalId)
-    {
-        var user = context.User;
-        var userId = user.Identity?.IsAuthenticated == true
-            ? samsExternalId ?? user.FindFirst(ClaimTypes.NameIdentifier)?.Value ?? user.Identity.Name
-            : null;
-        return string.IsNullOrEmpty(userId)
-            ? "ip:" + (context.Connection.RemoteIpAddress?.ToString() ?? "unknown")
-            : "user:" + userId;
     }
 }
