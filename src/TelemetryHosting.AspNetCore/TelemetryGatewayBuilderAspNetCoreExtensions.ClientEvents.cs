@@ -56,6 +56,9 @@ public static partial class TelemetryGatewayBuilderAspNetCoreExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<TelemetryClientEventsOptions>, TelemetryClientEventsOptionsValidator>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<TelemetryClientEventsOptions>, TelemetryClientEventsOptionsRulesValidator>());
         services.TryAddSingleton(TimeProvider.System);
+        services.AddMetrics();
+        services.TryAddSingleton<TelemetryHostingAspNetCoreMetrics>();
+        services.TryAddSingleton<InteractionIdHeader>();
         services.TryAddSingleton<ClientEventRateLimiter>();
         services.TryAddSingleton<ClientEventEndpoint>();
         return builder;

@@ -27,6 +27,9 @@ public static partial class TelemetryGatewayBuilderAspNetCoreExtensions
         }
 
         builder.Services.AddHttpContextAccessor();
+        builder.Services.AddMetrics();
+        builder.Services.TryAddSingleton<TelemetryHostingAspNetCoreMetrics>();
+        builder.Services.TryAddSingleton<InteractionIdHeader>();
         builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<TelemetryAspNetCoreOptions>, TelemetryAspNetCoreOptionsValidator>());
         builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<ITelemetryEventEnricher, HttpContextTelemetryEventEnricher>());
         return builder;

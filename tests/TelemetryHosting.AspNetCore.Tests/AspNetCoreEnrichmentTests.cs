@@ -44,6 +44,17 @@ public sealed class AspNetCoreEnrichmentTests
     }
 
     [Fact]
+    public async Task Request_HeaderTooLong_EventCarriesNoInteractionId()
+    {
+        await using var app = await TestApp.StartAsync();
+
+        await app.GetAsync("/record", (InteractionHeader, new string('a', 8_000)));
+
+        var received = await app.SingleEventAsync();
+        Assert.False(received.TryGetProperty("interaction", out var interaction) && interaction.TryGetProperty("interactionId", out _));
+    }
+
+    [Fact]
     public async Task Request_ExplicitParameters_WinOverEnrichment()
     {
         await using var app = await TestApp.StartAsync();

@@ -51,6 +51,15 @@ public sealed class TelemetryClientEventsOptions
     public bool AcceptClient { get; set; } = true;
 
     /// <summary>
+    /// Gets or sets a value indicating whether the trace context the caller sent (a W3C <c>traceparent</c> header) is
+    /// trusted. When <see langword="false"/>, events carry the request's trace id only when this service started the
+    /// trace (the request's <see cref="System.Diagnostics.Activity"/> has no remote parent); a trace id a client chose is
+    /// never recorded, and the event has no trace id. Turn it on only when every caller is a service of yours, for
+    /// example a backend-for-frontend that forwards its own trace. The default value is <see langword="false"/>.
+    /// </summary>
+    public bool TrustCallerTraceContext { get; set; }
+
+    /// <summary>
     /// Gets the feature prefixes clients may record, for example <c>web.</c>; an event whose feature starts with none
     /// of them is rejected. The default value is empty: any feature the gateway accepts.
     /// </summary>
@@ -101,7 +110,8 @@ public sealed class TelemetryClientEventsOptions
 
     /// <summary>
     /// Gets or sets the per-user rate limit of requests to the endpoint, as a token bucket per partition: the SAMS
-    /// external id (or name identifier, or name) of an authenticated user, otherwise the remote IP address. A request
+    /// external id (or name identifier, or name) of an authenticated user, otherwise the remote IP address (for IPv6,
+    /// its /64 prefix; behind a proxy, set up ASP.NET Core's forwarded headers middleware first). A request
     /// over the limit is answered 429 with <c>Retry-After</c>. Set it to <see langword="null"/> to turn the built-in
     /// limit off, for example to apply an ASP.NET Core rate-limiting policy of your own with
     /// <c>RequireRateLimiting</c>. The default value is a bucket of 20 requests refilled with 1 request per second
@@ -111,6 +121,23 @@ public sealed class TelemetryClientEventsOptions
     {
         TokenLimit = 20,
         TokensPerPeriod = 1,
+        ReplenishmentPeriod = TimeSpan.FromSeconds(1),
+        QueueLimit = 0,
+        AutoReplenishment = true,
+    };
+
+    /// <summary>
+    /// Gets or sets the overall rate limit of anonymous requests (those without an authenticated user, when
+    /// <see cref="AllowAnonymous"/> is on), as one token bucket that all of them share, applied after their
+    /// per-address <see cref="RateLimit"/>; many addresses cannot add up to more than this. A request over it is answered
+    /// 429 with <c>Retry-After</c>; authenticated users are not affected. It is independent of
+    /// <see cref="RateLimit"/>: set it to <see langword="null"/> as well to turn every built-in limit off. The default
+    /// value is a bucket of 200 requests refilled with 100 requests per second, with no queue.
+    /// </summary>
+    public TokenBucketRateLimiterOptions? AnonymousRateLimit { get; set; } = new()
+    {
+        TokenLimit = 200,
+        TokensPerPeriod = 100,
         ReplenishmentPeriod = TimeSpan.FromSeconds(1),
         QueueLimit = 0,
         AutoReplenishment = true,

@@ -7,13 +7,14 @@ namespace TelemetryHosting.AspNetCore.Internal;
 internal sealed class HttpContextTelemetryEventEnricher : ITelemetryEventEnricher
 {
     private readonly IHttpContextAccessor _accessor;
-    private readonly string _header;
+    private readonly InteractionIdHeader _interactionIdHeader;
     private readonly string _claimType;
 
-    public HttpContextTelemetryEventEnricher(IHttpContextAccessor accessor, IOptions<TelemetryAspNetCoreOptions> options)
+    public HttpContextTelemetryEventEnricher(
+        IHttpContextAccessor accessor, InteractionIdHeader interactionIdHeader, IOptions<TelemetryAspNetCoreOptions> options)
     {
         _accessor = accessor;
-        _header = options.Value.InteractionIdHeader;
+        _interactionIdHeader = interactionIdHeader;
         _claimType = options.Value.SamsExternalIdClaimType;
     }
 
@@ -27,7 +28,7 @@ internal sealed class HttpContextTelemetryEventEnricher : ITelemetryEventEnriche
 
         try
         {
-            enrichment.InteractionId ??= InteractionIdHeader.Find(context.Request, _header);
+            enrichment.InteractionId ??= _interactionIdHeader.Find(context.Request);
 
             enrichment.SamsExternalId ??= SamsExternalIdClaim.Find(context.User, _claimType);
         }

@@ -4,6 +4,7 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.HttpOverrides;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Time.Testing;
@@ -35,11 +36,16 @@ public sealed class ClientEventsApp : IAsyncDisposable
 
     public IServiceProvider Services => _app.Services;
 
-    /// <summary>Starts the app; by default the endpoint requires authorization and the rate limit is off.</summary>
+    /// <summary>
+    /// Starts the app; by default the endpoint requires authorization and the rate limit is off. With
+    /// <paramref name="forwardedHeaders"/>, the app runs as behind a proxy on loopback: <c>X-Forwarded-For</c> sets
+    /// the remote address.
+    /// </summary>
     public static async Task<ClientEventsApp> StartAsync(
         Action<TelemetryClientEventsOptions>? configure = null,
         bool requireAuthorization = true,
-        bool rateLimited = false)
+        bool rateLimited = false,
+        bool forwardedHeaders = false)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
@@ -67,6 +73,12 @@ public sealed class ClientEventsApp : IAsyncDisposable
         var recorder = builder.Services.AddFakeTelemetryRecorder(new FakeTelemetryRecorder(timeProvider));
 
         var app = builder.Build();
+        if (forwardedHeaders)
+        {
+            // The default known proxies are the loopback addresses, where the test's client connects from.
+            app.UseForwardedHeaders(new ForwardedHeadersOptions { ForwardedHeaders = ForwardedHeaders.XForwardedFor });
+        }
+
         app.UseAuthentication();
         app.UseAuthorization();
         var endpoint = app.MapTelemetryEvents(Path);

@@ -1,6 +1,6 @@
 using System.Buffers;
+using System.Diagnostics;
 using System.Globalization;
-using System.Security.Claims;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -21,7 +21,7 @@ internal sealed class ClientEventEndpoint
     private readonly ITelemetryRecorder _recorder;
     private readonly ClientEventRateLimiter _rateLimiter;
     private readonly TelemetryClientEventsOptions _options;
-    private readonly string _interactionIdHeader;
+    private readonly InteractionIdHeader _interactionIdHeader;
     private readonly string _samsExternalIdClaimType;
     private readonly TimeProvider _timeProvider;
     private readonly ILogger _logger;
@@ -29,6 +29,7 @@ internal sealed class ClientEventEndpoint
     public ClientEventEndpoint(
         ITelemetryRecorder recorder,
         ClientEventRateLimiter rateLimiter,
+        InteractionIdHeader interactionIdHeader,
         IOptions<TelemetryClientEventsOptions> options,
         IOptions<TelemetryAspNetCoreOptions> aspNetCoreOptions,
         TimeProvider timeProvider,
@@ -37,7 +38,7 @@ internal sealed class ClientEventEndpoint
         _recorder = recorder;
         _rateLimiter = rateLimiter;
         _options = options.Value;
-        _interactionIdHeader = aspNetCoreOptions.Value.InteractionIdHeader;
+        _interactionIdHeader = interactionIdHeader;
         _samsExternalIdClaimType = aspNetCoreOptions.Value.SamsExternalIdClaimType;
         _timeProvider = timeProvider;
         _logger = logger;
@@ -53,7 +54,7 @@ internal sealed class ClientEventEndpoint
         }
 
         var samsExternalId = SamsExternalIdClaim.Find(user, _samsExternalIdClaimType);
-        if (_rateLimiter.AcquireAsync(PartitionOf(context, samsExternalId), context.RequestAborted) is { } acquiring)
+        if (_rateLimiter.AcquireAsync(ClientEventRateLimiter.PartitionOf(context, samsExternalId), context.RequestAborted) is { } acquiring)
         {
             using var lease = await acquiring.ConfigureAwait(false);
             if (!lease.IsAcquired)
@@ -119,7 +120,7 @@ internal sealed class ClientEventEndpoint
 
     private async Task RecordAsync(HttpContext context, IReadOnlyList<ClientEvent> events, string? samsExternalId)
     {
-        var interactionId = InteractionIdHeader.Find(context.Request, _interactionIdHeader);
+        var interactionId = _interactionIdHeader.Find(context.Request);
         var eventUser = samsExternalId is null ? null : new TelemetryEventUser { SamsExternalId = samsExternalId };
         var now = _timeProvider.GetUtcNow();
         var earliest = now - _options.MaxTimestampAge;
@@ -128,6 +129,16 @@ internal sealed class ClientEventEndpoint
         var accepted = 0;
         var dropped = 0;
         List<(int Index, string Message)>? errors = null;
+
+        // The recorder captures Activity.Current's trace id: a trace the client chose is hidden from it while recording.
+        // No try/finally: on an exception the async method's own execution context, where this is set, is discarded.
+        var requestActivity = Activity.Current;
+        var hideCallerTrace = !_options.TrustCallerTraceContext && ClientTraceContext.IsContinuedFromCaller(requestActivity);
+        if (hideCallerTrace)
+        {
+            Activity.Current = null;
+        }
+
         for (var index = 0; index < events.Count; index++)
         {
             var clientEvent = events[index];
@@ -175,6 +186,11 @@ internal sealed class ClientEventEndpoint
             {
                 (errors ??= []).Add((index, error));
             }
+        }
+
+        if (hideCallerTrace)
+        {
+            Activity.Current = requestActivity;
         }
 
         Log.ClientEventsRecorded(_logger, accepted, dropped, errors?.Count ?? 0);
@@ -235,17 +251,5 @@ internal sealed class ClientEventEndpoint
         }
 
         return length;
-    }
-
-    /// <summary>The rate-limit partition: the authenticated user, else the remote address.</summary>
-    private static string PartitionOf(HttpContext context, string? samsExternalId)
-    {
-        var user = context.User;
-        var userId = user.Identity?.IsAuthenticated == true
-            ? samsExternalId ?? user.FindFirst(ClaimTypes.NameIdentifier)?.Value ?? user.Identity.Name
-            : null;
-        return string.IsNullOrEmpty(userId)
-            ? "ip:" + (context.Connection.RemoteIpAddress?.ToString() ?? "unknown")
-            : "user:" + userId;
     }
 }

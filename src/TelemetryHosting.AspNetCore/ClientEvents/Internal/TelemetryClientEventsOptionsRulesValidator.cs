@@ -1,3 +1,4 @@
+using System.Threading.RateLimiting;
 using Microsoft.Extensions.Options;
 using TelemetryHosting.Shared;
 
@@ -19,29 +20,36 @@ internal sealed class TelemetryClientEventsOptionsRulesValidator : IValidateOpti
             }
         }
 
-        if (options.RateLimit is { } limit)
+        ValidateBucket(failures, options.RateLimit, nameof(options.RateLimit));
+        ValidateBucket(failures, options.AnonymousRateLimit, nameof(options.AnonymousRateLimit));
+        return failures.Build();
+    }
+
+    private static void ValidateBucket(ValidateOptionsResultBuilder failures, TokenBucketRateLimiterOptions? limit, string name)
+    {
+        if (limit is null)
         {
-            if (limit.TokenLimit < 1)
-            {
-                failures.AddError($"TokenLimit must be at least 1, but is {limit.TokenLimit}.", nameof(options.RateLimit));
-            }
-
-            if (limit.TokensPerPeriod < 1)
-            {
-                failures.AddError($"TokensPerPeriod must be at least 1, but is {limit.TokensPerPeriod}.", nameof(options.RateLimit));
-            }
-
-            if (limit.ReplenishmentPeriod <= TimeSpan.Zero)
-            {
-                failures.AddError($"ReplenishmentPeriod must be positive, but is {limit.ReplenishmentPeriod}.", nameof(options.RateLimit));
-            }
-
-            if (limit.QueueLimit < 0)
-            {
-                failures.AddError($"QueueLimit must not be negative, but is {limit.QueueLimit}.", nameof(options.RateLimit));
-            }
+            return;
         }
 
-        return failures.Build();
+        if (limit.TokenLimit < 1)
+        {
+            failures.AddError($"TokenLimit must be at least 1, but is {limit.TokenLimit}.", name);
+        }
+
+        if (limit.TokensPerPeriod < 1)
+        {
+            failures.AddError($"TokensPerPeriod must be at least 1, but is {limit.TokensPerPeriod}.", name);
+        }
+
+        if (limit.ReplenishmentPeriod <= TimeSpan.Zero)
+        {
+            failures.AddError($"ReplenishmentPeriod must be positive, but is {limit.ReplenishmentPeriod}.", name);
+        }
+
+        if (limit.QueueLimit < 0)
+        {
+            failures.AddError($"QueueLimit must not be negative, but is {limit.QueueLimit}.", name);
+        }
     }
 }
