@@ -141,6 +141,7 @@ public sealed class DevelopmentGateway : IAsyncDisposable
 
             var app = builder.Build();
             var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger<DevelopmentGateway>();
+            app.Use(LocalRequestFilter.InvokeAsync);
             app.MapGrpcService<TelemetryGatewayService>();
             app.MapPost(SamsTokenEndpoint.Path, (HttpContext context) => SamsTokenEndpoint.HandleAsync(context, sams, logger));
             app.MapMethods(SamsTokenEndpoint.Path, ["GET", "HEAD", "PUT", "PATCH", "DELETE"], (HttpContext context) => SamsTokenEndpoint.RefuseMethod(context));

@@ -19,8 +19,22 @@ public static partial class TelemetryGatewayServiceCollectionExtensions
 
         // The client factory's request logging redacts header values in the message but hands the raw values
         // (Authorization included) to structured logging state at Trace level: neither client gets that logging.
+        // A redirect would resend the request, with the client secret in its form body, to an address nobody
+        // configured: redirects are not followed, and the token client reports a 3xx answer as a refusal.
         services
             .AddHttpClient(SamsTokenClient.HttpClientName, client => client.Timeout = TimeSpan.FromSeconds(30))
+            .ConfigurePrimaryHttpMessageHandler(static (handler, _) =>
+            {
+                switch (handler)
+                {
+                    case SocketsHttpHandler sockets:
+                        sockets.AllowAutoRedirect = false;
+                        break;
+                    case HttpClientHandler client:
+                        client.AllowAutoRedirect = false;
+                        break;
+                }
+            })
             .RemoveAllLoggers();
 
         gatewayClient

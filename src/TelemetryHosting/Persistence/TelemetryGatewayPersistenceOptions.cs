@@ -10,9 +10,13 @@ namespace TelemetryHosting;
 public sealed class TelemetryGatewayPersistenceOptions
 {
     /// <summary>
-    /// Gets or sets the directory for spilled events; it is created with owner-only permissions. Use a directory
-    /// of this service alone. The default value is <see langword="null"/>: persistence is off and events still
-    /// queued when the host stops are counted as dropped with reason <c>shutdown</c>.
+    /// Gets or sets the directory for spilled events; it is created with owner-only permissions (mode 0700 on Unix,
+    /// an ACL granting only the current user on Windows). Use a directory of this service alone: a symbolic link, or on
+    /// Linux a directory owned by another user, fails the start with an exception naming it. Each file carries a
+    /// SHA-256 checksum, which detects corruption (torn writes, bad disks) but proves nothing about who wrote the file:
+    /// anyone able to write to the directory can write events that will be replayed. The default value is
+    /// <see langword="null"/>: persistence is off and events still queued when the host stops are counted as dropped
+    /// with reason <c>shutdown</c>.
     /// </summary>
     public string? Directory { get; set; }
 
@@ -32,14 +36,15 @@ public sealed class TelemetryGatewayPersistenceOptions
 
     /// <summary>
     /// Gets or sets the most bytes of spilled events kept on disk; events that do not fit are dropped with reason
-    /// <c>disk_full</c>. The default value is 256 MiB (268,435,456).
+    /// <c>disk_full</c>. A segment file larger than this is not read: it is moved to <c>corrupt/</c> and counted as
+    /// corrupt. The default value is 256 MiB (268,435,456).
     /// </summary>
     [Range(1_024L, long.MaxValue)]
     public long MaxBytes { get; set; } = 256L * 1024 * 1024;
 
     /// <summary>
     /// Gets or sets how old spilled events may get; older ones are dropped with reason <c>expired</c> instead of
-    /// being replayed. The default value is 7 days.
+    /// being replayed. Files moved to <c>corrupt/</c> are deleted once this old. The default value is 7 days.
     /// </summary>
     [Range(typeof(TimeSpan), "00:00:01", "365.00:00:00")]
     public TimeSpan MaxAge { get; set; } = TimeSpan.FromDays(7);

@@ -128,6 +128,16 @@ internal sealed class SamsTokenClient
 
     private async Task<SamsAccessToken> ReadTokenAsync(HttpResponseMessage response, DateTimeOffset requestedAt, CancellationToken cancellationToken)
     {
+        if ((int)response.StatusCode is >= 300 and < 400)
+        {
+            // Never followed (see the client's registration): the secret goes to the configured endpoint only.
+            var location = response.Headers.Location is { } target ? $" to {Printable(target.OriginalString)}" : string.Empty;
+            throw new SamsTokenException(
+                SamsTokenFailure.Refused,
+                $"The SAMS token endpoint {_tokenEndpoint} answered HTTP {(int)response.StatusCode} with a redirect{location}, which is not followed: " +
+                "client credentials are sent to the configured address only. Set Sams:Url (or Sams:ApiUrl) to the address that issues tokens.");
+        }
+
         var body = await response.Content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false);
         if (!response.IsSuccessStatusCode)
         {

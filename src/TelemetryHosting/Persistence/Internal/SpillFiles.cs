@@ -1,3 +1,7 @@
+using System.Runtime.Versioning;
+using System.Security.AccessControl;
+using System.Security.Principal;
+
 namespace TelemetryHosting.Persistence.Internal;
 
 /// <summary>
@@ -37,19 +41,84 @@ internal static class SpillFiles
         return options;
     }
 
-    /// <summary>Creates a directory, or restricts one that exists, to its owner.</summary>
+    /// <summary>
+    /// Creates a directory, or restricts one that exists, to its owner. A symbolic link is refused, and on Linux a
+    /// directory another user owns (that user could read what is spilled, or swap the files).
+    /// </summary>
+    /// <exception cref="IOException">The directory is a link or someone else's; the message says which.</exception>
     public static void CreateOwnerOnlyDirectory(string path)
     {
+        RefuseLink(path);
         if (OperatingSystem.IsWindows())
         {
-            Directory.CreateDirectory(path);
+            CreateOwnerOnlyOnWindows(path);
+            RefuseLink(path);
             return;
         }
 
         const UnixFileMode ownerOnly = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
         Directory.CreateDirectory(path, ownerOnly);
 
+        // Checked again after creating: a link or another user's directory may have appeared in between.
+        RefuseLink(path);
+        if (UnixFileOwner.OwnerOf(path) is { } owner && UnixFileOwner.EffectiveUserId() is { } user && owner != user)
+        {
+            throw new IOException(
+                $"The spill directory '{path}' is owned by user id {owner}, not by this process's user id {user}. " +
+                "Use a directory of this service's own user: spilled events hold private metadata.");
+        }
+
         // A directory that already existed keeps whatever mode it had: spilled events hold private metadata.
         File.SetUnixFileMode(path, ownerOnly);
+    }
+
+    /// <summary>Deletes the files of <paramref name="directory"/> written before <paramref name="expiredBefore"/>, and the oldest beyond <paramref name="keep"/>.</summary>
+    public static void Prune(string directory, int keep, DateTime expiredBefore)
+    {
+        if (!Directory.Exists(directory))
+        {
+            return;
+        }
+
+        var files = Directory.GetFiles(directory).Order(StringComparer.Ordinal).ToList();
+        for (var i = 0; i < files.Count; i++)
+        {
+            if (i < files.Count - keep || File.GetLastWriteTimeUtc(files[i]) < expiredBefore)
+            {
+                TryDelete(files[i]);
+            }
+        }
+    }
+
+    private static void RefuseLink(string path)
+    {
+        // LinkTarget examines the path itself (lstat): a link to a directory is seen, not followed.
+        if (new FileInfo(path).LinkTarget is { } target)
+        {
+            throw new IOException(
+                $"The spill directory '{path}' is a symbolic link (to '{target}'). Use a real directory of this service alone: " +
+                "spilled events hold private metadata.");
+        }
+    }
+
+    // Not testable on Linux: the directory gets an ACL of its own (inherited rules removed) granting only the current user.
+    [SupportedOSPlatform("windows")]
+    private static void CreateOwnerOnlyOnWindows(string path)
+    {
+        var user = WindowsIdentity.GetCurrent().User!;
+        var security = new DirectorySecurity();
+        security.SetOwner(user);
+        security.SetAccessRuleProtection(isProtected: true, preserveInheritance: false);
+        security.AddAccessRule(new FileSystemAccessRule(
+            user, FileSystemRights.FullControl, InheritanceFlags.ContainerInherit | InheritanceFlags.ObjectInherit, PropagationFlags.None, AccessControlType.Allow));
+        var directory = new DirectoryInfo(path);
+        if (directory.Exists)
+        {
+            directory.SetAccessControl(security);
+        }
+        else
+        {
+            directory.Create(security);
+        }
     }
 }

@@ -8,7 +8,8 @@ namespace TelemetryHosting.Persistence.Internal;
 /// <summary>
 /// The layout of a spill segment file: magic, creation time, event count, payload length (the header), the events as
 /// one protobuf <c>EventsPayload</c>, and a SHA-256 over everything before it. Writes a segment's bytes, checks them,
-/// and reads the header's fields back.
+/// and reads the header's fields back. The checksum detects corruption (torn writes, bad disks), not tampering: it has
+/// no key, so the directory's owner-only permissions are what keep others' files out.
 /// </summary>
 internal static class SpillSegmentFormat
 {

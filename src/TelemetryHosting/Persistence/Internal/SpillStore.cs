@@ -43,6 +43,7 @@ internal sealed class SpillStore
         _metrics = metrics;
         _logger = logger;
         SpillFiles.CreateOwnerOnlyDirectory(_directory);
+        SpillFiles.Prune(Path.Combine(_directory, "corrupt"), MaxCorruptFilesKept, (timeProvider.GetUtcNow() - _maxAge).UtcDateTime);
         RecoverTemporaryFiles();
 
         // Events a previous run left on disk are this recorder's to deliver: they count as accepted and persisted.
@@ -144,6 +145,14 @@ internal sealed class SpillStore
         var count = SpillSegmentFormat.ReadCount(path);
         try
         {
+            // A file no writer of this store could have made is not read into memory at all.
+            var length = new FileInfo(path).Length;
+            if (length > _maxBytes)
+            {
+                Quarantine(path, name, $"{length} bytes, more than MaxBytes ({_maxBytes})", count);
+                return null;
+            }
+
             var data = File.ReadAllBytes(path);
             if (SpillSegmentFormat.Check(data) is { } problem)
             {
@@ -193,7 +202,7 @@ internal sealed class SpillStore
         {
             try
             {
-                if (SpillSegmentFormat.Check(File.ReadAllBytes(temporary)) is null)
+                if (new FileInfo(temporary).Length <= _maxBytes && SpillSegmentFormat.Check(File.ReadAllBytes(temporary)) is null)
                 {
                     File.Move(temporary, temporary[..^Temporary.Length], overwrite: false);
                 }
@@ -217,10 +226,11 @@ internal sealed class SpillStore
         {
             SpillFiles.CreateOwnerOnlyDirectory(corrupt);
             File.Move(path, destination, overwrite: true);
-            foreach (var old in Directory.GetFiles(corrupt).Order(StringComparer.Ordinal).SkipLast(MaxCorruptFilesKept))
-            {
-                SpillFiles.TryDelete(old);
-            }
+
+            // Kept for MaxAge from now, like the events it held would have been.
+            var now = _timeProvider.GetUtcNow();
+            File.SetLastWriteTimeUtc(destination, now.UtcDateTime);
+            SpillFiles.Prune(corrupt, MaxCorruptFilesKept, (now - _maxAge).UtcDateTime);
         }
         catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
         {
