@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Globalization;
 using System.Security.Claims;
 using Microsoft.AspNetCore.Http;
@@ -79,13 +78,11 @@ internal sealed class ClientEventEndpoint
         }
 
         ClientEventBatch batch;
-        var buffer = ArrayPool<byte>.Shared.Rent((int)Math.Min(_options.MaxBodyBytes + 1L, (context.Request.ContentLength ?? _options.MaxBodyBytes) + 1));
-        try
+        using (var body = new ClientEventBodyReader())
         {
-            int length;
             try
             {
-                length = await ReadAtMostAsync(context.Request.Body, buffer.AsMemory(0, (int)Math.Min(buffer.Length, _options.MaxBodyBytes + 1L)), context.RequestAborted).ConfigureAwait(false);
+                await body.ReadAsync(context.Request.Body, _options.MaxBodyBytes, context.Request.ContentLength, context.RequestAborted).ConfigureAwait(false);
             }
             catch (BadHttpRequestException exception)
             {
@@ -94,17 +91,13 @@ internal sealed class ClientEventEndpoint
                 return;
             }
 
-            if (length > _options.MaxBodyBytes)
+            if (body.Length > _options.MaxBodyBytes)
             {
                 await RefuseTooLargeAsync(context).ConfigureAwait(false);
                 return;
             }
 
-            batch = ClientEventBatchReader.Read(buffer.AsSpan(0, length), _options);
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
+            batch = ClientEventBodyParser.Parse(body.Body, _options);
         }
 
         if (batch.Error is not null)
@@ -218,23 +211,6 @@ internal sealed class ClientEventEndpoint
     {
         Log.ClientEventRequestRefused(_logger, statusCode, reason);
         return ClientEventResponses.WriteProblemAsync(context, statusCode, title, detail);
-    }
-
-    private static async Task<int> ReadAtMostAsync(Stream body, Memory<byte> buffer, CancellationToken cancellationToken)
-    {
-        var length = 0;
-        while (length < buffer.Length)
-        {
-            var read = await body.ReadAsync(buffer[length..], cancellationToken).ConfigureAwait(false);
-            if (read == 0)
-            {
-                break;
-            }
-
-            length += read;
-        }
-
-        return length;
     }
 
     /// <summary>The rate-limit partition: the authenticated user, else the remote address.</summary>
