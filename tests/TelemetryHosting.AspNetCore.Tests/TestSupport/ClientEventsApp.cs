@@ -35,11 +35,15 @@ public sealed class ClientEventsApp : IAsyncDisposable
 
     public IServiceProvider Services => _app.Services;
 
-    /// <summary>Starts the app; by default the endpoint requires authorization and the rate limit is off.</summary>
+    /// <summary>
+    /// Starts the app; by default the endpoint requires authorization, the rate limit is off and request bodies are
+    /// not decompressed.
+    /// </summary>
     public static async Task<ClientEventsApp> StartAsync(
         Action<TelemetryClientEventsOptions>? configure = null,
         bool requireAuthorization = true,
-        bool rateLimited = false)
+        bool rateLimited = false,
+        bool decompressRequests = false)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
@@ -66,7 +70,17 @@ public sealed class ClientEventsApp : IAsyncDisposable
             });
         var recorder = builder.Services.AddFakeTelemetryRecorder(new FakeTelemetryRecorder(timeProvider));
 
+        if (decompressRequests)
+        {
+            builder.Services.AddRequestDecompression();
+        }
+
         var app = builder.Build();
+        if (decompressRequests)
+        {
+            app.UseRequestDecompression();
+        }
+
         app.UseAuthentication();
         app.UseAuthorization();
         var endpoint = app.MapTelemetryEvents(Path);

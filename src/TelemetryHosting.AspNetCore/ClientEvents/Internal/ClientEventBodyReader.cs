@@ -19,10 +19,13 @@ internal sealed class ClientEventBodyReader : IDisposable
     public int Length { get; private set; }
 
     /// <summary>Reads <paramref name="body"/> until it ends or more than <paramref name="maxBytes"/> bytes have been read.</summary>
-    public async Task ReadAsync(Stream body, int maxBytes, long? contentLength, CancellationToken cancellationToken)
+    /// <remarks>
+    /// A declared <c>Content-Length</c> neither sizes nor bounds the buffer: it counts the bytes on the wire, which a
+    /// host's request decompression turns into more.
+    /// </remarks>
+    public async Task ReadAsync(Stream body, int maxBytes, CancellationToken cancellationToken)
     {
-        // A declared length bounds the buffer; it does not size it before the bytes come.
-        var cap = (int)Math.Min(maxBytes + 1L, (contentLength ?? maxBytes) + 1);
+        var cap = (int)Math.Min(maxBytes + 1L, int.MaxValue);
         _buffer = ArrayPool<byte>.Shared.Rent(Math.Min(cap, InitialBufferBytes));
         while (true)
         {

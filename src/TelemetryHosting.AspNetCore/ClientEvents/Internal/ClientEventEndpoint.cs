@@ -82,7 +82,7 @@ internal sealed class ClientEventEndpoint
         {
             try
             {
-                await body.ReadAsync(context.Request.Body, _options.MaxBodyBytes, context.Request.ContentLength, context.RequestAborted).ConfigureAwait(false);
+                await body.ReadAsync(context.Request.Body, _options.MaxBodyBytes, context.RequestAborted).ConfigureAwait(false);
             }
             catch (BadHttpRequestException exception)
             {

@@ -46,7 +46,7 @@ internal static class ClientEventJsonErrors
     }
 
     /// <summary>Whether the exception is the serializer's refusal of a property that appears twice.</summary>
-    public static bool IsDuplicate(Exception exception) => exception.Message.StartsWith("Duplicate property", StringComparison.Ordinal);
+    public static bool IsDuplicate(Exception exception) => exception.Message.StartsWith("Duplicate propert", StringComparison.Ordinal);
 
     /// <summary>The client's name for the property the serializer stopped at: <c>$.metadata.k</c> is <c>metadata.k</c>.</summary>
     public static string PathOf(Exception exception)
@@ -70,12 +70,24 @@ internal static class ClientEventJsonErrors
 
         if (IsDuplicate(exception))
         {
-            return path.Length == 0 ? "A property appears more than once." : $"Property '{path}' appears more than once.";
+            return top switch
+            {
+                "" => "A property appears more than once.",
+                "privateMetadata" => "'privateMetadata' has a key more than once at one level.",
+                _ when path == top => $"Property '{path}' appears more than once.",
+                _ => $"'{path}' appears more than once.",
+            };
         }
 
         if (IsInvalidText(exception))
         {
-            return path.Length == 0 ? "A property name is not valid Unicode text." : $"'{path}' is not valid Unicode text.";
+            return path switch
+            {
+                "" => "An event has a property name that is not valid Unicode text.",
+                "metadata" or "privateMetadata" => $"'{path}' keys must be valid Unicode text of at most {ClientEventMetadataValidator.MaxKeyLength} characters.",
+                "client" => "'client' has a property name that is not valid Unicode text.",
+                _ => $"'{path}' is not valid Unicode text.",
+            };
         }
 
         return top switch

@@ -36,6 +36,7 @@ public sealed class ClientEventFuzzTests(ITestOutputHelper output)
             {
                 using var response = await app.PostAsync(generated.Body);
                 status = response.StatusCode;
+                Assert.True((int)status < 500, $"{where}\nanswered {(int)status}: {await response.Content.ReadAsStringAsync()}");
                 answer = await ClientEventsApp.ReadJsonAsync(response);
             }
             catch (Exception exception) when (exception is HttpRequestException or JsonException or IOException)
