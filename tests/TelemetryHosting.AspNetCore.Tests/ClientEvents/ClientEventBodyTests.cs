@@ -35,6 +35,22 @@ public sealed class ClientEventBodyTests
     }
 
     [Fact]
+    public async Task Post_GzipBodyThatDoesNotDecompress_Returns400()
+    {
+        await using var app = await ClientEventsApp.StartAsync(decompressRequests: true);
+        using var request = new HttpRequestMessage(HttpMethod.Post, ClientEventsApp.Path) { Content = new ByteArrayContent([0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3, 0xff, 0xff, 0xff, 0xff]) };
+        request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+        request.Content.Headers.ContentEncoding.Add("gzip");
+        request.Headers.Add(TestUserAuthenticationHandler.Header, "sams-user-1");
+
+        using var response = await app.Client.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal("The request body could not be read.", (await ClientEventsApp.ReadJsonAsync(response)).GetProperty("title").GetString());
+        Assert.Empty(app.Recorder.Events);
+    }
+
+    [Fact]
     public async Task Post_BodyArrivingInSmallPieces_IsRecorded()
     {
         await using var app = await ClientEventsApp.StartAsync();

@@ -90,6 +90,12 @@ internal sealed class ClientEventEndpoint
                 await RefuseAsync(context, exception.StatusCode, "The request body could not be read.", exception.Message, "unreadable body").ConfigureAwait(false);
                 return;
             }
+            catch (InvalidDataException exception)
+            {
+                // A compressed body that does not decompress, behind the host's request decompression.
+                await RefuseAsync(context, StatusCodes.Status400BadRequest, "The request body could not be read.", exception.Message, "unreadable body").ConfigureAwait(false);
+                return;
+            }
 
             if (body.Length > _options.MaxBodyBytes)
             {
