@@ -39,6 +39,8 @@ public sealed class ClientEventCorpusTests(ClientEventCorpusTests.Fixture fixtur
         Add("nested 100 deep (over the reader's 64)", $$"""{ "events": [ { "feature": "web.a", "action": "view", "privateMetadata": {{new string('[', 100)}}{{new string(']', 100)}} } ] }""");
         Add("nested 100000 deep", new string('[', 100_000));
         Add("byte order mark", "\uFEFF{ \"events\": [] }");
+        Add("top-level name lone low surrogate", """{ "\udc00": 1 }""");
+        Add("top-level name lone high surrogate", """{ "events": [], "\ud800": 1 }""");
 
         // One bad event each.
         AddEvent("event is a number", "1");
@@ -73,6 +75,10 @@ public sealed class ClientEventCorpusTests(ClientEventCorpusTests.Fixture fixtur
         AddEvent("client a string", """{ "feature": "web.a", "action": "view", "client": "web" }""");
         AddEvent("client without name", """{ "feature": "web.a", "action": "view", "client": { "version": "1" } }""");
         AddEvent("client name a number", """{ "feature": "web.a", "action": "view", "client": { "name": 1 } }""");
+        AddEvent("event name lone high surrogate", """{ "\ud800": 1 }""");
+        AddEvent("event name lone low surrogate after fields", """{ "feature": "web.a", "action": "view", "\udc00": 1 }""");
+        AddEvent("client name lone surrogate", """{ "feature": "web.a", "action": "view", "client": { "\ud800": "web" } }""");
+        AddEvent("client version lone surrogate", """{ "feature": "web.a", "action": "view", "client": { "name": "web", "version": "\udc00" } }""");
         AddEvent("client version too long", $$"""{ "feature": "web.a", "action": "view", "client": { "name": "web", "version": "{{new string('1', 1000)}}" } }""");
 
         // Unicode edge cases in names.

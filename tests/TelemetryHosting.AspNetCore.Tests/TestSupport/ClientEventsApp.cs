@@ -37,15 +37,16 @@ public sealed class ClientEventsApp : IAsyncDisposable
     public IServiceProvider Services => _app.Services;
 
     /// <summary>
-    /// Starts the app; by default the endpoint requires authorization and the rate limit is off. With
-    /// <paramref name="forwardedHeaders"/>, the app runs as behind a proxy on loopback: <c>X-Forwarded-For</c> sets
-    /// the remote address.
+    /// Starts the app; by default the endpoint requires authorization, the rate limit is off and request bodies are
+    /// not decompressed. With <paramref name="forwardedHeaders"/>, the app runs as behind a proxy on loopback:
+    /// <c>X-Forwarded-For</c> sets the remote address.
     /// </summary>
     public static async Task<ClientEventsApp> StartAsync(
         Action<TelemetryClientEventsOptions>? configure = null,
         bool requireAuthorization = true,
         bool rateLimited = false,
-        bool forwardedHeaders = false)
+        bool forwardedHeaders = false,
+        bool decompressRequests = false)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
@@ -72,11 +73,21 @@ public sealed class ClientEventsApp : IAsyncDisposable
             });
         var recorder = builder.Services.AddFakeTelemetryRecorder(new FakeTelemetryRecorder(timeProvider));
 
+        if (decompressRequests)
+        {
+            builder.Services.AddRequestDecompression();
+        }
+
         var app = builder.Build();
         if (forwardedHeaders)
         {
             // The default known proxies are the loopback addresses, where the test's client connects from.
             app.UseForwardedHeaders(new ForwardedHeadersOptions { ForwardedHeaders = ForwardedHeaders.XForwardedFor });
+        }
+
+        if (decompressRequests)
+        {
+            app.UseRequestDecompression();
         }
 
         app.UseAuthentication();

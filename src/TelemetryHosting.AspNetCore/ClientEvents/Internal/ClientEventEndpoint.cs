@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Diagnostics;
 using System.Globalization;
 using Microsoft.AspNetCore.Http;
@@ -80,13 +79,11 @@ internal sealed class ClientEventEndpoint
         }
 
         ClientEventBatch batch;
-        var buffer = ArrayPool<byte>.Shared.Rent((int)Math.Min(_options.MaxBodyBytes + 1L, (context.Request.ContentLength ?? _options.MaxBodyBytes) + 1));
-        try
+        using (var body = new ClientEventBodyReader())
         {
-            int length;
             try
             {
-                length = await ReadAtMostAsync(context.Request.Body, buffer.AsMemory(0, (int)Math.Min(buffer.Length, _options.MaxBodyBytes + 1L)), context.RequestAborted).ConfigureAwait(false);
+                await body.ReadAsync(context.Request.Body, _options.MaxBodyBytes, context.RequestAborted).ConfigureAwait(false);
             }
             catch (BadHttpRequestException exception)
             {
@@ -94,18 +91,20 @@ internal sealed class ClientEventEndpoint
                 await RefuseAsync(context, exception.StatusCode, "The request body could not be read.", exception.Message, "unreadable body").ConfigureAwait(false);
                 return;
             }
+            catch (InvalidDataException exception)
+            {
+                // A compressed body that does not decompress, behind the host's request decompression.
+                await RefuseAsync(context, StatusCodes.Status400BadRequest, "The request body could not be read.", exception.Message, "unreadable body").ConfigureAwait(false);
+                return;
+            }
 
-            if (length > _options.MaxBodyBytes)
+            if (body.Length > _options.MaxBodyBytes)
             {
                 await RefuseTooLargeAsync(context).ConfigureAwait(false);
                 return;
             }
 
-            batch = ClientEventBatchReader.Read(buffer.AsSpan(0, length), _options);
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
+            batch = ClientEventBodyParser.Parse(body.Body, _options);
         }
 
         if (batch.Error is not null)
@@ -234,22 +233,5 @@ internal sealed class ClientEventEndpoint
     {
         Log.ClientEventRequestRefused(_logger, statusCode, reason);
         return ClientEventResponses.WriteProblemAsync(context, statusCode, title, detail);
-    }
-
-    private static async Task<int> ReadAtMostAsync(Stream body, Memory<byte> buffer, CancellationToken cancellationToken)
-    {
-        var length = 0;
-        while (length < buffer.Length)
-        {
-            var read = await body.ReadAsync(buffer[length..], cancellationToken).ConfigureAwait(false);
-            if (read == 0)
-            {
-                break;
-            }
-
-            length += read;
-        }
-
-        return length;
     }
 }

@@ -1,0 +1,22 @@
+using System.Text.Json;
+
+namespace TelemetryHosting.AspNetCore.Internal;
+
+/// <summary>
+/// One event as the client sent it. Names and the client are typed; the timestamp, metadata and private metadata are
+/// kept as JSON for the checks the serializer cannot make (an offset, finite numbers, depth and count).
+/// </summary>
+internal sealed class ClientEventDocument
+{
+    public string? Feature { get; set; }
+
+    public string? Action { get; set; }
+
+    public JsonElement? Timestamp { get; set; }
+
+    public Dictionary<string, JsonElement>? Metadata { get; set; }
+
+    public JsonElement? PrivateMetadata { get; set; }
+
+    public ClientEventClientDocument? Client { get; set; }
+}
