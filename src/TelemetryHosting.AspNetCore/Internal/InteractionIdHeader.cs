@@ -19,6 +19,8 @@ internal sealed class InteractionIdHeader
     private static readonly SearchValues<char> Safe =
         SearchValues.Create("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.:");
 
+    private static readonly object ItemKey = new();
+
     private readonly string _header;
     private readonly TelemetryHostingAspNetCoreMetrics _metrics;
 
@@ -33,6 +35,20 @@ internal sealed class InteractionIdHeader
     /// <see langword="null"/> when it is absent, blank, or not such a value (then counted with its reason).
     /// </summary>
     public string? Find(HttpRequest request)
+    {
+        // Read and counted once a request, however many events the request records (enrichment asks for every one).
+        var items = request.HttpContext.Items;
+        if (items.TryGetValue(ItemKey, out var found))
+        {
+            return (string?)found;
+        }
+
+        var value = Read(request);
+        items[ItemKey] = value;
+        return value;
+    }
+
+    private string? Read(HttpRequest request)
     {
         if (!request.Headers.TryGetValue(_header, out var values) || values.Count == 0 || string.IsNullOrWhiteSpace(values[0]))
         {

@@ -20,13 +20,16 @@ internal sealed class ClientEventRateLimiter : IDisposable
 
     private readonly PartitionedRateLimiter<string>? _limiter;
 
+    // A chained limiter does not dispose the limiters it chains: they are disposed here.
+    private readonly List<PartitionedRateLimiter<string>> _limiters = new(2);
+
     public ClientEventRateLimiter(IOptions<TelemetryClientEventsOptions> options)
     {
         var perPartition = Copy(options.Value.RateLimit);
         var anonymous = Copy(options.Value.AnonymousRateLimit);
         ReplenishmentPeriod = perPartition?.ReplenishmentPeriod ?? anonymous?.ReplenishmentPeriod ?? TimeSpan.Zero;
 
-        var limiters = new List<PartitionedRateLimiter<string>>(2);
+        var limiters = _limiters;
         if (perPartition is not null)
         {
             limiters.Add(PartitionedRateLimiter.Create<string, string>(
@@ -69,7 +72,14 @@ internal sealed class ClientEventRateLimiter : IDisposable
             : "user:" + userId;
     }
 
-    public void Dispose() => _limiter?.Dispose();
+    public void Dispose()
+    {
+        _limiter?.Dispose();
+        foreach (var limiter in _limiters)
+        {
+            limiter.Dispose();
+        }
+    }
 
     private static string AddressPartition(IPAddress? address)
     {

@@ -75,7 +75,8 @@ internal static class SpillFiles
     /// <summary>Deletes the files of <paramref name="directory"/> written before <paramref name="expiredBefore"/>, and the oldest beyond <paramref name="keep"/>.</summary>
     public static void Prune(string directory, int keep, DateTime expiredBefore)
     {
-        if (!Directory.Exists(directory))
+        // A link is never followed: its target's files are not ours to delete.
+        if (!Directory.Exists(directory) || new FileInfo(directory).LinkTarget is not null)
         {
             return;
         }

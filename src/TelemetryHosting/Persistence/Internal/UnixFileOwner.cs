@@ -44,6 +44,12 @@ internal static class UnixFileOwner
             return null;
         }
 
+        if (result != 0 && Marshal.GetLastPInvokeError() is Eperm or Enosys)
+        {
+            // statx refused by a sandbox (older container seccomp profiles): the owner cannot be checked here.
+            return null;
+        }
+
         if (result != 0)
         {
             throw new IOException($"The owner of '{path}' could not be read (errno {Marshal.GetLastPInvokeError()}).");
@@ -53,6 +59,9 @@ internal static class UnixFileOwner
         var filled = (MemoryMarshal.Read<uint>(buffer.AsSpan(StatxMaskOffset)) & StatxUid) != 0;
         return filled ? MemoryMarshal.Read<uint>(buffer.AsSpan(StatxUidOffset)) : null;
     }
+
+    private const int Eperm = 1;
+    private const int Enosys = 38;
 
     [DllImport("libc", SetLastError = true)]
     [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]

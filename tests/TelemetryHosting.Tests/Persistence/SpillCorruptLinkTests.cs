@@ -1,9 +1,9 @@
 using TelemetryHosting.Tests.TestSupport;
 
-namespace TelemetryHosting.Tests.Review;
+namespace TelemetryHosting.Tests.Persistence;
 
 /// <summary>Review findings (review3) on the spill directory; each test fails on the reviewed commit.</summary>
-public sealed class Review3SpillTests : IDisposable
+public sealed class SpillCorruptLinkTests : IDisposable
 {
     private readonly TemporaryDirectory _temporary = new("telemetryhosting-review3");
     private readonly TemporaryDirectory _victim = new("telemetryhosting-review3-victim");

@@ -11,10 +11,10 @@ using Microsoft.Extensions.Diagnostics.Metrics.Testing;
 using Microsoft.Extensions.Logging;
 using TelemetryHosting.AspNetCore.Tests.ClientEvents;
 
-namespace TelemetryHosting.AspNetCore.Tests.Review;
+namespace TelemetryHosting.AspNetCore.Tests.ClientEvents;
 
 /// <summary>Review findings (review3): each test fails on the reviewed commit.</summary>
-public sealed class Review3Tests
+public sealed class ClientEventReviewTests
 {
     private const string Header = "X-Sourcegraph-Interaction-ID";
 
