@@ -46,7 +46,8 @@ public sealed class ClientEventsApp : IAsyncDisposable
         bool requireAuthorization = true,
         bool rateLimited = false,
         bool forwardedHeaders = false,
-        bool decompressRequests = false)
+        bool decompressRequests = false,
+        Action<WebApplication>? beforeDecompression = null)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
@@ -85,6 +86,7 @@ public sealed class ClientEventsApp : IAsyncDisposable
             app.UseForwardedHeaders(new ForwardedHeadersOptions { ForwardedHeaders = ForwardedHeaders.XForwardedFor });
         }
 
+        beforeDecompression?.Invoke(app);
         if (decompressRequests)
         {
             app.UseRequestDecompression();
