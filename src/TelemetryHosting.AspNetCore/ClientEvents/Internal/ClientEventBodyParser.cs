@@ -15,6 +15,14 @@ internal static class ClientEventBodyParser
 
     public static ClientEventBatch Parse(ReadOnlySpan<byte> body, TelemetryClientEventsOptions options)
     {
+        // Counted before any event is built: a body of many tiny events must not cost a document each.
+        if (TooManyEvents(body, options.MaxEventsPerRequest))
+        {
+            return ClientEventBatch.Refused(
+                StatusCodes.Status413PayloadTooLarge,
+                $"The request holds more than {options.MaxEventsPerRequest} events; send at most {options.MaxEventsPerRequest} per request.");
+        }
+
         ClientEventEnvelope? envelope;
         try
         {
@@ -63,6 +71,41 @@ internal static class ClientEventBodyParser
         }
 
         return ClientEventBatch.Read(events);
+    }
+
+    /// <summary>
+    /// Walks a body shaped exactly <c>{ "events": [ ... ] }</c> without building anything and says whether its array
+    /// holds more than <paramref name="most"/> elements. Any other body (more properties, not well-formed) says no: the
+    /// parse that follows refuses it with its own message, as it would without this check.
+    /// </summary>
+    private static bool TooManyEvents(ReadOnlySpan<byte> body, int most)
+    {
+        try
+        {
+            var reader = new Utf8JsonReader(body, ClientEventJsonContext.ReaderOptions);
+            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject
+                || !reader.Read() || reader.TokenType != JsonTokenType.PropertyName || !reader.ValueTextEquals("events"u8)
+                || !reader.Read() || reader.TokenType != JsonTokenType.StartArray)
+            {
+                return false;
+            }
+
+            var count = 0;
+            while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
+            {
+                count++;
+                reader.Skip();
+            }
+
+            // The object ends there, and nothing but whitespace follows it.
+            return count > most && reader.Read() && reader.TokenType == JsonTokenType.EndObject && !reader.Read();
+        }
+#pragma warning disable CA1031 // Malformed JSON or text that does not decode: the parse that follows refuses it with a message.
+        catch (Exception)
+#pragma warning restore CA1031
+        {
+            return false;
+        }
     }
 
     private static string Describe(Exception exception)

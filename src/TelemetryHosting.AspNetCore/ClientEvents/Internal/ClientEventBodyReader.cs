@@ -39,7 +39,7 @@ internal sealed class ClientEventBodyReader : IDisposable
 
                 var larger = ArrayPool<byte>.Shared.Rent(Math.Min(cap, _buffer.Length * 2));
                 _buffer.AsSpan(0, Length).CopyTo(larger);
-                ArrayPool<byte>.Shared.Return(_buffer);
+                ArrayPool<byte>.Shared.Return(_buffer, clearArray: true);
                 _buffer = larger;
                 room = Math.Min(_buffer.Length, cap);
             }
@@ -58,7 +58,8 @@ internal sealed class ClientEventBodyReader : IDisposable
     {
         if (_buffer.Length > 0)
         {
-            ArrayPool<byte>.Shared.Return(_buffer);
+            // Cleared: request bodies (private metadata among them) must not be readable by the next renter.
+            ArrayPool<byte>.Shared.Return(_buffer, clearArray: true);
             _buffer = [];
         }
     }

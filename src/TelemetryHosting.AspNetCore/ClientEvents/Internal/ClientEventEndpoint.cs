@@ -91,10 +91,19 @@ internal sealed class ClientEventEndpoint
                 await RefuseAsync(context, exception.StatusCode, "The request body could not be read.", exception.Message, "unreadable body").ConfigureAwait(false);
                 return;
             }
-            catch (InvalidDataException exception)
+            catch (Exception) when (context.RequestAborted.IsCancellationRequested)
             {
-                // A compressed body that does not decompress, behind the host's request decompression.
-                await RefuseAsync(context, StatusCodes.Status400BadRequest, "The request body could not be read.", exception.Message, "unreadable body").ConfigureAwait(false);
+                // The client went away mid-body (a reset connection, a cancelled read): nobody to answer.
+                Log.ClientEventRequestRefused(_logger, StatusCodes.Status499ClientClosedRequest, "client closed the request");
+                return;
+            }
+#pragma warning disable CA1031 // Whatever a body's transfer or decompression throws is the client's body: a 400, never a 500.
+            catch (Exception exception) when (exception is not OperationCanceledException)
+#pragma warning restore CA1031
+            {
+                // A compressed body that does not decompress (gzip: InvalidDataException; Brotli: InvalidOperationException),
+                // or a connection reset while reading, behind the host's request decompression.
+                await RefuseAsync(context, StatusCodes.Status400BadRequest, "The request body could not be read.", Truncated(exception.Message), "unreadable body").ConfigureAwait(false);
                 return;
             }
 
@@ -228,6 +237,8 @@ internal sealed class ClientEventEndpoint
         "Request body too large.",
         $"The request body is larger than {_options.MaxBodyBytes} bytes; send fewer or smaller events per request.",
         "body too large");
+
+    private static string Truncated(string message) => message.Length <= 200 ? message : message[..200];
 
     private Task RefuseAsync(HttpContext context, int statusCode, string title, string detail, string reason)
     {
