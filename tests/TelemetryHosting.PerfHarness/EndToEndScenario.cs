@@ -18,15 +18,15 @@ internal static class EndToEndScenario
         // Warm-up: connections, the gateway's own start-up, and JIT. Tiered compilation keeps recompiling hot methods
         // (instrumented, then optimized with the profile) for the first seconds of a process: a full-size run of each
         // path first, so that the measured runs see steady-state code on both sides rather than the compiler's threads.
-        await RunLibraryAsync(gateway, settings.Events, settings.Events);
+        await RunLibraryAsync(gateway, settings.Events, settings.Events, settings.RecordThreads);
         await RunNaiveAsync(gateway, settings.NaiveEvents / 2, concurrency: 1);
         await RunNaiveAsync(gateway, settings.NaiveEvents / 2, concurrency: 8);
 
-        var library = await RunLibraryAsync(gateway, settings.Events, settings.Events);
+        var library = await RunLibraryAsync(gateway, settings.Events, settings.Events, settings.RecordThreads);
         var naive = await RunNaiveAsync(gateway, settings.NaiveEvents, concurrency: 1);
         var naiveConcurrent = await RunNaiveAsync(gateway, settings.NaiveEvents, concurrency: 8);
 
-        Report(results, $"e2e library ({settings.Events:N0})", library);
+        Report(results, $"e2e library ({settings.Events:N0}, {settings.RecordThreads} recording threads)", library);
         Report(results, $"e2e naive unary, sequential ({settings.NaiveEvents:N0})", naive);
         Report(results, $"e2e naive unary, 8 concurrent callers ({settings.NaiveEvents:N0})", naiveConcurrent);
         results.Add("e2e ratio", "library / naive sequential, events/s", Format.Number(library.Rate / naive.Rate, "F1") + "×");
@@ -47,7 +47,7 @@ internal static class EndToEndScenario
         results.Add(scenario, "gateway CPU (separate process)", Format.CpuPer100K(run.GatewayCpu, run.Events));
     }
 
-    private static async Task<Run> RunLibraryAsync(GatewayProcess gateway, int events, int queueCapacity)
+    private static async Task<Run> RunLibraryAsync(GatewayProcess gateway, int events, int queueCapacity, int threads)
     {
         using var host = RecorderHost.Build(gateway.Address, queueCapacity, TimeSpan.FromSeconds(60));
         await host.StartAsync();
@@ -55,13 +55,16 @@ internal static class EndToEndScenario
         var before = await gateway.StatsAsync();
 
         var measurement = new Measurement();
-        for (var i = 0; i < events; i++)
+        await Task.WhenAll(Enumerable.Range(0, threads).Select(thread => Task.Run(() =>
         {
-            if (!recorder.Record(Feature, Action, RecorderHost.Parameters))
+            for (var i = thread; i < events; i += threads)
             {
-                throw new InvalidOperationException("The queue was full: raise the queue capacity.");
+                if (!recorder.Record(Feature, Action, RecorderHost.Parameters))
+                {
+                    throw new InvalidOperationException("The queue was full: raise the queue capacity.");
+                }
             }
-        }
+        })));
 
         var recordTime = measurement.Wall;
         var flush = await recorder.FlushAsync();

@@ -3,11 +3,11 @@ using System.Globalization;
 namespace TelemetryHosting.PerfHarness;
 
 /// <summary>The harness's command-line settings.</summary>
-internal sealed record HarnessSettings(int Events, int NaiveEvents, int MemoryEvents, int MemoryQueue, int ShutdownEvents)
+internal sealed record HarnessSettings(int Events, int NaiveEvents, int MemoryEvents, int MemoryQueue, int ShutdownEvents, int RecordThreads)
 {
     public static HarnessSettings Parse(string[] args)
     {
-        var settings = new HarnessSettings(Events: 200_000, NaiveEvents: 20_000, MemoryEvents: 1_000_000, MemoryQueue: 100_000, ShutdownEvents: 100_000);
+        var settings = new HarnessSettings(Events: 200_000, NaiveEvents: 20_000, MemoryEvents: 1_000_000, MemoryQueue: 100_000, ShutdownEvents: 100_000, RecordThreads: 4);
         for (var i = 0; i + 1 < args.Length; i += 2)
         {
             var value = int.Parse(args[i + 1], CultureInfo.InvariantCulture);
@@ -18,6 +18,7 @@ internal sealed record HarnessSettings(int Events, int NaiveEvents, int MemoryEv
                 "--memory-events" => settings with { MemoryEvents = value },
                 "--memory-queue" => settings with { MemoryQueue = value },
                 "--shutdown-events" => settings with { ShutdownEvents = value },
+                "--record-threads" => settings with { RecordThreads = Math.Max(1, value) },
                 _ => throw new ArgumentException($"Unknown option '{args[i]}'."),
             };
         }
