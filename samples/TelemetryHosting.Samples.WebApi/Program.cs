@@ -5,6 +5,7 @@
 // an endpoint (appsettings, environment variable TelemetryGateway__Endpoint, or --TelemetryGateway:Endpoint)
 // and it talks to that gateway instead.
 using Microsoft.AspNetCore.Authentication;
+using OpenTelemetry.Metrics;
 using OpenTelemetry.Trace;
 using TelemetryHosting.DevGateway;
 using TelemetryHosting.Samples.WebApi;
@@ -30,7 +31,14 @@ if (string.IsNullOrEmpty(builder.Configuration["TelemetryGateway:Endpoint"]))
 }
 
 // Tracing on, so that every event recorded during a request carries the request's trace id.
-builder.Services.AddOpenTelemetry().WithTracing(tracing => tracing.AddAspNetCoreInstrumentation());
+// AddTelemetryGatewayInstrumentation: the library's export spans (each the root of its own trace, never a child of a
+// request) and its metrics (events exported and dropped, queue depth, failures; Polly's retries of the export).
+// Add an exporter (OTLP, console) to see them; without one they are collected and discarded.
+builder.Services.AddOpenTelemetry()
+    .WithTracing(tracing => tracing
+        .AddAspNetCoreInstrumentation()
+        .AddTelemetryGatewayInstrumentation())
+    .WithMetrics(metrics => metrics.AddTelemetryGatewayInstrumentation());
 
 // Events recorded during a request carry its X-Sourcegraph-Interaction-ID header and its user's SAMS id.
 // AddClientEvents: the services of the client event endpoint mapped below (limits in TelemetryClientEvents).

@@ -1,6 +1,6 @@
-using System.Buffers;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Options;
+using TelemetryHosting.Shared;
 
 namespace TelemetryHosting.AspNetCore.Internal;
 
@@ -10,14 +10,11 @@ namespace TelemetryHosting.AspNetCore.Internal;
 /// </summary>
 internal sealed class InteractionIdHeader
 {
-    /// <summary>The longest interaction id taken; Sourcegraph's are UUIDs or similar, far shorter.</summary>
-    public const int MaxLength = 128;
+    /// <summary>The longest interaction id taken (<see cref="InteractionIdRule.MaxLength"/>).</summary>
+    public const int MaxLength = InteractionIdRule.MaxLength;
 
-    public const string TooLongReason = "too_long";
-    public const string InvalidCharacterReason = "invalid_character";
-
-    private static readonly SearchValues<char> Safe =
-        SearchValues.Create("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.:");
+    public const string TooLongReason = InteractionIdRule.TooLongReason;
+    public const string InvalidCharacterReason = InteractionIdRule.InvalidCharacterReason;
 
     private static readonly object ItemKey = new();
 
@@ -56,15 +53,9 @@ internal sealed class InteractionIdHeader
         }
 
         var value = values[0]!;
-        if (value.Length > MaxLength)
+        if (InteractionIdRule.Check(value) is { } reason)
         {
-            _metrics.InteractionIdIgnored(TooLongReason);
-            return null;
-        }
-
-        if (value.AsSpan().ContainsAnyExcept(Safe))
-        {
-            _metrics.InteractionIdIgnored(InvalidCharacterReason);
+            _metrics.InteractionIdIgnored(reason);
             return null;
         }
 

@@ -8,6 +8,12 @@ namespace TelemetryHosting;
 public sealed class TelemetryEventParameters
 {
     /// <summary>
+    /// The W3C baggage key, <c>sourcegraph.interaction_id</c>, from which the recorder takes the interaction id of an
+    /// event when neither <see cref="InteractionId"/> nor an enricher sets one.
+    /// </summary>
+    public const string InteractionIdBaggageKey = "sourcegraph.interaction_id";
+
+    /// <summary>
     /// Gets the version of the shape of <see cref="Metadata"/> and <see cref="PrivateMetadata"/>; increase it when
     /// their meaning changes. The default value is 0.
     /// </summary>
@@ -43,7 +49,9 @@ public sealed class TelemetryEventParameters
 
     /// <summary>
     /// Gets the client-propagated interaction id (Sourcegraph clients send it in the
-    /// <c>X-Sourcegraph-Interaction-ID</c> header). The default value is <see langword="null"/>.
+    /// <c>X-Sourcegraph-Interaction-ID</c> header). The default value is <see langword="null"/>: then an enricher's, or
+    /// else the <see cref="InteractionIdBaggageKey"/> baggage item's when it is at most 128 letters, digits and
+    /// <c>-_.:</c>.
     /// </summary>
     public string? InteractionId { get; init; }
 

@@ -1,7 +1,9 @@
 using System.Diagnostics;
 using Microsoft.Extensions.Logging;
+using OpenTelemetry;
 using TelemetryHosting.Diagnostics.Internal;
 using TelemetryHosting.Export.Internal;
+using TelemetryHosting.Shared;
 
 namespace TelemetryHosting.Recording.Internal;
 
@@ -44,6 +46,8 @@ internal sealed class TelemetryRecorder : ITelemetryRecorder
         {
             Enrich(feature, action, ref user, ref interactionId);
         }
+
+        interactionId ??= InteractionIdFromBaggage();
 
         var now = _timeProvider.GetUtcNow();
         var pending = new PendingEvent
@@ -135,6 +139,18 @@ internal sealed class TelemetryRecorder : ITelemetryRecorder
         {
             user = new TelemetryEventUser { SamsExternalId = enrichment.SamsExternalId };
         }
+    }
+
+    /// <summary>
+    /// The interaction id in W3C baggage: OpenTelemetry's (filled by its propagators), else the current activity's
+    /// (filled by ASP.NET Core's propagator when the OpenTelemetry SDK is not used). A value that fails the header's
+    /// rule is ignored: baggage comes from outside.
+    /// </summary>
+    private static string? InteractionIdFromBaggage()
+    {
+        var value = Baggage.GetBaggage(TelemetryEventParameters.InteractionIdBaggageKey)
+            ?? Activity.Current?.GetBaggageItem(TelemetryEventParameters.InteractionIdBaggageKey);
+        return string.IsNullOrWhiteSpace(value) || InteractionIdRule.Check(value) is not null ? null : value;
     }
 
     private void LogQueueFullAtMostEveryMinute()
