@@ -111,6 +111,8 @@ internal sealed class ExportsInFlight(
         var started = timeProvider.GetTimestamp();
         try
         {
+            // Bounded: every attempt by its timeout and gRPC deadline, the delays between them by MaxRetryDelay, and
+            // the whole by the abort (the worker's stop after the host's shutdown timeout).
             await pipeline.ExecuteAsync(
                 static async (state, token) =>
                 {

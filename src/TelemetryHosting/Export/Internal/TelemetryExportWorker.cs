@@ -122,12 +122,14 @@ internal sealed class TelemetryExportWorker : IHostedService, IDisposable
         Activity.Current = null;
         try
         {
+            // Each step is bounded: its waits by WaitAsync's bounds, its fill and journal by the reader gate's holder.
             while (await StepAsync().ConfigureAwait(false))
             {
             }
         }
         finally
         {
+            // Bounded: the exports end soon once aborted, then only disk writes remain.
             await _finalDrain.RunAsync().ConfigureAwait(false);
         }
     }
@@ -156,6 +158,7 @@ internal sealed class TelemetryExportWorker : IHostedService, IDisposable
                 var outage = _spill is not null && _exports.All.Any(e => !e.Journaled) ? _spill.NextOutageSignal() : null;
                 if (_spill is not null)
                 {
+                    // Bounded by disk writes and the spiller's pass (the reader gate).
                     await _spill.JournalAsync(_exports, _batch).ConfigureAwait(false);
                     SettleFlushes();
                 }
@@ -164,6 +167,7 @@ internal sealed class TelemetryExportWorker : IHostedService, IDisposable
                 return true;
             }
 
+            // Bounded by the spiller's pass, which holds the reader gate only while it reads the queue and writes files.
             await _filler.FillAsync().ConfigureAwait(false);
             SettleFlushes();
             if (_batch.Count == 0)

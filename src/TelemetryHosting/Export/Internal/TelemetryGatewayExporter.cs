@@ -118,6 +118,8 @@ internal sealed class TelemetryGatewayExporter
         return requestId;
     }
 
+    // Not bounded by itself: a write can wait for flow-control credit for good. The attempt awaits it only while the
+    // response is still open (which its token and the deadline bound), and abandons it once the response has ended.
     private async Task WriteRequestsAsync(
         IClientStreamWriter<EncodedEventsRequest> requests, string requestId, IReadOnlyList<PendingEvent> events, CancellationToken cancellationToken)
     {
@@ -148,6 +150,7 @@ internal sealed class TelemetryGatewayExporter
     private static async Task ReadAcknowledgementsAsync(
         IAsyncStreamReader<RecordEventsResponse> responses, HashSet<string> acknowledged, CancellationToken cancellationToken)
     {
+        // Bounded: the response ends with the status, the attempt's token, or the call's deadline.
         while (await responses.MoveNext(cancellationToken).ConfigureAwait(false))
         {
             foreach (var id in responses.Current.SucceededEvents)
