@@ -1,5 +1,6 @@
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Options;
 using TelemetryHosting;
 using TelemetryHosting.HealthChecks.Internal;
 
@@ -25,7 +26,9 @@ public static class TelemetryGatewayHealthChecksBuilderExtensions
     {
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentException.ThrowIfNullOrEmpty(name);
-        var options = builder.Services.AddOptions<TelemetryGatewayHealthCheckOptions>(name).ValidateDataAnnotations().ValidateOnStart();
+        var options = builder.Services.AddOptions<TelemetryGatewayHealthCheckOptions>(name).ValidateOnStart();
+        builder.Services.TryAddEnumerable(
+            ServiceDescriptor.Singleton<IValidateOptions<TelemetryGatewayHealthCheckOptions>, TelemetryGatewayHealthCheckOptionsValidator>());
         if (configure is not null)
         {
             options.Configure(configure);

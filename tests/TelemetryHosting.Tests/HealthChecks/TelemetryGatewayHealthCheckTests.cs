@@ -1,5 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 using TelemetryHosting.Tests.TestSupport;
 
@@ -80,6 +81,19 @@ public sealed class TelemetryGatewayHealthCheckTests
             "the check reports healthy once the export's acknowledgement is read");
         Assert.Contains("failing for", failing.Description, StringComparison.Ordinal);
         Assert.Contains("Unavailable", failing.Description, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Options_OutOfRange_FailValidationNamingTheMember()
+    {
+        var services = new ServiceCollection();
+        services.AddHealthChecks().AddTelemetryGateway(configure: options => options.DropWindow = TimeSpan.Zero);
+        using var provider = services.BuildServiceProvider();
+
+        var exception = Assert.Throws<OptionsValidationException>(
+            () => provider.GetRequiredService<IOptionsMonitor<TelemetryGatewayHealthCheckOptions>>().Get("telemetry-gateway"));
+
+        Assert.Contains("DropWindow must be between 00:00:01 and 1.00:00:00.", exception.Message, StringComparison.Ordinal);
     }
 
     private static Task<RecorderHarness> StartAsync(
