@@ -31,7 +31,7 @@ internal sealed class TelemetryHostingMetrics
         // Observed from the queue's counts rather than added to per event: Record stays free of a second shared
         // counter when metrics are collected.
         meter.CreateObservableCounter(
-            "telemetryhosting.events.recorded", queue.Counts.RecordedTotal, "{event}", "Events accepted for delivery by the telemetry recorder.");
+            "telemetryhosting.events.recorded", () => queue.Counts.Accepted, "{event}", "Events accepted for delivery by the telemetry recorder.");
         _exported = meter.CreateCounter<long>(
             "telemetryhosting.events.exported", "{event}", "Events acknowledged by the Telemetry Gateway.");
         _dropped = meter.CreateCounter<long>(

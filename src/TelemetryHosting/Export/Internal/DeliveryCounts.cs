@@ -6,19 +6,21 @@ namespace TelemetryHosting.Export.Internal;
 /// </summary>
 internal sealed class DeliveryCounts
 {
-    private readonly Lock _recordedLock = new();
     private long _accepted;
     private long _recovered;
     private long _delivered;
     private long _failed;
     private long _persisted;
-    private long _recordedObserved;
 
-    /// <summary>Gets the number of events accepted by <c>Record</c> so far.</summary>
+    /// <summary>
+    /// Gets the number of events accepted by <c>Record</c> so far (not those recovered from disk); it never decreases, and
+    /// is the <c>telemetryhosting.events.recorded</c> counter.
+    /// </summary>
     public long Accepted => Interlocked.Read(ref _accepted);
 
-    /// <summary>Counts an event accepted into the queue (or, with a negative count, one the queue then refused).</summary>
-    public void Accept(long count = 1) => Interlocked.Add(ref _accepted, count);
+    /// <summary>Counts an event accepted into the queue.</summary>
+    /// <returns>The number of events accepted so far.</returns>
+    public long Accept() => Interlocked.Increment(ref _accepted);
 
     public void Delivered(long count) => Interlocked.Add(ref _delivered, count);
 
@@ -39,26 +41,12 @@ internal sealed class DeliveryCounts
 
     public TelemetryFlushResult Snapshot()
     {
-        // Settled counts are read before the accepted ones: an event accepted and settled meanwhile is then counted
-        // as pending for a moment, never as less than nothing.
+        // An event is counted as accepted just after it enters the queue, so the worker may settle it a moment before:
+        // pending is clamped at zero for that moment.
         var delivered = Interlocked.Read(ref _delivered);
         var failed = Interlocked.Read(ref _failed);
         var persisted = Interlocked.Read(ref _persisted);
         var pending = Interlocked.Read(ref _accepted) + Interlocked.Read(ref _recovered) - delivered - failed - persisted;
         return new TelemetryFlushResult(delivered, failed, Math.Max(0, pending)) { Persisted = persisted };
-    }
-
-    /// <summary>
-    /// Gets the number of events this recorder has accepted (not those recovered from disk), for the
-    /// <c>telemetryhosting.events.recorded</c> counter, which must never decrease: an event the queue refused after
-    /// counting it is taken back, so the highest value reported so far is kept.
-    /// </summary>
-    public long RecordedTotal()
-    {
-        lock (_recordedLock)
-        {
-            _recordedObserved = Math.Max(_recordedObserved, Accepted);
-            return _recordedObserved;
-        }
     }
 }

@@ -26,7 +26,6 @@ internal sealed class TelemetryEventQueue
     private readonly long _wakeLimit;
     private readonly long _lightAllowance;
     private int _events;
-    private long _written;
     private long _read;
     private long _urgent;
     private long _urgentSeen;
@@ -86,19 +85,17 @@ internal sealed class TelemetryEventQueue
             return false;
         }
 
-        // Counted before it can be read, so that it is never settled before it was accepted.
-        Counts.Accept();
         if (!_entries.Writer.TryWrite(pendingEvent))
         {
             // Closed meanwhile.
-            Counts.Accept(-1);
             Interlocked.Decrement(ref _events);
             return false;
         }
 
-        // Counted once in the channel: a flush that sees the count changed knows the last request may be ahead of it,
-        // and a reader waiting for a number of events knows when they are there.
-        var written = Interlocked.Increment(ref _written);
+        // Accepted once in the channel: a flush that sees the count changed knows the last request may be ahead of it,
+        // and a reader waiting for a number of events knows when they are there. (The worker may settle the event
+        // before this count; the snapshot's pending is then clamped at zero for that moment.)
+        var written = Counts.Accept();
         if (pendingEvent.VariableBytesBound() > _lightAllowance)
         {
             WakeUrgently();
@@ -107,6 +104,7 @@ internal sealed class TelemetryEventQueue
         {
             Volatile.Read(ref _wakeSignal)?.TrySetResult();
         }
+
         if (_highWaterMark > 0 && queued >= _highWaterMark)
         {
             RequestSpill();
@@ -125,7 +123,7 @@ internal sealed class TelemetryEventQueue
     {
         lock (_flushLock)
         {
-            var written = Interlocked.Read(ref _written);
+            var written = Counts.Accepted;
             if (_lastFlush is { IsTaken: false } last && _writtenAtLastFlush == written)
             {
                 return last;
@@ -184,7 +182,7 @@ internal sealed class TelemetryEventQueue
         var target = Interlocked.Read(ref _read) + Math.Clamp(events, 1, _wakeLimit);
         Interlocked.Exchange(ref _wakeAt, target);
         var urgent = Interlocked.Read(ref _urgent);
-        if (Interlocked.Read(ref _written) >= target || urgent != _urgentSeen || _closed)
+        if (Counts.Accepted >= target || urgent != _urgentSeen || _closed)
         {
             signal.TrySetResult();
         }
