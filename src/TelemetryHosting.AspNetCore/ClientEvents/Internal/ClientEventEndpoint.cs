@@ -103,7 +103,7 @@ internal sealed class ClientEventEndpoint
             {
                 // A compressed body that does not decompress (gzip: InvalidDataException; Brotli: InvalidOperationException),
                 // or a connection reset while reading, behind the host's request decompression.
-                await RefuseAsync(context, StatusCodes.Status400BadRequest, "The request body could not be read.", Truncated(exception.Message), "unreadable body").ConfigureAwait(false);
+                await RefuseAsync(context, StatusCodes.Status400BadRequest, "The request body could not be read.", ClientEventJsonErrors.Truncate(exception.Message), "unreadable body").ConfigureAwait(false);
                 return;
             }
 
@@ -237,8 +237,6 @@ internal sealed class ClientEventEndpoint
         "Request body too large.",
         $"The request body is larger than {_options.MaxBodyBytes} bytes; send fewer or smaller events per request.",
         "body too large");
-
-    private static string Truncated(string message) => message.Length <= 200 ? message : message[..200];
 
     private Task RefuseAsync(HttpContext context, int statusCode, string title, string detail, string reason)
     {
