@@ -99,38 +99,63 @@ internal sealed class GatewayHarness : IAsyncDisposable
     }
 
     /// <summary>Runs one RecordEvents stream: writes every request, half-closes, reads every response and the final status.</summary>
+    /// <remarks>
+    /// Writing and reading run side by side and the result is taken when the response ends, whatever the write side is
+    /// doing: when the server ends the call before reading a large message (a size refusal), .NET's HTTP/2 client can leave a
+    /// write parked on flow-control credit that neither the call's cancellation nor its disposal wakes (the stall the
+    /// exporter guards against). Every wait here is bounded by <see cref="WaitLimit"/>.
+    /// </remarks>
     public async Task<StreamResult> RecordEventsAsync(Metadata? headers, params RecordEventsRequest[] requests)
     {
         using var cts = new CancellationTokenSource(WaitLimit);
         using var call = Client.RecordEvents(headers, cancellationToken: cts.Token);
         var responses = new List<RecordEventsResponse>();
         var reading = ReadAllAsync(call.ResponseStream, responses, cts.Token);
-        try
-        {
-            foreach (var request in requests)
-            {
-                await call.RequestStream.WriteAsync(request, cts.Token);
-            }
+        var writing = WriteAllAsync(call.RequestStream, requests, cts.Token);
 
-            await call.RequestStream.CompleteAsync();
-        }
-        catch (RpcException)
+        // Bounded by WaitLimit; ends as soon as the response has ended, even with a write still parked.
+        await Task.WhenAny(reading, writing).WaitAsync(WaitLimit);
+        if (!reading.IsCompleted)
         {
-            // The server ended the call early; its status is read below.
-        }
-        catch (InvalidOperationException)
-        {
-            // Writing after the call completed.
+            // Everything was written; the response ends by itself or the call's cancellation (WaitLimit) ends it.
+            await writing.WaitAsync(WaitLimit);
         }
 
+        // A write still pending here belongs to a stream the connection has already removed: observe it, never await it.
+        _ = writing.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
         try
         {
-            await reading;
+            await reading.WaitAsync(WaitLimit);
             return new StreamResult(responses, call.GetStatus());
         }
         catch (RpcException e)
         {
             return new StreamResult(responses, e.Status);
+        }
+    }
+
+    private static async Task WriteAllAsync(IClientStreamWriter<RecordEventsRequest> writer, RecordEventsRequest[] requests, CancellationToken cancellationToken)
+    {
+        try
+        {
+            foreach (var request in requests)
+            {
+                await writer.WriteAsync(request, cancellationToken);
+            }
+
+            await writer.CompleteAsync();
+        }
+        catch (RpcException)
+        {
+            // The server ended the call early; its status is read from the response.
+        }
+        catch (InvalidOperationException)
+        {
+            // Writing after the call completed.
+        }
+        catch (OperationCanceledException)
+        {
+            // The call was cancelled; the response side reports it.
         }
     }
 
