@@ -20,4 +20,14 @@ public sealed class TelemetryAspNetCoreOptions
     /// </summary>
     [Required]
     public string SamsExternalIdClaimType { get; set; } = "sub";
+
+    /// <summary>
+    /// Gets or sets a value indicating whether a request's interaction id (from <see cref="InteractionIdHeader"/>, when it
+    /// passes the header's rule) is put into W3C baggage under <see cref="TelemetryEventParameters.InteractionIdBaggageKey"/>
+    /// for the rest of the request. Work the request starts (background tasks, outgoing HTTP and gRPC calls whose
+    /// propagator sends baggage) then carries it, and events recorded there, here or in a downstream service using this
+    /// library, get it. Set both in OpenTelemetry's <c>Baggage</c> and on the request's <c>Activity</c>. The default value
+    /// is <see langword="false"/>: the header is the client's, and baggage leaves the service with every outgoing call.
+    /// </summary>
+    public bool PropagateInteractionIdInBaggage { get; set; }
 }

@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using TelemetryHosting;
@@ -12,7 +13,9 @@ public static partial class TelemetryGatewayBuilderAspNetCoreExtensions
     /// <summary>
     /// Fills, for events recorded during an HTTP request, <c>interaction.interaction_id</c> from the
     /// <c>X-Sourcegraph-Interaction-ID</c> header and <c>user.sams_external_id</c> from the authenticated user; nothing
-    /// when they are absent. Values passed explicitly to <see cref="ITelemetryRecorder.Record"/> always win.
+    /// when they are absent. Values passed explicitly to <see cref="ITelemetryRecorder.Record"/> always win. With
+    /// <see cref="TelemetryAspNetCoreOptions.PropagateInteractionIdInBaggage"/> on, the interaction id is also put into
+    /// W3C baggage for the rest of the request.
     /// </summary>
     /// <param name="builder">The builder returned by <c>AddTelemetryGateway</c>.</param>
     /// <param name="configure">Changes the header and claim used; optional.</param>
@@ -32,6 +35,7 @@ public static partial class TelemetryGatewayBuilderAspNetCoreExtensions
         builder.Services.TryAddSingleton<InteractionIdHeader>();
         builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<TelemetryAspNetCoreOptions>, TelemetryAspNetCoreOptionsValidator>());
         builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<ITelemetryEventEnricher, HttpContextTelemetryEventEnricher>());
+        builder.Services.TryAddEnumerable(ServiceDescriptor.Transient<IStartupFilter, InteractionIdBaggageStartupFilter>());
         return builder;
     }
 }
