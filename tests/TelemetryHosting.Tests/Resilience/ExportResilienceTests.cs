@@ -95,6 +95,21 @@ public sealed class ExportResilienceTests
     }
 
     [Fact]
+    public async Task Export_Succeeding_PollyLogsNothingAboveDebug()
+    {
+        // Polly reports every successful attempt and pipeline run at Information: for a background export every second,
+        // that is two lines a second in every service's logs. The export's pipeline reports them at Debug.
+        await using var harness = await RecorderHarness.StartAsync();
+
+        harness.Recorder.Record("search", "view");
+        Assert.Equal(new TelemetryFlushResult(1, 0, 0), await harness.Recorder.FlushAsync());
+
+        var polly = harness.Logs.GetSnapshot().Where(log => log.Category == "Polly").ToList();
+        Assert.Contains(polly, log => log.Message.Contains("Execution attempt", StringComparison.Ordinal) && log.Level == Microsoft.Extensions.Logging.LogLevel.Debug);
+        Assert.DoesNotContain(polly, log => log.Level > Microsoft.Extensions.Logging.LogLevel.Debug);
+    }
+
+    [Fact]
     public async Task ConfigureExportResilience_Extend_AddsInsideTheDefaultRetry()
     {
         var executions = 0;

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Options;
 using Polly;
 using Polly.CircuitBreaker;
 using Polly.Retry;
+using Polly.Telemetry;
 
 namespace TelemetryHosting.Resilience.Internal;
 
@@ -18,6 +19,7 @@ internal static class ExportResiliencePipeline
         var options = services.GetRequiredService<IOptions<TelemetryGatewayOptions>>().Value;
         var customization = services.GetRequiredService<IOptions<ExportResilienceCustomization>>().Value;
         builder.TimeProvider = services.GetRequiredService<TimeProvider>();
+        builder.ConfigureTelemetry(QuietTelemetry(services.GetService<IOptions<TelemetryOptions>>()?.Value));
         if (!customization.ReplaceDefaults)
         {
             AddDefaults(builder, options, services.GetRequiredService<ExportHealth>());
@@ -59,6 +61,26 @@ internal static class ExportResiliencePipeline
                 ShouldHandle = args => ValueTask.FromResult(IsExportFailure(args.Context, args.Outcome)),
             })
             .AddTimeout(options.ExportTimeout);
+    }
+
+    /// <summary>
+    /// The app's Polly telemetry (loggers, listeners, enrichers, its own severity rules), except that routine successes
+    /// are reported at Debug: Polly reports every attempt and pipeline run at Information, two log lines per export for a
+    /// pipeline that runs every second in the background. Retries, timeouts and the circuit breaker keep their Warning
+    /// and Error, and every event still reaches the <c>Polly</c> meter.
+    /// </summary>
+    private static TelemetryOptions QuietTelemetry(TelemetryOptions? app)
+    {
+        var telemetry = app is null ? new TelemetryOptions() : new TelemetryOptions(app);
+        var appSeverity = telemetry.SeverityProvider;
+        telemetry.SeverityProvider = args =>
+        {
+            var severity = appSeverity?.Invoke(args) ?? args.Event.Severity;
+            return severity == ResilienceEventSeverity.Information && args.Event.EventName is "ExecutionAttempt" or "PipelineExecuting" or "PipelineExecuted"
+                ? ResilienceEventSeverity.Debug
+                : severity;
+        };
+        return telemetry;
     }
 
     /// <summary>What both the retry and the circuit breaker count: a failed attempt that was not our own cancellation.</summary>
