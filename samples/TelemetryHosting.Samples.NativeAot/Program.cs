@@ -1,0 +1,36 @@
+// The library in a native-AOT web service: a minimal API (ASP.NET Core MVC controllers are not AOT-compatible, which
+// is why the controller sample is a separate, JIT-compiled app) that records an event per order and takes client events.
+//
+// It sends to the gateway configured under TelemetryGateway (appsettings.json points at a development gateway on its
+// default ports: start one with `dotnet run --project src/TelemetryHosting.DevGateway`). The SAMS client in
+// appsettings.json is the development gateway's own; a real one comes from a secret store, never from a file.
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Trace;
+using TelemetryHosting;
+
+var builder = WebApplication.CreateSlimBuilder(args);
+
+builder.Services.AddOpenTelemetry()
+    .WithTracing(tracing => tracing.AddAspNetCoreInstrumentation().AddTelemetryGatewayInstrumentation())
+    .WithMetrics(metrics => metrics.AddTelemetryGatewayInstrumentation());
+
+// Bound from configuration by the library's generated binder: no reflection the trimmer cannot see.
+builder.Services.AddTelemetryGateway(builder.Configuration.GetSection("TelemetryGateway"))
+    .AddAspNetCoreEnrichment(options => options.PropagateInteractionIdInBaggage = true)
+    .AddClientEvents(options => options.AllowAnonymous = true);
+
+var app = builder.Build();
+
+app.MapPost("/api/orders", (int? items, ITelemetryRecorder recorder) =>
+{
+    var recorded = recorder.Record("sampleOrders", "created", new TelemetryEventParameters
+    {
+        Metadata = new Dictionary<string, double> { ["items"] = items ?? 1 },
+    });
+    return recorded ? Results.Accepted() : Results.StatusCode(StatusCodes.Status503ServiceUnavailable);
+});
+
+// Browsers and editors post their events here (anonymous in this sample; rate limited per address).
+app.MapTelemetryEvents("/api/telemetry");
+
+await app.RunAsync();
