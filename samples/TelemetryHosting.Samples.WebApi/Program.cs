@@ -59,7 +59,7 @@ app.UseAuthorization();
 app.MapControllers();
 
 // Clients (the web app, editors) post their events here; the service adds the user, trace id, interaction id and
-// its own version, and records them. Try it: the curl in docs/README-client-events.md.
+// its own version, and records them. Try it: the curl in docs/client-events.md.
 app.MapTelemetryEvents("/api/telemetry").RequireAuthorization();
 
 if (developmentGateway is not null)
