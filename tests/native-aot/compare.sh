@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# Compares the native-AOT and JIT builds of samples/TelemetryHosting.Samples.NativeAot (the figures in
+# docs/performance.md, "Native AOT and JIT"): size on disk, time from process start to the first event received by the
+# gateway, and resident memory after 10,000 events. Run on demand (about 5 minutes on 2 cores):
+#   bash tests/native-aot/compare.sh [runs]        # runs per variant for the time to first event; default 5
+# Needs what .ci/aot-test needs (clang, zlib1g-dev) and curl. Each run gets a fresh development gateway (JIT, SAMS on).
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+runs=${1:-5}
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+work=$(mktemp -d -t telemetryhosting-aot-compare.XXXXXX)
+pids=()
+cleanup() { for pid in "${pids[@]}"; do kill -9 "$pid" 2>/dev/null || true; done; rm -rf "$work"; }
+trap cleanup EXIT
+
+project=samples/TelemetryHosting.Samples.NativeAot
+echo "publishing native and JIT builds..."
+dotnet publish "$project" -c Release -o "$work/native" -nologo -v quiet >/dev/null
+dotnet publish "$project" -c Release -p:PublishAot=false -o "$work/jit" -nologo -v quiet >/dev/null
+dotnet build src/TelemetryHosting.DevGateway -c Release -nologo -v quiet >/dev/null
+
+size_of() { find "$1" -type f ! -name '*.pdb' ! -name '*.dbg' ! -name '*.xml' -printf '%s\n' | awk '{ s += $1 } END { printf "%.1f MB", s / 1e6 }'; }
+echo "size on disk (no symbols, no XML docs): native $(size_of "$work/native"), JIT $(size_of "$work/jit") (framework-dependent: plus the shared .NET runtime)"
+
+port() { local p; while :; do p=$((20000 + RANDOM % 20000)); (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { echo "$p"; return; }; done; }
+now_ms() { date +%s%3N; }
+
+# Starts a gateway on fresh ports; sets gateway_pid, grpc_port, web_port, jsonl.
+start_gateway() {
+  grpc_port=$(port); web_port=$(port); jsonl="$work/received-$grpc_port.jsonl"
+  dotnet src/TelemetryHosting.DevGateway/bin/Release/net10.0/TelemetryHosting.DevGateway.dll \
+    --DevGateway:Port="$grpc_port" --DevGateway:WebPort="$web_port" --DevGateway:JsonLinesPath="$jsonl" \
+    --DevGateway:MaxStoredEvents=100 >"$work/gateway.log" 2>&1 &
+  gateway_pid=$!; pids+=("$gateway_pid")
+  until curl -sf "http://127.0.0.1:$web_port/api/events" >/dev/null 2>&1; do sleep 0.05; done
+}
+stop() { kill "$1" 2>/dev/null || true; wait "$1" 2>/dev/null || true; }
+
+# Starts the variant's app against the current gateway; sets app_pid, app_port.
+start_app() {
+  local variant=$1
+  app_port=$(port)
+  local command=("./TelemetryHosting.Samples.NativeAot")
+  [ "$variant" = "jit" ] && command=(dotnet TelemetryHosting.Samples.NativeAot.dll)
+  (cd "$work/$variant" && exec env ASPNETCORE_URLS="http://127.0.0.1:$app_port" Logging__LogLevel__Default=Warning \
+    TelemetryGateway__Endpoint="http://127.0.0.1:$grpc_port" TelemetryGateway__Sams__Url="http://127.0.0.1:$web_port" \
+    TelemetryGateway__FlushInterval=00:00:00.050 "${command[@]}") >"$work/app.log" 2>&1 &
+  app_pid=$!; pids+=("$app_pid")
+}
+
+lines() { [ -f "$jsonl" ] && wc -l <"$jsonl" || echo 0; }
+
+for variant in native jit; do
+  times=()
+  for _ in $(seq 1 "$runs"); do
+    start_gateway
+    started=$(now_ms)
+    start_app "$variant"
+    until [ "$(curl -s -o /dev/null -w '%{http_code}' -X POST "http://127.0.0.1:$app_port/api/orders" || true)" = "202" ]; do sleep 0.005; done
+    until [ "$(lines)" -ge 1 ]; do sleep 0.005; done
+    times+=($(( $(now_ms) - started )))
+    stop "$app_pid"; stop "$gateway_pid"
+  done
+  sorted=$(printf '%s\n' "${times[@]}" | sort -n | tr '\n' ' ')
+  echo "$variant: time from start to first event received (ms, $runs runs, sorted): $sorted"
+
+  start_gateway
+  start_app "$variant"
+  until [ "$(curl -s -o /dev/null -w '%{http_code}' -X POST "http://127.0.0.1:$app_port/api/orders" || true)" = "202" ]; do sleep 0.01; done
+  rss_start=$(awk '/VmRSS/ { print $2 }' "/proc/$app_pid/status")
+  curl -s -o /dev/null -X POST "http://127.0.0.1:$app_port/api/orders?items=[1-10000]"
+  until [ "$(lines)" -ge 10001 ]; do sleep 0.1; done
+  rss=$(awk '/VmRSS/ { print $2 }' "/proc/$app_pid/status")
+  hwm=$(awk '/VmHWM/ { print $2 }' "/proc/$app_pid/status")
+  echo "$variant: RSS after start $((rss_start / 1024)) MiB; after 10,000 events delivered $((rss / 1024)) MiB (peak $((hwm / 1024)) MiB)"
+  stop "$app_pid"; stop "$gateway_pid"
+done
