@@ -1,5 +1,7 @@
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Testing;
 using Telemetrygateway.V1;
 using static TelemetryHosting.DevGateway.Tests.GatewayHarness;
 
@@ -123,5 +125,44 @@ public sealed class UnformattableEventTests
         Assert.Equal(new[] { good.Id, bad.Id }.Order(), Assert.Single(result.Responses).SucceededEvents.Order());
         Assert.Equal(1, harness.Gateway.Events.InvalidCount);
         Assert.Equal([good.Id], harness.Gateway.Events.Snapshot().Select(e => e.Id));
+    }
+
+    [Fact]
+    public async Task RecordEvents_UnformattableEvent_ReasonLoggedWithoutPrivateMetadata()
+    {
+        var logs = new FakeLogCollector();
+        await using var harness = await StartAsync(o => o.ConfigureLogging = logging => logging.AddProvider(new FakeLoggerProvider(logs)));
+        var bad = NewEvent();
+        Spoil("kindlessValueInNestedStruct", bad);
+        bad.Parameters.PrivateMetadata.Fields["secretKey"] = Value.ForString("secret-value-4711");
+
+        var result = await harness.RecordEventsAsync(harness.Auth(), MetadataMessage(ManagedService()), Payload(bad));
+
+        Assert.Equal(StatusCode.OK, result.Status.StatusCode);
+        var record = Assert.Single(logs.GetSnapshot(), r => r.Message.Contains(bad.Id, StringComparison.Ordinal));
+        Assert.Contains("has none of its kinds set", record.Message, StringComparison.Ordinal);
+        Assert.All(logs.GetSnapshot(), r =>
+        {
+            Assert.DoesNotContain("secret", r.Message, StringComparison.Ordinal);
+            Assert.DoesNotContain("outer", r.Message, StringComparison.Ordinal);
+        });
+    }
+
+    [Fact]
+    public async Task RecordEvents_MegabyteFeatureAndId_InvalidAndLoggedClipped()
+    {
+        var logs = new FakeLogCollector();
+        await using var harness = await StartAsync(o => o.ConfigureLogging = logging => logging.AddProvider(new FakeLoggerProvider(logs)));
+        var good = NewEvent();
+        var bad = NewEvent(new string('f', 1_000_000), "view", id: new string('i', 1_000_000));
+
+        var result = await harness.RecordEventsAsync(harness.Auth(), MetadataMessage(ManagedService()), Payload(good, bad));
+
+        Assert.Equal(StatusCode.OK, result.Status.StatusCode);
+        Assert.Equal([good.Id], Assert.Single(result.Responses).SucceededEvents);
+        Assert.Equal(1, harness.Gateway.Events.InvalidCount);
+        var record = Assert.Single(logs.GetSnapshot(), r => r.Level == LogLevel.Information && r.Message.Contains("not published", StringComparison.Ordinal));
+        Assert.True(record.Message.Length < 1000, $"A log message of {record.Message.Length} characters.");
+        Assert.Contains("(1000000 characters)", record.Message, StringComparison.Ordinal);
     }
 }
