@@ -16,6 +16,10 @@ internal static class EventJsonCheck
     public const long MinTimestampSeconds = -62135596800L;
     public const long MaxTimestampSeconds = 253402300799L;
 
+    /// <summary>Returns whether protobuf JSON can write the timestamp: 0001-01-01 to 9999-12-31, nanos in [0, 1e9).</summary>
+    public static bool IsInRange(Timestamp timestamp) =>
+        timestamp.Seconds is >= MinTimestampSeconds and <= MaxTimestampSeconds && timestamp.Nanos is >= 0 and <= 999_999_999;
+
     /// <summary>Returns why the event has no JSON form, or <see langword="null"/> when it has one.</summary>
     /// <returns>The reason names no private metadata (it is logged); the location may, and is for the page only.</returns>
     public static (string Reason, string Location)? Find(Event ev)
