@@ -146,7 +146,10 @@ public sealed class DevelopmentGateway : IAsyncDisposable
             app.MapPost(SamsTokenEndpoint.Path, (HttpContext context) => SamsTokenEndpoint.HandleAsync(context, sams, logger));
             app.MapMethods(SamsTokenEndpoint.Path, ["GET", "HEAD", "PUT", "PATCH", "DELETE"], (HttpContext context) => SamsTokenEndpoint.RefuseMethod(context));
             app.MapGet("/", (HttpContext context) => EventsApi.WritePageAsync(context));
+            app.MapGet(EventsApi.ScriptPath, (HttpContext context) => EventsApi.WriteScriptAsync(context));
+            app.MapGet(EventsApi.StylePath, (HttpContext context) => EventsApi.WriteStyleAsync(context));
             app.MapGet("/api/events", (HttpContext context) => EventsApi.WriteEventsAsync(context, events));
+            app.MapGet("/api/events/stats", (HttpContext context) => EventsApi.WriteStatsAsync(context, events, options.TimeProvider));
             app.MapDelete("/api/events", (HttpContext context) => EventsApi.Clear(context, events));
 
             try

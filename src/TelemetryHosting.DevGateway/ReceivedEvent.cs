@@ -25,7 +25,7 @@ public sealed class ReceivedEvent
     /// <param name="published">The event as published (legacy metadata merged); not changed afterwards.</param>
     /// <param name="receivedBytes">The event as received when it differs from <paramref name="published"/>, else <see langword="null"/>.</param>
     /// <param name="eventJson">The published event's JSON when already formatted, else <see langword="null"/>.</param>
-    /// <param name="timestamp">The event's timestamp, clamped to what a <see cref="DateTimeOffset"/> can hold.</param>
+    /// <param name="timestamp">The event's timestamp (in range: an event whose timestamp has no JSON form is refused).</param>
     /// <param name="receivedAt">When the gateway received it.</param>
     /// <param name="metadata">The stream's (or unary call's) metadata.</param>
     /// <param name="metadataJson">The metadata in JSON form, license key redacted.</param>
@@ -39,6 +39,7 @@ public sealed class ReceivedEvent
         string metadataJson)
     {
         _published = published;
+        Request = metadata;
         _eventBytes = receivedBytes;
         _eventJson = eventJson;
         _metadataJson = metadataJson;
@@ -107,6 +108,18 @@ public sealed class ReceivedEvent
     /// (as published) are in protobuf JSON form.
     /// </summary>
     public string Json => _json ??= FormatLine();
+
+    /// <summary>Gets the event as published (never changed after publishing).</summary>
+    internal Event Published => _published;
+
+    /// <summary>Gets the stream's (or unary call's) metadata.</summary>
+    internal RecordEventsRequestMetadata Request { get; }
+
+    /// <summary>Gets or sets the event's place in the order of everything the store received; set by the store.</summary>
+    internal long Sequence { get; set; }
+
+    /// <summary>Gets or sets whether its id had been accepted before; set by the store.</summary>
+    internal bool IsDuplicate { get; set; }
 
     /// <summary>Gets the published event in protobuf JSON form.</summary>
     internal string EventJson => _eventJson ??= Formatter.Format(_published);

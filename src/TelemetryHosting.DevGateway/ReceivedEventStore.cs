@@ -1,3 +1,5 @@
+using TelemetryHosting.DevGateway.Internal;
+
 namespace TelemetryHosting.DevGateway;
 
 /// <summary>The events a <see cref="DevelopmentGateway"/> accepted. Thread-safe.</summary>
@@ -7,12 +9,13 @@ namespace TelemetryHosting.DevGateway;
 /// </remarks>
 public sealed class ReceivedEventStore
 {
+    /// <summary>How many refused events (invalid, failed, oversize) are kept at most, for the page.</summary>
+    internal const int MaxRefusedEvents = 1000;
+
     private readonly Lock _lock = new();
-    private readonly int _capacity;
-    // The newest events in a ring: _next is where the next one goes, _kept how many slots hold an event.
-    private readonly ReceivedEvent[] _events;
-    private int _next;
-    private int _kept;
+    private readonly Ring<ReceivedEvent> _events;
+    private readonly Ring<RefusedEvent> _refused;
+    private readonly EventStatistics _statistics = new();
 
     // Ids seen. Canonical UUIDs (lower-case, hyphenated: what every recorder sends) are kept as Guid values, which
     // the garbage collector need not trace; any other id as a string. A string maps to one Guid and back, so
@@ -23,11 +26,13 @@ public sealed class ReceivedEventStore
     private int _count;
     private int _invalidCount;
     private int _oversizeCount;
+    private int _failedCount;
+    private long _sequence;
 
     internal ReceivedEventStore(int capacity)
     {
-        _capacity = capacity;
-        _events = new ReceivedEvent[Math.Max(capacity, 0)];
+        _events = new Ring<ReceivedEvent>(capacity);
+        _refused = new Ring<RefusedEvent>(Math.Min(capacity, MaxRefusedEvents));
     }
 
     /// <summary>Gets how many events were accepted, duplicates included.</summary>
@@ -66,13 +71,7 @@ public sealed class ReceivedEventStore
     {
         lock (_lock)
         {
-            var snapshot = new ReceivedEvent[_kept];
-            for (var i = 0; i < _kept; i++)
-            {
-                snapshot[i] = _events[(_next - 1 - i + _capacity) % _capacity];
-            }
-
-            return snapshot;
+            return _events.Snapshot();
         }
     }
 
@@ -115,19 +114,61 @@ public sealed class ReceivedEventStore
         return completion.Task;
     }
 
-    /// <summary>Forgets every event, id and count. Pending waits keep waiting for their count from zero.</summary>
+    /// <summary>Forgets every event, id and count (refused events and the page's statistics too). Pending waits keep waiting for their count from zero.</summary>
     public void Clear()
     {
         lock (_lock)
         {
-            Array.Clear(_events);
-            _next = 0;
-            _kept = 0;
+            _events.Clear();
+            _refused.Clear();
+            _statistics.Clear();
             _uuidIds.Clear();
             _otherIds.Clear();
             _count = 0;
             _invalidCount = 0;
             _oversizeCount = 0;
+            _failedCount = 0;
+        }
+    }
+
+    /// <summary>Gets how many events fault injection failed since the start or the last <see cref="Clear"/>.</summary>
+    internal int FailedCount
+    {
+        get { lock (_lock) { return _failedCount; } }
+    }
+
+    /// <summary>Returns the kept refused events (at most <see cref="MaxRefusedEvents"/>), newest first.</summary>
+    internal RefusedEvent[] RefusedSnapshot()
+    {
+        lock (_lock)
+        {
+            return _refused.Snapshot();
+        }
+    }
+
+    /// <summary>Returns the per-second counts of the <paramref name="seconds"/> seconds ending at <paramref name="now"/>, and the counts per feature and action.</summary>
+    internal ((long Second, EventCounts Counts)[] PerSecond, KeyValuePair<(string Feature, string Action), EventCounts>[] PerName) Statistics(DateTimeOffset now, int seconds)
+    {
+        lock (_lock)
+        {
+            return (_statistics.PerSecond(now, seconds), _statistics.PerName());
+        }
+    }
+
+    internal void AddRefused(RefusedEvent refused)
+    {
+        lock (_lock)
+        {
+            switch (refused.Status)
+            {
+                case EventStatus.Invalid: _invalidCount++; break;
+                case EventStatus.Oversize: _oversizeCount++; break;
+                default: _failedCount++; break;
+            }
+
+            refused.Sequence = ++_sequence;
+            _refused.Add(refused);
+            _statistics.Count(refused.ReceivedAt, refused.Event.Feature, refused.Event.Action, refused.Status);
         }
     }
 
@@ -136,13 +177,11 @@ public sealed class ReceivedEventStore
         lock (_lock)
         {
             _count++;
-            _ = TryParseCanonicalUuid(received.Id, out var uuid) ? _uuidIds.Add(uuid) : _otherIds.Add(received.Id);
-            if (_capacity > 0)
-            {
-                _events[_next] = received;
-                _next = (_next + 1) % _capacity;
-                _kept = Math.Min(_kept + 1, _capacity);
-            }
+            var isNew = TryParseCanonicalUuid(received.Id, out var uuid) ? _uuidIds.Add(uuid) : _otherIds.Add(received.Id);
+            received.IsDuplicate = !isNew;
+            received.Sequence = ++_sequence;
+            _events.Add(received);
+            _statistics.Count(received.ReceivedAt, received.Feature, received.Action, isNew ? EventStatus.Accepted : EventStatus.Duplicate);
 
             for (var i = _waiters.Count - 1; i >= 0; i--)
             {
@@ -176,15 +215,5 @@ public sealed class ReceivedEventStore
         }
 
         return Guid.TryParseExact(id, "D", out uuid);
-    }
-
-    internal void CountInvalid()
-    {
-        lock (_lock) { _invalidCount++; }
-    }
-
-    internal void CountOversize()
-    {
-        lock (_lock) { _oversizeCount++; }
     }
 }

@@ -1,4 +1,3 @@
-using System.Text;
 using Google.Protobuf;
 using TelemetryHosting.Shared;
 using Telemetrygateway.V1;
@@ -13,9 +12,6 @@ internal sealed class EventPublisher(ReceivedEventStore store, GatewayFaults fau
 {
     /// <summary>Events whose published JSON is this large or larger are dropped (GATEWAY.md section 4.5).</summary>
     public const int MaxEventJsonBytes = 10_000_000;
-
-    private const long MinTimestampSeconds = -62135596800L;
-    private const long MaxTimestampSeconds = 253402300799L;
 
     private static readonly JsonFormatter Formatter = new(JsonFormatter.Settings.Default);
 
@@ -36,13 +32,20 @@ internal sealed class EventPublisher(ReceivedEventStore store, GatewayFaults fau
     /// <param name="metadata">The stream's (or unary call's) metadata.</param>
     /// <param name="metadataJson">The metadata as <see cref="FormatMetadata"/> gives it.</param>
     /// <param name="mergeLegacyMetadata">Whether this is the RecordEvents path, which merges legacy metadata.</param>
+    /// <remarks>Never throws for anything in the event: what cannot be published is refused, counted and kept for the page.</remarks>
     public PublishResult Publish(Event ev, RecordEventsRequestMetadata metadata, string metadataJson, bool mergeLegacyMetadata)
     {
+        var receivedAt = timeProvider.GetUtcNow();
         var error = Validate(ev);
         if (error is not null)
         {
-            store.CountInvalid();
-            return new PublishResult(ev.Id, PublishOutcome.Invalid, error);
+            return Refuse(ev, EventStatus.Invalid, PublishOutcome.Invalid, error, null, receivedAt, metadata);
+        }
+
+        // The real gateway marshals the event to JSON before publishing; an event with no JSON form fails there.
+        if (EventJsonCheck.Find(ev) is { } problem)
+        {
+            return Refuse(ev, EventStatus.Invalid, PublishOutcome.Invalid, problem.Reason, problem.Location, receivedAt, metadata);
         }
 
         // The bytes as received are kept only when the merge below changes the event; otherwise they are encoded
@@ -55,22 +58,28 @@ internal sealed class EventPublisher(ReceivedEventStore store, GatewayFaults fau
         }
 
         string? eventJson = null;
-        if (MayFailOrBeOversize(ev))
+        if (MayBeOversize(ev))
         {
-            eventJson = Formatter.Format(ev);
-            if (Encoding.UTF8.GetByteCount(eventJson) >= MaxEventJsonBytes)
+            var text = new BoundedJsonText(MaxEventJsonBytes);
+            try
             {
-                store.CountOversize();
+                Formatter.Format(ev, text);
+                eventJson = text.ToString();
+            }
+            catch (BoundedJsonText.LimitReachedException)
+            {
+                var summary = new Event { Id = ev.Id, Feature = ev.Feature, Action = ev.Action, Timestamp = ev.Timestamp };
+                Refuse(summary, EventStatus.Oversize, PublishOutcome.Oversize, "dropped: its JSON form is 10,000,000 bytes or more (reported as succeeded, like the real gateway does)", null, receivedAt, metadata);
                 return new PublishResult(ev.Id, PublishOutcome.Oversize, null);
             }
         }
 
         if (faults.ShouldFail(ev.Id, ev.Feature, ev.Action))
         {
-            return new PublishResult(ev.Id, PublishOutcome.InjectedFailure, "injected failure (development gateway fault injection)");
+            return Refuse(ev, EventStatus.Failed, PublishOutcome.InjectedFailure, "injected failure (development gateway fault injection)", null, receivedAt, metadata);
         }
 
-        var record = new ReceivedEvent(ev, received, eventJson, ToDateTimeOffset(ev.Timestamp), timeProvider.GetUtcNow(), metadata, metadataJson);
+        var record = new ReceivedEvent(ev, received, eventJson, ToDateTimeOffset(ev.Timestamp), receivedAt, metadata, metadataJson);
         jsonLines?.Append(record.Json);
         store.Add(record);
         return new PublishResult(ev.Id, PublishOutcome.Published, null);
@@ -109,39 +118,30 @@ internal sealed class EventPublisher(ReceivedEventStore store, GatewayFaults fau
 #pragma warning restore CS0612
 
     /// <summary>
-    /// Returns whether formatting the event as JSON could throw or reach <see cref="MaxEventJsonBytes"/>; only then is
-    /// it formatted while publishing, otherwise on first read of <see cref="ReceivedEvent.Json"/>.
+    /// Returns whether the event's JSON could reach <see cref="MaxEventJsonBytes"/>; only then is it formatted while
+    /// publishing (and stopped at the limit), otherwise on first read of <see cref="ReceivedEvent.Json"/>.
     /// </summary>
     /// <remarks>
-    /// Formatting can throw only on a Struct value without a kind (private metadata) or a timestamp outside JSON's
-    /// range. The size bound: every field on the wire takes at least 2 bytes (a one-byte tag, as every field number
-    /// in the schema is below 16, and at least one byte of value or length). Its JSON takes at most the longest
-    /// field name (17 characters, <c>marketingTracking</c>) plus 4 for quotes, colon and comma, plus its value: at
-    /// most 32 characters for a timestamp, 24 for a double (9 bytes on the wire), 22 for a 64-bit integer in quotes,
-    /// and 6 per byte of a string (a <c>\u00XX</c> escape). That is under 32 JSON bytes per encoded byte, plus the
-    /// outer braces; unknown fields count on the wire but are not formatted. Below the bound the exact check cannot
-    /// fail, so the JSON is not computed here.
+    /// The bound: every field on the wire takes at least 2 bytes (a one-byte tag, as every field number in the schema
+    /// is below 16, and at least one byte of value or length). Its JSON takes at most the longest field name (17
+    /// characters, <c>marketingTracking</c>) plus 4 for quotes, colon and comma, plus its value: at most 32 characters for
+    /// a timestamp, 24 for a double (9 bytes on the wire), 22 for a 64-bit integer in quotes, and 6 per byte of a string
+    /// (a <c>\u00XX</c> escape). That is under 32 JSON bytes per encoded byte, plus the outer braces; unknown fields count
+    /// on the wire but are not formatted. Below the bound the exact check cannot fail, so the JSON is not computed here.
     /// </remarks>
-    private static bool MayFailOrBeOversize(Event ev)
+    private static bool MayBeOversize(Event ev)
     {
         const int MaxJsonBytesPerEncodedByte = 32;
-        if (ev.Parameters?.PrivateMetadata is not null || !IsInJsonRange(ev.Timestamp))
-        {
-            return true;
-        }
-
         return ((long)ev.CalculateSize() * MaxJsonBytesPerEncodedByte) + 2 >= MaxEventJsonBytes;
     }
 
-    // Protobuf JSON writes timestamps from 0001-01-01 to 9999-12-31 with nanoseconds in [0, 1e9), and throws otherwise.
-    private static bool IsInJsonRange(Google.Protobuf.WellKnownTypes.Timestamp timestamp) =>
-        timestamp.Seconds is >= MinTimestampSeconds and <= MaxTimestampSeconds && timestamp.Nanos is >= 0 and < 1_000_000_000;
-
-    // Out-of-range timestamps cannot be a DateTimeOffset; Go would accept them, so they are clamped rather than refused.
-    private static DateTimeOffset ToDateTimeOffset(Google.Protobuf.WellKnownTypes.Timestamp timestamp)
+    private PublishResult Refuse(Event ev, EventStatus status, PublishOutcome outcome, string reason, string? location, DateTimeOffset receivedAt, RecordEventsRequestMetadata metadata)
     {
-        var seconds = Math.Clamp(timestamp.Seconds, MinTimestampSeconds, MaxTimestampSeconds);
-        var nanos = Math.Clamp(timestamp.Nanos, 0, 999_999_999);
-        return DateTimeOffset.UnixEpoch.AddSeconds(seconds).AddTicks(nanos / 100);
+        store.AddRefused(new RefusedEvent(ev, status, reason, location, receivedAt, metadata));
+        return new PublishResult(ev.Id, outcome, reason);
     }
+
+    /// <summary>Converts a timestamp that <see cref="EventJsonCheck"/> found in range.</summary>
+    internal static DateTimeOffset ToDateTimeOffset(Google.Protobuf.WellKnownTypes.Timestamp timestamp) =>
+        DateTimeOffset.UnixEpoch.AddSeconds(timestamp.Seconds).AddTicks(timestamp.Nanos / 100);
 }

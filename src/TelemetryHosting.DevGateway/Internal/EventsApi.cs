@@ -4,37 +4,55 @@ using Microsoft.AspNetCore.Http;
 
 namespace TelemetryHosting.DevGateway.Internal;
 
-/// <summary>The web side for people and scripts: the events page at <c>/</c> and <c>/api/events</c>.</summary>
+/// <summary>
+/// The web side for people and scripts: the events page at <c>/</c> (with its script and style sheet), <c>/api/events</c>
+/// and <c>/api/events/stats</c>.
+/// </summary>
 internal static class EventsApi
 {
-    private static readonly Lazy<byte[]> Page = new(LoadPage);
+    /// <summary>The paths of the page's script and style sheet, embedded in the assembly like the page.</summary>
+    public const string ScriptPath = "/events-page.js";
+    public const string StylePath = "/events-page.css";
 
-    /// <summary><c>GET /</c>: the page, plain HTML with inline script that polls <c>/api/events</c> every second.</summary>
-    public static async Task WritePageAsync(HttpContext context)
+    /// <summary>The longest window <c>/api/events/stats?seconds=N</c> answers for.</summary>
+    public const int MaxStatsSeconds = EventStatistics.Seconds;
+
+    // The page shows what senders put in events: no inline script, nothing from elsewhere, no framing.
+    private const string PagePolicy = "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
+
+    private static readonly Lazy<byte[]> Page = new(() => Load("EventsPage.html"));
+    private static readonly Lazy<byte[]> Script = new(() => Load("EventsPage.js"));
+    private static readonly Lazy<byte[]> Style = new(() => Load("EventsPage.css"));
+
+    /// <summary><c>GET /</c>: the page, plain HTML whose script polls <c>/api/events</c> and <c>/api/events/stats</c> every second.</summary>
+    public static Task WritePageAsync(HttpContext context)
     {
-        context.Response.ContentType = "text/html; charset=utf-8";
-        context.Response.Headers.CacheControl = "no-store";
-        await context.Response.Body.WriteAsync(Page.Value, context.RequestAborted).ConfigureAwait(false);
+        context.Response.Headers.ContentSecurityPolicy = PagePolicy;
+        return WriteResourceAsync(context, "text/html; charset=utf-8", Page.Value);
     }
 
-    /// <summary><c>GET /api/events[?limit=N]</c>: counts and the kept events, newest first.</summary>
+    public static Task WriteScriptAsync(HttpContext context) => WriteResourceAsync(context, "text/javascript; charset=utf-8", Script.Value);
+
+    public static Task WriteStyleAsync(HttpContext context) => WriteResourceAsync(context, "text/css; charset=utf-8", Style.Value);
+
+    /// <summary><c>GET /api/events[?limit=N]</c>: counts, the kept events and the kept refused events, newest first.</summary>
     public static async Task WriteEventsAsync(HttpContext context, ReceivedEventStore store)
     {
-        var limit = int.MaxValue;
-        if (context.Request.Query.TryGetValue("limit", out var limitValue)
-            && (!int.TryParse(limitValue, NumberStyles.None, CultureInfo.InvariantCulture, out limit) || limit < 0))
+        if (!TryReadNumber(context, "limit", int.MaxValue, out var limit))
         {
             context.Response.StatusCode = StatusCodes.Status400BadRequest;
             return;
         }
 
-        // Counts first, then the snapshot: a concurrent event can only make the list longer than the counts say.
+        // Counts first, then the snapshots: a concurrent event can only make the lists longer than the counts say.
         var count = store.Count;
         var distinct = store.DistinctCount;
         var duplicates = store.DuplicateCount;
         var invalid = store.InvalidCount;
         var oversize = store.OversizeCount;
+        var failed = store.FailedCount;
         var events = store.Snapshot();
+        var refused = store.RefusedSnapshot();
 
         context.Response.ContentType = "application/json; charset=utf-8";
         context.Response.Headers.CacheControl = "no-store";
@@ -45,11 +63,20 @@ internal static class EventsApi
         writer.WriteNumber("duplicateCount", duplicates);
         writer.WriteNumber("invalidCount", invalid);
         writer.WriteNumber("oversizeCount", oversize);
+        writer.WriteNumber("failedCount", failed);
         writer.WriteNumber("storedCount", events.Count);
+        writer.WriteNumber("refusedStoredCount", refused.Length);
         writer.WriteStartArray("events");
         foreach (var ev in events.Take(limit))
         {
-            WriteEvent(writer, ev);
+            EventJson.Write(writer, ev);
+        }
+
+        writer.WriteEndArray();
+        writer.WriteStartArray("refused");
+        foreach (var ev in refused.Take(limit))
+        {
+            EventJson.Write(writer, ev);
         }
 
         writer.WriteEndArray();
@@ -57,69 +84,89 @@ internal static class EventsApi
         await writer.FlushAsync(context.RequestAborted).ConfigureAwait(false);
     }
 
-    /// <summary><c>DELETE /api/events</c>: forgets every event and count.</summary>
+    /// <summary>
+    /// <c>GET /api/events/stats[?seconds=N]</c>: per-second counts of the last N seconds (default 60, at most
+    /// <see cref="MaxStatsSeconds"/>) by the gateway's clock, oldest first, and counts per feature and action.
+    /// </summary>
+    public static async Task WriteStatsAsync(HttpContext context, ReceivedEventStore store, TimeProvider timeProvider)
+    {
+        if (!TryReadNumber(context, "seconds", 60, out var seconds) || seconds is < 1 or > MaxStatsSeconds)
+        {
+            context.Response.StatusCode = StatusCodes.Status400BadRequest;
+            return;
+        }
+
+        var now = timeProvider.GetUtcNow();
+        var (perSecond, perName) = store.Statistics(now, seconds);
+        context.Response.ContentType = "application/json; charset=utf-8";
+        context.Response.Headers.CacheControl = "no-store";
+        await using var writer = new Utf8JsonWriter(context.Response.Body);
+        writer.WriteStartObject();
+        writer.WriteString("now", now);
+        writer.WriteStartArray("perSecond");
+        foreach (var (second, counts) in perSecond)
+        {
+            writer.WriteStartObject();
+            writer.WriteString("second", DateTimeOffset.FromUnixTimeSeconds(second));
+            WriteCounts(writer, counts);
+            writer.WriteEndObject();
+        }
+
+        writer.WriteEndArray();
+        writer.WriteStartArray("byFeature");
+        foreach (var ((feature, action), counts) in perName
+            .OrderByDescending(n => n.Value.Accepted + n.Value.Duplicates + n.Value.Refused)
+            .ThenBy(n => n.Key.Feature, StringComparer.Ordinal)
+            .ThenBy(n => n.Key.Action, StringComparer.Ordinal))
+        {
+            writer.WriteStartObject();
+            writer.WriteString("feature", feature);
+            writer.WriteString("action", action);
+            WriteCounts(writer, counts);
+            writer.WriteEndObject();
+        }
+
+        writer.WriteEndArray();
+        writer.WriteEndObject();
+        await writer.FlushAsync(context.RequestAborted).ConfigureAwait(false);
+    }
+
+    /// <summary><c>DELETE /api/events</c>: forgets every event, refused event and count.</summary>
     public static void Clear(HttpContext context, ReceivedEventStore store)
     {
         store.Clear();
         context.Response.StatusCode = StatusCodes.Status204NoContent;
     }
 
-    private static void WriteEvent(Utf8JsonWriter writer, ReceivedEvent ev)
+    private static void WriteCounts(Utf8JsonWriter writer, EventCounts counts)
     {
-        writer.WriteStartObject();
-        writer.WriteString("id", ev.Id);
-        writer.WriteString("feature", ev.Feature);
-        writer.WriteString("action", ev.Action);
-        writer.WriteString("timestamp", ev.Timestamp);
-        writer.WriteString("receivedAt", ev.ReceivedAt);
-        WriteOptional(writer, "serviceId", ev.ServiceId);
-        WriteOptional(writer, "serviceEnvironment", ev.ServiceEnvironment);
-        WriteOptional(writer, "instanceId", ev.InstanceId);
-        writer.WriteString("requestId", ev.RequestId);
-        WriteOptional(writer, "traceId", ev.TraceId);
-        writer.WriteStartObject("metadata");
-        foreach (var (key, value) in ev.Metadata.OrderBy(m => m.Key, StringComparer.Ordinal))
-        {
-            if (double.IsFinite(value))
-            {
-                writer.WriteNumber(key, value);
-            }
-            else
-            {
-                writer.WriteString(key, value.ToString(CultureInfo.InvariantCulture));
-            }
-        }
-
-        writer.WriteEndObject();
-        if (ev.PrivateMetadataJson is { } privateMetadata)
-        {
-            writer.WritePropertyName("privateMetadata");
-            writer.WriteRawValue(privateMetadata, skipInputValidation: true);
-        }
-        else
-        {
-            writer.WriteNull("privateMetadata");
-        }
-
-        writer.WriteEndObject();
+        writer.WriteNumber("accepted", counts.Accepted);
+        writer.WriteNumber("duplicates", counts.Duplicates);
+        writer.WriteNumber("refused", counts.Refused);
+        writer.WriteNumber("invalid", counts.Invalid);
+        writer.WriteNumber("failed", counts.Failed);
+        writer.WriteNumber("oversize", counts.Oversize);
     }
 
-    private static void WriteOptional(Utf8JsonWriter writer, string name, string? value)
+    private static bool TryReadNumber(HttpContext context, string name, int absent, out int value)
     {
-        if (value is null)
-        {
-            writer.WriteNull(name);
-        }
-        else
-        {
-            writer.WriteString(name, value);
-        }
+        value = absent;
+        return !context.Request.Query.TryGetValue(name, out var text)
+            || (int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out value) && value >= 0);
     }
 
-    private static byte[] LoadPage()
+    private static async Task WriteResourceAsync(HttpContext context, string contentType, byte[] content)
     {
-        using var stream = typeof(EventsApi).Assembly.GetManifestResourceStream("TelemetryHosting.DevGateway.EventsPage.html")
-            ?? throw new InvalidOperationException("The events page resource is missing from the assembly.");
+        context.Response.ContentType = contentType;
+        context.Response.Headers.CacheControl = "no-store";
+        context.Response.Headers.XContentTypeOptions = "nosniff";
+        await context.Response.Body.WriteAsync(content, context.RequestAborted).ConfigureAwait(false);
+    }
+
+    private static byte[] Load(string name)
+    {
+        using var stream = typeof(EventsApi).Assembly.GetManifestResourceStream("TelemetryHosting.DevGateway." + name)
+            ?? throw new InvalidOperationException($"The events page resource {name} is missing from the assembly.");
         using var buffer = new MemoryStream();
         stream.CopyTo(buffer);
         return buffer.ToArray();

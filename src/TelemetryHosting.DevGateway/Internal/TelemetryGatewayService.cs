@@ -259,14 +259,27 @@ internal sealed class TelemetryGatewayService(
         {
             case PublishOutcome.Invalid:
             case PublishOutcome.InjectedFailure:
-                Log.EventNotPublished(logger, ev.Id, ev.Feature, ev.Action, result.Error ?? string.Empty);
+                Log.EventNotPublished(logger, Clip(ev.Id), Clip(ev.Feature), Clip(ev.Action), result.Error ?? string.Empty);
                 break;
             case PublishOutcome.Oversize:
-                Log.EventOversize(logger, ev.Id, ev.Feature, ev.Action);
+                Log.EventOversize(logger, Clip(ev.Id), ev.Feature, ev.Action);
                 break;
             default:
                 break;
         }
+    }
+
+    // An invalid event's id, feature or action can be megabytes long: the log gets their start only.
+    private static string Clip(string value)
+    {
+        const int MaxLoggedLength = 100;
+        if (value.Length <= MaxLoggedLength)
+        {
+            return value;
+        }
+
+        var length = char.IsHighSurrogate(value[MaxLoggedLength - 1]) ? MaxLoggedLength - 1 : MaxLoggedLength;
+        return string.Concat(value.AsSpan(0, length), "… (", value.Length.ToString(System.Globalization.CultureInfo.InvariantCulture), " characters)");
     }
 
     private RpcException Refuse(string method, StatusCode code, string detail)

@@ -67,18 +67,136 @@ public sealed class EventsApiTests
     }
 
     [Fact]
-    public async Task GetPage_Root_HtmlThatPollsTheJsonEndpoint()
+    public async Task GetPage_Root_HtmlWithOwnScriptThatPollsTheJsonEndpoints()
     {
         await using var harness = await StartAsync();
-        using var http = new HttpClient();
+        using var http = new HttpClient { Timeout = WaitLimit };
 
         using var response = await http.GetAsync(harness.Gateway.WebAddress);
         var html = await response.Content.ReadAsStringAsync();
+        using var script = await http.GetAsync(new Uri(harness.Gateway.WebAddress, "events-page.js"));
+        var code = await script.Content.ReadAsStringAsync();
+        using var style = await http.GetAsync(new Uri(harness.Gateway.WebAddress, "events-page.css"));
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal("text/html", response.Content.Headers.ContentType?.MediaType);
-        Assert.Contains("/api/events", html, StringComparison.Ordinal);
-        Assert.Contains("setInterval(poll, 1000)", html, StringComparison.Ordinal);
+        Assert.Contains("<script src=\"/events-page.js\"", html, StringComparison.Ordinal);
+        Assert.Contains("script-src 'self'", response.Headers.GetValues("Content-Security-Policy").Single(), StringComparison.Ordinal);
+        Assert.DoesNotContain("http", html.Replace("http-equiv", "", StringComparison.Ordinal), StringComparison.Ordinal);
+        Assert.Equal("text/javascript", script.Content.Headers.ContentType?.MediaType);
+        Assert.Contains("\"/api/events?limit=\"", code, StringComparison.Ordinal);
+        Assert.Contains("\"/api/events/stats?seconds=\"", code, StringComparison.Ordinal);
+        Assert.Equal("text/css", style.Content.Headers.ContentType?.MediaType);
+    }
+
+    [Fact]
+    public async Task GetEvents_EventWithEveryFieldSet_EveryFieldInTheJson()
+    {
+        await using var harness = await StartAsync(fakeTime: true);
+        var result = await harness.RecordEventsAsync(harness.Auth(), MetadataMessage(EveryField.Metadata()), Payload(EveryField.Event()));
+        Assert.Equal(StatusCode.OK, result.Status.StatusCode);
+
+        using var json = await GetJsonAsync(harness, "api/events");
+
+        var ev = Assert.Single(json.RootElement.GetProperty("events").EnumerateArray());
+        var expected = new Dictionary<string, string>(EveryField.ExpectedJson) { ["receivedAt"] = "\"2026-01-02T03:04:05+00:00\"" };
+        Assert.Equal(expected.Keys.Order(StringComparer.Ordinal), ev.EnumerateObject().Select(p => p.Name).Order(StringComparer.Ordinal));
+        foreach (var property in ev.EnumerateObject())
+        {
+            Assert.True(expected[property.Name] == property.Value.GetRawText(), $"{property.Name}: expected {expected[property.Name]}, got {property.Value.GetRawText()}");
+        }
+    }
+
+    [Fact]
+    public async Task GetEvents_RefusedEvents_ListedWithStatusReasonAndWhatWasSent()
+    {
+        await using var harness = await StartAsync(o => o.Faults.RejectFeatures.Add("rejected.feature"));
+        var unformattable = NewEvent("bad.feature", "sent");
+        unformattable.Parameters.PrivateMetadata = new Google.Protobuf.WellKnownTypes.Struct();
+        unformattable.Parameters.PrivateMetadata.Fields["outer"] = Google.Protobuf.WellKnownTypes.Value.ForList(
+            Google.Protobuf.WellKnownTypes.Value.ForNumber(double.NaN), new Google.Protobuf.WellKnownTypes.Value());
+        var invalid = NewEvent("Bad Feature", "view");
+        var failed = NewEvent("rejected.feature", "view");
+        await harness.RecordEventsAsync(harness.Auth(), MetadataMessage(ManagedService("svc")), Payload(unformattable, invalid, failed, NewEvent()));
+
+        using var json = await GetJsonAsync(harness, "api/events");
+
+        var root = json.RootElement;
+        Assert.Equal(1, root.GetProperty("count").GetInt32());
+        Assert.Equal(2, root.GetProperty("invalidCount").GetInt32());
+        Assert.Equal(1, root.GetProperty("failedCount").GetInt32());
+        var refused = root.GetProperty("refused").EnumerateArray().ToArray();
+        Assert.Equal([failed.Id, invalid.Id, unformattable.Id], refused.Select(e => e.GetProperty("id").GetString()));
+        Assert.Equal(["failed", "invalid", "invalid"], refused.Select(e => e.GetProperty("status").GetString()));
+        Assert.StartsWith("injected failure", refused[0].GetProperty("reason").GetString(), StringComparison.Ordinal);
+        Assert.StartsWith("invalid event 'feature' or 'action': ", refused[1].GetProperty("reason").GetString(), StringComparison.Ordinal);
+        Assert.Equal("Bad Feature", refused[1].GetProperty("feature").GetString());
+        Assert.Equal(JsonValueKind.Null, refused[2].GetProperty("marketingTracking").ValueKind);
+        Assert.Contains("NaN", refused[2].GetProperty("reason").GetString(), StringComparison.Ordinal);
+        Assert.Equal("parameters.privateMetadata.outer[0]", refused[2].GetProperty("reasonLocation").GetString());
+        Assert.Equal("[\"NaN\",null]", refused[2].GetProperty("privateMetadata").GetProperty("outer").GetRawText());
+        Assert.Equal("svc", refused[2].GetProperty("serviceId").GetString());
+        Assert.True(refused[0].GetProperty("sequence").GetInt64() > refused[2].GetProperty("sequence").GetInt64());
+    }
+
+    [Fact]
+    public async Task GetStats_EventsInTwoSeconds_CountedPerSecondAndPerFeature()
+    {
+        await using var harness = await StartAsync(o => o.Faults.RejectFeatures.Add("rejected.feature"), fakeTime: true);
+        var repeated = NewEvent("stats.one", "view");
+        await harness.RecordEventsAsync(harness.Auth(), MetadataMessage(ManagedService()), Payload(repeated, repeated, NewEvent("stats.two", "click")));
+        harness.Time!.Advance(TimeSpan.FromSeconds(2));
+        await harness.RecordEventsAsync(harness.Auth(), MetadataMessage(ManagedService()), Payload(NewEvent("Bad", "view"), NewEvent("rejected.feature", "view"), NewEvent("stats.one", "view")));
+
+        using var json = await GetJsonAsync(harness, "api/events/stats?seconds=4");
+
+        var seconds = json.RootElement.GetProperty("perSecond").EnumerateArray().ToArray();
+        Assert.Equal(["2026-01-02T03:04:04+00:00", "2026-01-02T03:04:05+00:00", "2026-01-02T03:04:06+00:00", "2026-01-02T03:04:07+00:00"], seconds.Select(s => s.GetProperty("second").GetString()));
+        Assert.Equal([0, 2, 0, 1], seconds.Select(s => s.GetProperty("accepted").GetInt32()));
+        Assert.Equal([0, 1, 0, 0], seconds.Select(s => s.GetProperty("duplicates").GetInt32()));
+        Assert.Equal([0, 0, 0, 2], seconds.Select(s => s.GetProperty("refused").GetInt32()));
+        Assert.Equal(1, seconds[3].GetProperty("invalid").GetInt32());
+        Assert.Equal(1, seconds[3].GetProperty("failed").GetInt32());
+        var byFeature = json.RootElement.GetProperty("byFeature").EnumerateArray()
+            .ToDictionary(n => n.GetProperty("feature").GetString() + "/" + n.GetProperty("action").GetString(), n => (n.GetProperty("accepted").GetInt32(), n.GetProperty("duplicates").GetInt32(), n.GetProperty("refused").GetInt32()));
+        Assert.Equal((2, 1, 0), byFeature["stats.one/view"]);
+        Assert.Equal((1, 0, 0), byFeature["stats.two/click"]);
+        Assert.Equal((0, 0, 1), byFeature["Bad/view"]);
+        Assert.Equal((0, 0, 1), byFeature["rejected.feature/view"]);
+        Assert.Equal("stats.one/view", byFeature.Keys.First());
+    }
+
+    [Theory]
+    [InlineData("api/events/stats?seconds=0")]
+    [InlineData("api/events/stats?seconds=301")]
+    [InlineData("api/events/stats?seconds=x")]
+    [InlineData("api/events?limit=-1")]
+    public async Task Get_BadQuery_BadRequest(string relative)
+    {
+        await using var harness = await StartAsync();
+        using var http = new HttpClient { Timeout = WaitLimit };
+
+        using var response = await http.GetAsync(new Uri(harness.Gateway.WebAddress, relative));
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task DeleteEvents_AfterRefusedEvents_RefusedAndStatisticsClearedToo()
+    {
+        await using var harness = await StartAsync();
+        await harness.RecordEventsAsync(harness.Auth(), MetadataMessage(ManagedService()), Payload(NewEvent(), NewEvent("Bad", "view")));
+        using var http = new HttpClient { Timeout = WaitLimit };
+
+        using var response = await http.DeleteAsync(new Uri(harness.Gateway.WebAddress, "api/events"));
+        using var events = await GetJsonAsync(harness, "api/events");
+        using var stats = await GetJsonAsync(harness, "api/events/stats");
+
+        Assert.Equal(HttpStatusCode.NoContent, response.StatusCode);
+        Assert.Equal(0, events.RootElement.GetProperty("refused").GetArrayLength());
+        Assert.Equal(0, events.RootElement.GetProperty("invalidCount").GetInt32());
+        Assert.Equal(0, stats.RootElement.GetProperty("byFeature").GetArrayLength());
+        Assert.All(stats.RootElement.GetProperty("perSecond").EnumerateArray(), s => Assert.Equal(0, s.GetProperty("accepted").GetInt32() + s.GetProperty("refused").GetInt32()));
     }
 
     [Fact]

@@ -1,131 +1,244 @@
-using System.Diagnostics;
+using System.Text.Json;
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
+using Telemetrygateway.V1;
 using static TelemetryHosting.DevGateway.Tests.GatewayHarness;
 
 namespace TelemetryHosting.DevGateway.Tests.Web;
 
 /// <summary>
-/// The events page in a real headless Chromium: an event sent over gRPC must appear in the DOM the page's script renders.
-/// Chromium is required (Debian: <c>apt-get install -y chromium</c>); without it these tests fail, they do not skip.
+/// The events page in a real headless Chromium driven over the DevTools protocol: events sent over gRPC must show in the
+/// DOM the page's script renders, and the filters, detail view, pause, clear, download and chart must work as a person
+/// uses them. Every wait is on a condition with a limit. Chromium is required (Debian: <c>apt-get install -y chromium</c>);
+/// without it these tests fail, they do not skip. <c>DEVGATEWAY_SCREENSHOT=/tmp/page.png</c> saves a screenshot of the
+/// every-field test's page.
 /// </summary>
 public sealed class EventsPageBrowserTests
 {
+    private const string Rows = "document.querySelectorAll('#events tr.event')";
+
     [Fact]
-    public async Task Page_EventSent_AppearsInRenderedDom()
+    public async Task Page_EventSent_AppearsInRenderedList()
     {
         await using var harness = await StartAsync();
         var ev = NewEvent("browserTest.page", "rendered");
-        ev.Interaction = new Telemetrygateway.V1.EventInteraction { TraceId = "0af7651916cd43dd8448eb211c80319c" };
-        ev.Parameters.PrivateMetadata = new Struct();
-        ev.Parameters.PrivateMetadata.Fields["note"] = Value.ForString("private-note-123");
-        var result = await harness.RecordEventsAsync(harness.Auth(), MetadataMessage(ManagedService("browser-service")), Payload(ev));
-        Assert.Equal(StatusCode.OK, result.Status.StatusCode);
+        ev.Interaction = new EventInteraction { TraceId = "0af7651916cd43dd8448eb211c80319c" };
+        ev.User = new EventUser { SamsExternalId = "0191d8a0-7c1e-7b3a-9f1e-2a6c1b9d4e5f" };
+        ev.Source.Client = new EventSource.Types.Client { Name = "web", Version = "2.0" };
+        await SendAsync(harness, ManagedService("browser-service"), ev);
+        await using var browser = await HeadlessChromium.StartAsync();
 
-        var dom = await RunChromiumAsync(harness.Gateway.WebAddress, "--dump-dom");
-        if (Environment.GetEnvironmentVariable("DEVGATEWAY_SCREENSHOT") is { Length: > 0 } screenshot)
-        {
-            // For a person to look at: DEVGATEWAY_SCREENSHOT=/tmp/page.png dotnet test ...
-            await RunChromiumAsync(harness.Gateway.WebAddress, "--screenshot=" + Path.GetFullPath(screenshot), "--window-size=1400,600");
-        }
+        await browser.OpenAsync(harness.Gateway.WebAddress);
+        var cells = await browser.WaitForAsync($"[...document.querySelectorAll('#events tr[data-id=\"{ev.Id}\"] td')].map(td => td.textContent)");
 
-        // Rendered by the script from /api/events: the static HTML holds none of these.
-        Assert.Contains($"data-id=\"{ev.Id}\"", dom, StringComparison.Ordinal);
-        Assert.Contains(">browserTest.page</td>", dom, StringComparison.Ordinal);
-        Assert.Contains(">rendered</td>", dom, StringComparison.Ordinal);
-        Assert.Contains(">0af7651916cd43dd8448eb211c80319c</td>", dom, StringComparison.Ordinal);
-        Assert.Contains("browser-service", dom, StringComparison.Ordinal);
-        Assert.Contains("private-note-123", dom, StringComparison.Ordinal);
-        Assert.Contains("<b id=\"count\">1</b>", dom, StringComparison.Ordinal);
+        Assert.Equal(["accepted", "browser-service (dev)", "browserTest.page", "rendered", "0191d8a0-7c1e-7b3a-9f1e-2a6c1b9d4e5f", "web 2.0", "0af7651916cd43dd8448eb211c80319c", ev.Id], cells!.AsArray().Skip(1).Select(c => c!.GetValue<string>()));
+        Assert.Equal("1", await browser.EvaluateAsync<string>("document.getElementById('count').textContent"));
     }
 
     [Fact]
-    public async Task Page_HostileFeatureText_RenderedAsTextNotMarkup()
+    public async Task Page_RowClicked_DetailShowsEveryFieldOfAnEventWithEveryFieldSet()
+    {
+        await using var harness = await StartAsync();
+        await SendAsync(harness, EveryField.Metadata(), EveryField.Event());
+        await using var browser = await HeadlessChromium.StartAsync();
+        await browser.OpenAsync(harness.Gateway.WebAddress);
+        await browser.WaitForAsync($"{Rows}.length === 1");
+
+        await browser.ClickAsync("#events tr.event td.feature");
+        await browser.WaitForAsync("!document.getElementById('detail').hidden");
+        if (Environment.GetEnvironmentVariable("DEVGATEWAY_SCREENSHOT") is { Length: > 0 } screenshot)
+        {
+            await File.WriteAllBytesAsync(screenshot, await browser.ScreenshotAsync());
+        }
+
+        // Each field of the /api/events object, as the detail view shows it (objects as indented JSON, null as "(unset)").
+        var shown = (await browser.EvaluateAsync("Object.fromEntries([...document.querySelectorAll('#detail-body [data-field]')].map(e => [e.dataset.field, e.textContent]))"))!.AsObject();
+        var expected = EveryField.ExpectedJson.Keys.Append("receivedAt").Order(StringComparer.Ordinal);
+        Assert.Equal(expected, shown.Select(p => p.Key).Order(StringComparer.Ordinal));
+        foreach (var (field, json) in EveryField.ExpectedJson.Where(f => f.Key != "sequence"))
+        {
+            using var value = JsonDocument.Parse(json);
+            var text = value.RootElement.ValueKind switch
+            {
+                JsonValueKind.Null => "(unset)",
+                JsonValueKind.String => value.RootElement.GetString(),
+                JsonValueKind.Object => JsonSerializer.Serialize(value.RootElement, new JsonSerializerOptions { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }),
+                _ => value.RootElement.GetRawText(),
+            };
+            Assert.True(text == shown[field]!.GetValue<string>(), $"{field}: expected {text}, shown {shown[field]}");
+        }
+    }
+
+    [Fact]
+    public async Task Page_UnformattableEvent_ShownAsInvalidWithReasonAndLocation()
+    {
+        await using var harness = await StartAsync();
+        var bad = NewEvent("kindless.value", "sent");
+        bad.Parameters.PrivateMetadata = new Struct { Fields = { ["outer"] = Value.ForStruct(new Struct { Fields = { ["inner"] = new Value() } }) } };
+        await SendAsync(harness, ManagedService(), bad, NewEvent());
+        await using var browser = await HeadlessChromium.StartAsync();
+        await browser.OpenAsync(harness.Gateway.WebAddress);
+
+        await browser.WaitForAsync($"document.querySelector('#events tr[data-id=\"{bad.Id}\"][data-status=\"invalid\"]')");
+        await browser.ClickAsync($"#events tr[data-id=\"{bad.Id}\"] td.feature");
+        var reason = await browser.WaitForAsync("document.querySelector('#detail-body [data-field=reason]').textContent");
+
+        Assert.Contains("google.protobuf.Value in parameters.private_metadata has none of its kinds set", reason!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.Equal("parameters.privateMetadata.outer.inner", await browser.EvaluateAsync<string>("document.querySelector('#detail-body [data-field=reasonLocation]').textContent"));
+        Assert.Equal("1", await browser.EvaluateAsync<string>("document.getElementById('invalid').textContent"));
+    }
+
+    [Fact]
+    public async Task Page_HostileText_RenderedAsTextNotMarkup()
     {
         await using var harness = await StartAsync(o => o.RequireAuthentication = false);
-        var ev = NewEvent();
-        ev.Parameters.PrivateMetadata = new Struct();
-        ev.Parameters.PrivateMetadata.Fields["html"] = Value.ForString("<img id=\"injected\" src=x>");
-        await harness.RecordEventsAsync(null, MetadataMessage(ManagedService()), Payload(ev));
+        var accepted = NewEvent();
+        accepted.Parameters.PrivateMetadata = new Struct { Fields = { ["html"] = Value.ForString("<img id=\"injected\" src=x onerror=\"document.title='pwned'\">") } };
+        var refused = NewEvent("<img id=\"injected2\" src=x>", "view");
+        await harness.RecordEventsAsync(null, MetadataMessage(ManagedService()), Payload(accepted, refused));
+        await using var browser = await HeadlessChromium.StartAsync();
+        await browser.OpenAsync(harness.Gateway.WebAddress);
+        await browser.WaitForAsync($"{Rows}.length === 2");
 
-        var dom = await RunChromiumAsync(harness.Gateway.WebAddress, "--dump-dom");
+        await browser.ClickAsync($"#events tr[data-id=\"{accepted.Id}\"] td.feature");
+        var shown = await browser.WaitForAsync("document.querySelector('#detail-body [data-field=privateMetadata]').textContent");
 
-        Assert.Contains($"data-id=\"{ev.Id}\"", dom, StringComparison.Ordinal);
-        Assert.DoesNotContain("<img id=\"injected\"", dom, StringComparison.Ordinal);
-        Assert.Contains("&lt;img id=", dom, StringComparison.Ordinal);
+        Assert.Contains("<img id=\\\"injected\\\"", shown!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.Contains("<img id=\"injected2\" src=x>", await browser.EvaluateAsync<string>("document.getElementById('events').textContent"), StringComparison.Ordinal);
+        Assert.True(await browser.EvaluateAsync<bool>("document.querySelector('#injected, #injected2') === null && document.title !== 'pwned'"));
     }
 
-    private static string FindChromium()
+    [Fact]
+    public async Task Page_Filters_ShowOnlyMatchingEvents()
     {
-        var candidates = new List<string>();
-        if (Environment.GetEnvironmentVariable("CHROMIUM_PATH") is { Length: > 0 } configured)
-        {
-            candidates.Add(configured);
-        }
+        await using var harness = await StartAsync();
+        var alphaView = NewEvent("alpha.one", "view");
+        var alphaClick = NewEvent("alpha.one", "click");
+        alphaClick.Parameters.PrivateMetadata = new Struct { Fields = { ["note"] = Value.ForString("Needle-42") } };
+        var beta = NewEvent("beta.two", "click");
+        var invalid = NewEvent("Alpha", "view");
+        await SendAsync(harness, ManagedService("svc-a"), alphaView, alphaClick, invalid);
+        await SendAsync(harness, ManagedService("svc-b", "prod"), beta);
+        await using var browser = await HeadlessChromium.StartAsync();
+        await browser.OpenAsync(harness.Gateway.WebAddress);
+        await browser.WaitForAsync($"{Rows}.length === 4");
 
-        foreach (var directory in (Environment.GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries))
-        {
-            candidates.Add(Path.Combine(directory, "chromium"));
-            candidates.Add(Path.Combine(directory, "chromium-browser"));
-        }
+        await browser.SelectAsync("#filter-service", "svc-a (dev)");
+        Assert.Equal([invalid.Id, alphaClick.Id, alphaView.Id], await ShownIdsAsync(browser));
+        await browser.TypeAsync("#filter-feature", "alpha.one");
+        Assert.Equal([alphaClick.Id, alphaView.Id], await ShownIdsAsync(browser));
+        await browser.TypeAsync("#filter-action", "click");
+        Assert.Equal([alphaClick.Id], await ShownIdsAsync(browser));
+        Assert.Equal("1 of 4 shown", await browser.EvaluateAsync<string>("document.getElementById('shown').textContent"));
 
-        return candidates.FirstOrDefault(File.Exists)
-            ?? throw new Xunit.Sdk.XunitException("Chromium is not installed, and the events page test needs a real browser: run `apt-get install -y chromium` (or set CHROMIUM_PATH).");
+        await browser.ClickAsync("#filter-reset");
+        await browser.WaitForAsync($"{Rows}.length === 4");
+        await browser.TypeAsync("#filter-text", "needle-42");
+        Assert.Equal([alphaClick.Id], await ShownIdsAsync(browser));
+
+        await browser.ClickAsync("#filter-reset");
+        await browser.SelectAsync("#filter-status", "refused");
+        Assert.Equal([invalid.Id], await ShownIdsAsync(browser));
     }
 
-    private static async Task<string> RunChromiumAsync(Uri page, params string[] action)
+    [Fact]
+    public async Task Page_PauseThenResume_ListFrozenWhileNewEventsAreCounted()
     {
-        var chromium = FindChromium();
-        var profile = Directory.CreateTempSubdirectory("devgateway-chromium-");
-        try
-        {
-            var start = new ProcessStartInfo(chromium)
-            {
-                RedirectStandardOutput = true,
-                RedirectStandardError = true,
-                UseShellExecute = false,
-            };
-            string[] arguments =
-            [
-                "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                "--user-data-dir=" + profile.FullName,
+        await using var harness = await StartAsync();
+        var first = NewEvent();
+        await SendAsync(harness, ManagedService(), first);
+        await using var browser = await HeadlessChromium.StartAsync();
+        await browser.OpenAsync(harness.Gateway.WebAddress);
+        await browser.WaitForAsync($"{Rows}.length === 1");
 
-                // Virtual time lets the page's fetch and first polls finish before the DOM is dumped, without waiting on a wall clock.
-                "--virtual-time-budget=3000",
-                .. action,
-                page.ToString(),
-            ];
-            foreach (var argument in arguments)
-            {
-                start.ArgumentList.Add(argument);
-            }
+        await browser.ClickAsync("#pause");
+        await browser.WaitForAsync("document.getElementById('pause').getAttribute('aria-pressed') === 'true'");
+        var second = NewEvent();
+        await SendAsync(harness, ManagedService(), second);
 
-            using var process = Process.Start(start) ?? throw new InvalidOperationException("Chromium did not start.");
-            using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(90));
-            var stdout = process.StandardOutput.ReadToEndAsync(cts.Token);
-            var stderr = process.StandardError.ReadToEndAsync(cts.Token);
-            try
-            {
-                await process.WaitForExitAsync(cts.Token);
-            }
-            catch (OperationCanceledException)
-            {
-                process.Kill(entireProcessTree: true);
-                throw;
-            }
+        // The paused page polls counts only: it must see the new event and still not show it.
+        await browser.WaitForAsync("document.getElementById('status').textContent === 'Paused: 1 new events since'");
+        Assert.Equal([first.Id], await ShownIdsAsync(browser));
+        Assert.Equal("1", await browser.EvaluateAsync<string>("document.getElementById('count').textContent"));
 
-            var output = await stdout;
-            if (action[0] == "--dump-dom")
-            {
-                Assert.True(output.Contains("</html>", StringComparison.Ordinal), "Chromium printed no DOM. stderr: " + await stderr);
-            }
+        await browser.ClickAsync("#pause");
+        await browser.WaitForAsync($"{Rows}.length === 2");
+        Assert.Equal([second.Id, first.Id], await ShownIdsAsync(browser));
+        Assert.Equal("Pause", await browser.EvaluateAsync<string>("document.getElementById('pause').textContent"));
+    }
 
-            return output;
-        }
-        finally
-        {
-            profile.Delete(recursive: true);
-        }
+    [Fact]
+    public async Task Page_Download_SavesTheFilteredEventsAsJsonLines()
+    {
+        await using var harness = await StartAsync();
+        var kept = new[] { NewEvent("download.kept", "view"), NewEvent("download.kept", "view") };
+        await SendAsync(harness, ManagedService(), kept[0], NewEvent("download.other", "view"), kept[1]);
+        await using var browser = await HeadlessChromium.StartAsync();
+        await browser.OpenAsync(harness.Gateway.WebAddress);
+        await browser.WaitForAsync($"{Rows}.length === 3");
+        await browser.TypeAsync("#filter-feature", "download.kept");
+        await browser.WaitForAsync($"{Rows}.length === 2");
+
+        await browser.ClickAsync("#download");
+        var path = await browser.WaitForDownloadAsync();
+
+        Assert.EndsWith(".jsonl", path, StringComparison.Ordinal);
+        var lines = await File.ReadAllLinesAsync(path);
+        Assert.Equal([kept[1].Id, kept[0].Id], lines.Select(l => JsonDocument.Parse(l).RootElement.GetProperty("id").GetString()));
+        Assert.All(lines, l => Assert.Equal("download.kept", JsonDocument.Parse(l).RootElement.GetProperty("feature").GetString()));
+    }
+
+    [Fact]
+    public async Task Page_EventsArrive_ChartAndFeatureCountsUpdate()
+    {
+        await using var harness = await StartAsync();
+        await using var browser = await HeadlessChromium.StartAsync();
+        await browser.OpenAsync(harness.Gateway.WebAddress);
+        await browser.WaitForAsync("document.querySelectorAll('#chart g').length === 60");
+        Assert.Equal(0, await browser.EvaluateAsync<int>(Sum("accepted") + " + " + Sum("refused")));
+
+        var repeated = NewEvent("chart.feature", "view");
+        await SendAsync(harness, ManagedService(), repeated, repeated, NewEvent("chart.feature", "view"), NewEvent("Chart", "view"));
+
+        await browser.WaitForAsync($"{Sum("accepted")} === 2 && {Sum("duplicates")} === 1 && {Sum("refused")} === 1");
+        Assert.Equal("2", await browser.EvaluateAsync<string>("document.getElementById('chart-accepted').textContent"));
+        Assert.True(await browser.EvaluateAsync<bool>("document.querySelectorAll('#chart rect.accepted').length >= 1 && document.querySelectorAll('#chart rect.refused').length >= 1"));
+        var counts = await browser.WaitForAsync("(r => r && [...r.children].map(td => td.textContent))(document.querySelector('#feature-counts tr[data-feature=\"chart.feature\"]'))");
+        Assert.Equal(["chart.feature", "view", "2", "1", "0"], counts!.AsArray().Select(c => c!.GetValue<string>()));
+
+        // A click on a row of the counts table filters the list to that feature and action.
+        await browser.ClickAsync("#feature-counts tr[data-feature=\"chart.feature\"]");
+        await browser.WaitForAsync($"{Rows}.length === 3");
+    }
+
+    [Fact]
+    public async Task Page_ClearGateway_EmptiesTheGatewayAndTheList()
+    {
+        await using var harness = await StartAsync();
+        await SendAsync(harness, ManagedService(), NewEvent(), NewEvent("Bad", "view"));
+        await using var browser = await HeadlessChromium.StartAsync();
+        await browser.OpenAsync(harness.Gateway.WebAddress);
+        await browser.WaitForAsync($"{Rows}.length === 2");
+
+        await browser.ClickAsync("#clear");
+        await browser.WaitForAsync($"{Rows}.length === 0 && !document.getElementById('empty').hidden");
+
+        Assert.Equal(0, harness.Gateway.Events.Count);
+        Assert.Equal(0, harness.Gateway.Events.InvalidCount);
+        var next = NewEvent();
+        await SendAsync(harness, ManagedService(), next);
+        await browser.WaitForAsync($"{Rows}.length === 1");
+        Assert.Equal([next.Id], await ShownIdsAsync(browser));
+    }
+
+    private static string Sum(string kind) => $"[...document.querySelectorAll('#chart g')].reduce((s, g) => s + Number(g.dataset.{kind}), 0)";
+
+    private static async Task<string[]> ShownIdsAsync(HeadlessChromium browser) =>
+        (await browser.EvaluateAsync($"[...{Rows}].map(r => r.dataset.id)"))!.AsArray().Select(n => n!.GetValue<string>()).ToArray();
+
+    private static async Task SendAsync(GatewayHarness harness, RecordEventsRequestMetadata metadata, params Event[] events)
+    {
+        var result = await harness.RecordEventsAsync(harness.Auth(), MetadataMessage(metadata), Payload(events));
+        Assert.Equal(StatusCode.OK, result.Status.StatusCode);
     }
 }

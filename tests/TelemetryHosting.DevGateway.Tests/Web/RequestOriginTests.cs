@@ -75,9 +75,9 @@ public sealed class RequestOriginTests
         await harness.RecordEventsAsync(harness.Auth(), MetadataMessage(ManagedService()), Payload(NewEvent()));
         using var http = new HttpClient { Timeout = WaitLimit };
 
-        foreach (var method in new[] { HttpMethod.Get, HttpMethod.Delete })
+        foreach (var (method, path) in new[] { (HttpMethod.Get, "api/events"), (HttpMethod.Delete, "api/events"), (HttpMethod.Get, "api/events/stats") })
         {
-            using var request = new HttpRequestMessage(method, new Uri(harness.Gateway.WebAddress, "api/events"));
+            using var request = new HttpRequestMessage(method, new Uri(harness.Gateway.WebAddress, path));
             request.Headers.TryAddWithoutValidation(header, value);
             using var response = await http.SendAsync(request);
             Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
