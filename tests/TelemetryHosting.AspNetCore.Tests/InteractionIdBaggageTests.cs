@@ -154,7 +154,7 @@ public sealed class InteractionIdBaggageTests
 
         public async Task<JsonElement[]> EventsAsync(int expected)
         {
-            var result = await _app.Services.GetRequiredService<ITelemetryRecorder>().FlushAsync();
+            var result = await _app.Services.GetRequiredService<ITelemetryRecorder>().FlushWithinLimitAsync();
             Assert.Equal(expected, result.Delivered);
             return [.. _gateway.Events.Snapshot().Select(received =>
             {

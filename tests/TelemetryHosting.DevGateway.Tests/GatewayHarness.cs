@@ -113,13 +113,9 @@ internal sealed class GatewayHarness : IAsyncDisposable
         var reading = ReadAllAsync(call.ResponseStream, responses, cts.Token);
         var writing = WriteAllAsync(call.RequestStream, requests, cts.Token);
 
-        // Bounded by WaitLimit; ends as soon as the response has ended, even with a write still parked.
+        // Bounded by WaitLimit; ends as soon as the response has ended, even with a write still parked. When the writes
+        // end first, the response ends by itself or the call's cancellation (WaitLimit) ends it, below.
         await Task.WhenAny(reading, writing).WaitAsync(WaitLimit);
-        if (!reading.IsCompleted)
-        {
-            // Everything was written; the response ends by itself or the call's cancellation (WaitLimit) ends it.
-            await writing.WaitAsync(WaitLimit);
-        }
 
         // A write still pending here belongs to a stream the connection has already removed: observe it, never await it.
         _ = writing.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);

@@ -82,7 +82,7 @@ public sealed class ReadmeTests(SampleGatewayFactory factory) : IClassFixture<Sa
 
             var answer = await response.Content.ReadAsStringAsync();
             Assert.True(response.IsSuccessStatusCode, $"{curl.Method} {curl.Url} answered {(int)response.StatusCode}: {answer}");
-            var flushed = await factory.Services.GetRequiredService<ITelemetryRecorder>().FlushAsync();
+            var flushed = await factory.Services.GetRequiredService<ITelemetryRecorder>().FlushWithinLimitAsync();
             Assert.True(flushed.IsComplete, $"after {curl.Url}: {flushed}");
             var received = factory.Gateway.Events.Snapshot().Where(ev => ev.ReceivedAt >= before).ToList();
             Assert.NotEmpty(received);

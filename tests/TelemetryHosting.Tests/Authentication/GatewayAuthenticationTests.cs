@@ -17,7 +17,7 @@ public sealed class GatewayAuthenticationTests
             for (var i = 0; i < 20; i++)
             {
                 harness.Recorder.Record("search", "view");
-                await harness.Recorder.FlushAsync();
+                await harness.Recorder.FlushWithinLimitAsync();
             }
 
             Assert.Equal(20, harness.Gateway.Events.DistinctCount);

@@ -19,7 +19,7 @@ public sealed class OpenTelemetryInstrumentationTests
         await using var harness = await RecorderHarness.StartAsync();
 
         harness.Recorder.Record("search", "view");
-        await harness.Recorder.FlushAsync();
+        await harness.Recorder.FlushWithinLimitAsync();
         tracerProvider.ForceFlush();
 
         var received = Assert.Single(harness.Gateway.Events.Snapshot());
@@ -45,7 +45,7 @@ public sealed class OpenTelemetryInstrumentationTests
         await using var harness = await RecorderHarness.StartAsync();
 
         harness.Recorder.Record("search", "view");
-        await harness.Recorder.FlushAsync();
+        await harness.Recorder.FlushWithinLimitAsync();
         meterProvider.ForceFlush();
 
         string[] names;

@@ -43,7 +43,7 @@ public sealed class BatchingTests
             harness.Recorder.Record("search", "view");
         }
 
-        Assert.Equal(new TelemetryFlushResult(5, 0, 0), await harness.Recorder.FlushAsync());
+        Assert.Equal(new TelemetryFlushResult(5, 0, 0), await harness.Recorder.FlushWithinLimitAsync());
 
         // Each response now waits: one export at a time could not deliver the second batch before the first
         // batch's acknowledgements arrive.
@@ -58,7 +58,7 @@ public sealed class BatchingTests
         Assert.Equal(3, harness.Gateway.Events.Snapshot().Select(e => e.RequestId).Distinct().Count());
 
         harness.Gateway.Faults.ResponseDelay = TimeSpan.Zero;
-        Assert.Equal(new TelemetryFlushResult(15, 0, 0), await harness.Recorder.FlushAsync());
+        Assert.Equal(new TelemetryFlushResult(15, 0, 0), await harness.Recorder.FlushWithinLimitAsync());
         Assert.Equal(0, harness.Gateway.Events.DuplicateCount);
     }
 
@@ -82,7 +82,7 @@ public sealed class BatchingTests
 
         // Measure one event's encoded size, then send enough for several batches and a remainder.
         harness.Recorder.Record("search", "view", parameters);
-        await harness.Recorder.FlushAsync();
+        await harness.Recorder.FlushWithinLimitAsync();
         var eventSize = Assert.Single(harness.Gateway.Events.Snapshot()).EventBytes.Length;
         harness.Gateway.Events.Clear();
         var perBatch = (maxBatchBytes + eventSize - 1) / eventSize;

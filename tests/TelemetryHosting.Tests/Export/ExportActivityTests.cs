@@ -26,7 +26,7 @@ public sealed class ExportActivityTests
             harness.Recorder.Record("search", "view");
         }
 
-        await harness.Recorder.FlushAsync();
+        await harness.Recorder.FlushWithinLimitAsync();
         var received = Assert.Single(harness.Gateway.Events.Snapshot());
         var export = Assert.Single(exports, activity => activity.TraceId.ToHexString() == received.RequestId);
         Assert.Equal("TelemetryHosting.Export", export.OperationName);

@@ -33,7 +33,7 @@ public sealed class ExportTraceIsolationTests
             appTrace = request.TraceId;
             await harness.Host.StartAsync();
             harness.Recorder.Record("search", "view");
-            await harness.Recorder.FlushAsync();
+            await harness.Recorder.FlushWithinLimitAsync();
         }
 
         tracerProvider.ForceFlush();

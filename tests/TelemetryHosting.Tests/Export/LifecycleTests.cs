@@ -24,7 +24,7 @@ public sealed class LifecycleTests
         await harness.Host.StopAsync();
 
         Assert.Equal(1_000, harness.Gateway.Events.DistinctCount);
-        Assert.Equal(new TelemetryFlushResult(1_000, 0, 0), await harness.Recorder.FlushAsync());
+        Assert.Equal(new TelemetryFlushResult(1_000, 0, 0), await harness.Recorder.FlushWithinLimitAsync());
         Assert.Equal(0, harness.DroppedWithReason("shutdown"));
     }
 
@@ -43,7 +43,7 @@ public sealed class LifecycleTests
         await harness.Host.StopAsync();
 
         Assert.Equal(25, harness.DroppedWithReason("shutdown"));
-        Assert.Equal(new TelemetryFlushResult(0, 25, 0), await harness.Recorder.FlushAsync());
+        Assert.Equal(new TelemetryFlushResult(0, 25, 0), await harness.Recorder.FlushWithinLimitAsync());
         Assert.Contains(harness.LibraryLogs(), log => log.Id.Id == 4 && log.Message.StartsWith("25 ", StringComparison.Ordinal));
         Assert.Contains(harness.LibraryLogs(), log => log.Id.Id == 3);
     }
@@ -69,7 +69,7 @@ public sealed class LifecycleTests
             harness.Recorder.Record("search", "view");
         }
 
-        var result = await harness.Recorder.FlushAsync();
+        var result = await harness.Recorder.FlushWithinLimitAsync();
 
         Assert.Equal(new TelemetryFlushResult(50, 0, 0), result);
         Assert.Equal(50, harness.Gateway.Events.DistinctCount);
@@ -102,7 +102,7 @@ public sealed class LifecycleTests
     {
         await using var harness = await RecorderHarness.StartAsync();
 
-        var result = await harness.Recorder.FlushAsync();
+        var result = await harness.Recorder.FlushWithinLimitAsync();
 
         Assert.Equal(new TelemetryFlushResult(0, 0, 0), result);
         Assert.True(result.IsComplete);
@@ -120,7 +120,7 @@ public sealed class LifecycleTests
                 Assert.True(harness.Recorder.Record("search", "view"));
             }
         })));
-        var result = await harness.Recorder.FlushAsync();
+        var result = await harness.Recorder.FlushWithinLimitAsync();
 
         Assert.Equal(new TelemetryFlushResult(2_000, 0, 0), result);
         Assert.Equal(2_000, harness.Gateway.Events.DistinctCount);

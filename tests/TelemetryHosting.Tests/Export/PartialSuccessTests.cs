@@ -23,7 +23,7 @@ public sealed class PartialSuccessTests
 
         // Once the gateway takes them, the left-out events arrive; nothing else is sent twice.
         harness.Gateway.Faults.RejectWhen = null;
-        var result = await harness.Recorder.FlushAsync();
+        var result = await harness.Recorder.FlushWithinLimitAsync();
 
         Assert.Equal(new TelemetryFlushResult(10, 0, 0), result);
         var received = harness.Gateway.Events.Snapshot();
@@ -46,7 +46,7 @@ public sealed class PartialSuccessTests
         harness.Recorder.Record("search", "view");
         harness.Recorder.Record("search", "poison");
         harness.Recorder.Record("search", "view");
-        var result = await harness.Recorder.FlushAsync();
+        var result = await harness.Recorder.FlushWithinLimitAsync();
 
         Assert.Equal(new TelemetryFlushResult(2, 1, 0), result);
         Assert.Equal(1, harness.DroppedWithReason("rejected"));

@@ -16,9 +16,9 @@ public sealed class WorkerRobustnessTests
             Billing = new TelemetryBillingMetadata { Product = null!, Category = "c" },
         }));
         harness.Recorder.Record("search", "view");
-        var first = await harness.Recorder.FlushAsync();
+        var first = await harness.Recorder.FlushWithinLimitAsync();
         var accepted = harness.Recorder.Record("search", "after");
-        var second = await harness.Recorder.FlushAsync();
+        var second = await harness.Recorder.FlushWithinLimitAsync();
 
         Assert.Equal(new TelemetryFlushResult(2, 1, 0), first);
         Assert.True(accepted, "the recorder still takes events");
@@ -37,7 +37,7 @@ public sealed class WorkerRobustnessTests
 
         harness.Recorder.Record("search", "huge", huge);
         harness.Recorder.Record("search", "view");
-        var result = await harness.Recorder.FlushAsync();
+        var result = await harness.Recorder.FlushWithinLimitAsync();
 
         Assert.Equal(new TelemetryFlushResult(1, 1, 0), result);
         Assert.Equal(1, harness.DroppedWithReason("invalid"));
@@ -56,7 +56,7 @@ public sealed class WorkerRobustnessTests
 
         harness.Recorder.Record("search", "refused");
         var started = TimeProvider.System.GetTimestamp();
-        var result = await harness.Recorder.FlushAsync();
+        var result = await harness.Recorder.FlushWithinLimitAsync();
         var elapsed = TimeProvider.System.GetElapsedTime(started);
 
         // Three attempts with the retry delay between them: the flush cannot settle before two delays have passed.

@@ -28,7 +28,7 @@ public sealed class DurableSpillTests : IDisposable
 
         await Eventually.HoldsAsync(() => first.ExportFailures.GetMeasurementSnapshot().Count > 0, "the export has failed");
         await first.Host.StopAsync();
-        var stopped = await first.Recorder.FlushAsync();
+        var stopped = await first.Recorder.FlushWithinLimitAsync();
 
         Assert.Equal(new TelemetryFlushResult(0, 0, 0) { Persisted = 300 }, stopped);
         Assert.Equal(0, first.Dropped.GetMeasurementSnapshot().Sum(m => m.Value));
@@ -43,7 +43,7 @@ public sealed class DurableSpillTests : IDisposable
         var numbers = second.ReceivedEvents().Select(e => (int)e.Parameters.Metadata["n"]).Order().ToList();
         Assert.Equal(Enumerable.Range(0, 300), numbers);
         await Eventually.HoldsAsync(() => SegmentFiles().Length == 0, "the replayed segments are deleted");
-        Assert.Equal(300, (await second.Recorder.FlushAsync()).Delivered);
+        Assert.Equal(300, (await second.Recorder.FlushWithinLimitAsync()).Delivered);
     }
 
     [Fact]
@@ -119,7 +119,7 @@ public sealed class DurableSpillTests : IDisposable
         // Another outage, then a graceful stop: only the five undelivered may stay on disk.
         gateway.Faults.FailNextCalls(int.MaxValue);
         await first.Host.StopAsync();
-        Assert.Equal(new TelemetryFlushResult(5, 0, 0) { Persisted = 5 }, await first.Recorder.FlushAsync());
+        Assert.Equal(new TelemetryFlushResult(5, 0, 0) { Persisted = 5 }, await first.Recorder.FlushWithinLimitAsync());
         await first.DisposeAsync();
         Assert.Equal(5, EventsOnDisk());
 
@@ -128,7 +128,7 @@ public sealed class DurableSpillTests : IDisposable
         await using var second = await RecorderHarness.StartAsync(Spill, gateway: gateway);
         await second.WaitForDistinctAsync(10);
         await Eventually.HoldsAsync(() => SegmentFiles().Length == 0, "the replayed segment is deleted");
-        Assert.Equal(5, (await second.Recorder.FlushAsync()).Delivered);
+        Assert.Equal(5, (await second.Recorder.FlushWithinLimitAsync()).Delivered);
         Assert.Equal(0, gateway.Events.DuplicateCount);
     }
 
@@ -146,11 +146,11 @@ public sealed class DurableSpillTests : IDisposable
 
         // On disk, they count as persisted: a flush does not wait for the outage to end.
         await Eventually.HoldsAsync(() => harness.Counts().Persisted == 10, "the journaled events count as persisted");
-        Assert.Equal(new TelemetryFlushResult(0, 0, 0) { Persisted = 10 }, await harness.Recorder.FlushAsync());
+        Assert.Equal(new TelemetryFlushResult(0, 0, 0) { Persisted = 10 }, await harness.Recorder.FlushWithinLimitAsync());
         harness.Gateway.Faults.Reset();
 
         await Eventually.HoldsAsync(() => harness.Counts().Delivered == 10, "the journaled events are delivered");
-        Assert.Equal(new TelemetryFlushResult(10, 0, 0), await harness.Recorder.FlushAsync());
+        Assert.Equal(new TelemetryFlushResult(10, 0, 0), await harness.Recorder.FlushWithinLimitAsync());
         Assert.Equal(10, harness.Gateway.Events.DistinctCount);
         Assert.Equal(0, harness.Gateway.Events.DuplicateCount);
         await Eventually.HoldsAsync(() => SegmentFiles().Length == 0, "the file is deleted once its events are delivered");
@@ -272,7 +272,7 @@ public sealed class DurableSpillTests : IDisposable
 
         await harness.Host.StopAsync();
 
-        var result = await harness.Recorder.FlushAsync();
+        var result = await harness.Recorder.FlushWithinLimitAsync();
         Assert.Equal(10, harness.DroppedWithReason("disk_full"));
         Assert.Equal(10, result.Failed);
         Assert.Contains(harness.LibraryLogs(), log => log.Id.Id == 12 && log.Message.Contains("maximum of 2000 bytes", StringComparison.Ordinal));
@@ -292,7 +292,7 @@ public sealed class DurableSpillTests : IDisposable
         await using var harness = await RecorderHarness.StartAsync(Spill);
         await Eventually.HoldsAsync(() => SegmentFiles().Length == 0, "the crafted file is moved aside");
         Assert.True(harness.Recorder.Record("search", "view"));
-        var result = await harness.Recorder.FlushAsync();
+        var result = await harness.Recorder.FlushWithinLimitAsync();
 
         Assert.Equal(1, result.Delivered);
         Assert.Single(Directory.GetFiles(Path.Combine(SpillDirectory, "corrupt")));

@@ -101,7 +101,7 @@ public sealed class SpillDirectorySafetyTests : IDisposable
 
         await using var harness = await RecorderHarness.StartAsync(Spill, timeProvider: time, gateway: gateway);
         Assert.True(harness.Recorder.Record("search", "view"));
-        await harness.Recorder.FlushAsync();
+        await harness.Recorder.FlushWithinLimitAsync();
 
         Assert.False(File.Exists(old), "a corrupt file older than MaxAge is deleted");
         Assert.True(File.Exists(recent));

@@ -18,7 +18,7 @@ public sealed class EnrichmentTests
             InteractionId = "explicit-interaction",
             User = new TelemetryEventUser { UserId = 42 },
         });
-        await harness.Recorder.FlushAsync();
+        await harness.Recorder.FlushWithinLimitAsync();
 
         var events = harness.ReceivedEvents().ToDictionary(e => e.Action);
         Assert.Equal("enriched-interaction", events["view"].Interaction.InteractionId);
@@ -40,7 +40,7 @@ public sealed class EnrichmentTests
 
         Assert.True(harness.Recorder.Record("search", "view"));
         Assert.True(harness.Recorder.Record("search", "view"));
-        await harness.Recorder.FlushAsync();
+        await harness.Recorder.FlushWithinLimitAsync();
 
         var received = harness.ReceivedEvents();
         Assert.Equal(2, received.Count);

@@ -18,7 +18,7 @@ public sealed class EventIdTests
             }
         })));
 
-        var result = await harness.Recorder.FlushAsync();
+        var result = await harness.Recorder.FlushWithinLimitAsync();
 
         Assert.Equal(new TelemetryFlushResult(1_000, 0, 0), result);
         var events = harness.ReceivedEvents();

@@ -22,7 +22,7 @@ public sealed class InteractionIdBaggageTests
             harness.Recorder.Record("search", "activity");
         }
 
-        await harness.Recorder.FlushAsync();
+        await harness.Recorder.FlushWithinLimitAsync();
         var events = harness.ReceivedEvents().ToDictionary(e => e.Action);
         Assert.Equal("from-otel-baggage", events["otel"].Interaction?.InteractionId);
         Assert.Equal("from-activity-baggage", events["activity"].Interaction?.InteractionId);
@@ -39,7 +39,7 @@ public sealed class InteractionIdBaggageTests
             harness.Recorder.Record("search", "otherkey");
         }
 
-        await harness.Recorder.FlushAsync();
+        await harness.Recorder.FlushWithinLimitAsync();
         Assert.All(harness.ReceivedEvents(), e => Assert.False(HasInteractionId(e), e.Action));
         Assert.Equal(2, harness.ReceivedEvents().Count);
     }
@@ -54,7 +54,7 @@ public sealed class InteractionIdBaggageTests
         RecordWithBaggage(harness, "enriched", "from-baggage");
         RecordWithBaggage(harness, "baggage", "from-baggage");
 
-        await harness.Recorder.FlushAsync();
+        await harness.Recorder.FlushWithinLimitAsync();
         var events = harness.ReceivedEvents().ToDictionary(e => e.Action);
         Assert.Equal("explicit", events["explicit"].Interaction?.InteractionId);
         Assert.Equal("enriched", events["enriched"].Interaction?.InteractionId);
@@ -71,7 +71,7 @@ public sealed class InteractionIdBaggageTests
         RecordWithBaggage(harness, "blank", "   ");
         RecordWithBaggage(harness, "longest", new string('a', 128));
 
-        await harness.Recorder.FlushAsync();
+        await harness.Recorder.FlushWithinLimitAsync();
         var events = harness.ReceivedEvents().ToDictionary(e => e.Action);
         Assert.False(HasInteractionId(events["toolong"]));
         Assert.False(HasInteractionId(events["badchar"]));

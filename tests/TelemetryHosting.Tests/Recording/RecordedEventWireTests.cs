@@ -40,7 +40,7 @@ public sealed class RecordedEventWireTests
         using var activity = new Activity("request").SetIdFormat(ActivityIdFormat.W3C).Start();
         Assert.True(harness.Recorder.Record("search.results", "view", parameters));
         activity.Stop();
-        await harness.Recorder.FlushAsync();
+        await harness.Recorder.FlushWithinLimitAsync();
 
         var received = Assert.Single(harness.Gateway.Events.Snapshot());
         Assert.Equal(RecorderHarness.ServiceId, received.ServiceId);
@@ -93,7 +93,7 @@ public sealed class RecordedEventWireTests
         await using var harness = await RecorderHarness.StartAsync();
 
         harness.Recorder.Record("search", "view");
-        await harness.Recorder.FlushAsync();
+        await harness.Recorder.FlushWithinLimitAsync();
 
         var wire = Assert.Single(harness.ReceivedEvents());
         Assert.Null(wire.User);
@@ -122,7 +122,7 @@ public sealed class RecordedEventWireTests
             Metadata = new Dictionary<string, double>(),
             PrivateMetadata = new Dictionary<string, object?>(),
         });
-        await harness.Recorder.FlushAsync();
+        await harness.Recorder.FlushWithinLimitAsync();
 
         var wire = Assert.Single(harness.ReceivedEvents());
         Assert.Null(wire.User);
@@ -138,7 +138,7 @@ public sealed class RecordedEventWireTests
         var earlier = new DateTimeOffset(2026, 1, 2, 3, 4, 5, TimeSpan.FromHours(2));
 
         harness.Recorder.Record("search", "view", new TelemetryEventParameters { Timestamp = earlier });
-        await harness.Recorder.FlushAsync();
+        await harness.Recorder.FlushWithinLimitAsync();
 
         Assert.Equal(Timestamp.FromDateTimeOffset(earlier), Assert.Single(harness.ReceivedEvents()).Timestamp);
     }
@@ -153,7 +153,7 @@ public sealed class RecordedEventWireTests
         harness.Recorder.Record("search", "view", new TelemetryEventParameters { Metadata = metadata, PrivateMetadata = privateMetadata });
         metadata["count"] = 2;
         privateMetadata["query"] = "second";
-        await harness.Recorder.FlushAsync();
+        await harness.Recorder.FlushWithinLimitAsync();
 
         var wire = Assert.Single(harness.ReceivedEvents());
         Assert.Equal(1, wire.Parameters.Metadata["count"]);
@@ -170,7 +170,7 @@ public sealed class RecordedEventWireTests
             harness.Recorder.Record("search", "view");
         }
 
-        var result = await harness.Recorder.FlushAsync();
+        var result = await harness.Recorder.FlushWithinLimitAsync();
 
         Assert.Equal(new TelemetryFlushResult(200, 0, 0), result);
         var ids = harness.ReceivedEvents().Select(e => Guid.Parse(e.Id)).ToList();

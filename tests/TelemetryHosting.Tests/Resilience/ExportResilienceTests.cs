@@ -20,7 +20,7 @@ public sealed class ExportResilienceTests
         harness.Gateway.Faults.FailNextCalls(2, status);
 
         harness.Recorder.Record("search", "view");
-        var result = await harness.Recorder.FlushAsync();
+        var result = await harness.Recorder.FlushWithinLimitAsync();
 
         Assert.Equal(new TelemetryFlushResult(1, 0, 0), result);
         var log = Assert.Single(harness.LibraryLogs(), log => log.Id.Id == 3);
@@ -43,7 +43,7 @@ public sealed class ExportResilienceTests
             harness.Recorder.Record("search", "view");
         }
 
-        var result = await harness.Recorder.FlushAsync();
+        var result = await harness.Recorder.FlushWithinLimitAsync();
 
         Assert.Equal(new TelemetryFlushResult(20, 0, 0), result);
         var log = Assert.Single(harness.LibraryLogs(), log => log.Id.Id == 8);
@@ -67,7 +67,7 @@ public sealed class ExportResilienceTests
         await Eventually.HoldsAsync(() => harness.ExportFailures.GetMeasurementSnapshot().Count >= 3, "exports have failed a few times");
         Assert.True(harness.Recorder.Record("search", "view"));
         harness.Gateway.Faults.Reset();
-        var result = await harness.Recorder.FlushAsync();
+        var result = await harness.Recorder.FlushWithinLimitAsync();
 
         Assert.Equal(new TelemetryFlushResult(501, 0, 0), result);
         Assert.Equal(501, harness.Gateway.Events.DistinctCount);
@@ -85,7 +85,7 @@ public sealed class ExportResilienceTests
         harness.Gateway.Faults.FailNextCalls(4);
 
         harness.Recorder.Record("search", "view");
-        var result = await harness.Recorder.FlushAsync();
+        var result = await harness.Recorder.FlushWithinLimitAsync();
 
         Assert.Equal(new TelemetryFlushResult(1, 0, 0), result);
         var polly = harness.Logs.GetSnapshot().Where(log => log.Category == "Polly").Select(log => log.Message).ToList();
@@ -102,7 +102,7 @@ public sealed class ExportResilienceTests
         await using var harness = await RecorderHarness.StartAsync();
 
         harness.Recorder.Record("search", "view");
-        Assert.Equal(new TelemetryFlushResult(1, 0, 0), await harness.Recorder.FlushAsync());
+        Assert.Equal(new TelemetryFlushResult(1, 0, 0), await harness.Recorder.FlushWithinLimitAsync());
 
         var polly = harness.Logs.GetSnapshot().Where(log => log.Category == "Polly").ToList();
         Assert.Contains(polly, log => log.Message.Contains("Execution attempt", StringComparison.Ordinal) && log.Level == Microsoft.Extensions.Logging.LogLevel.Debug);
@@ -119,7 +119,7 @@ public sealed class ExportResilienceTests
         harness.Gateway.Faults.FailNextCalls(2);
 
         harness.Recorder.Record("search", "view");
-        await harness.Recorder.FlushAsync();
+        await harness.Recorder.FlushWithinLimitAsync();
 
         // Two failed attempts and the successful one each pass through the added strategy: it sits inside the retry.
         Assert.Equal(3, Volatile.Read(ref executions));
@@ -139,7 +139,7 @@ public sealed class ExportResilienceTests
         harness.Gateway.Faults.FailNextCalls(2);
 
         harness.Recorder.Record("search", "view");
-        await harness.Recorder.FlushAsync();
+        await harness.Recorder.FlushWithinLimitAsync();
 
         // The counting strategy is now outermost, so the retries happen inside it: one execution.
         Assert.Equal(1, Volatile.Read(ref executions));
