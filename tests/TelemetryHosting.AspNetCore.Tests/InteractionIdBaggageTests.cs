@@ -45,9 +45,20 @@ public sealed class InteractionIdBaggageTests
     }
 
     [Fact]
-    public async Task OptionOffByDefault_OutgoingCall_CarriesNoInteractionId()
+    public async Task OptionOn_HeaderAndCallerBaggageDiffer_HeaderWins()
     {
-        await using var app = await BaggageApp.StartAsync(propagate: false);
+        await using var app = await BaggageApp.StartAsync(propagate: true);
+
+        var seen = await app.GetJsonAsync("/baggage", "interaction-42", baggage: TelemetryEventParameters.InteractionIdBaggageKey + "=from-caller");
+
+        Assert.Equal("interaction-42", seen.GetProperty("openTelemetry").GetString());
+        Assert.Equal("interaction-42", seen.GetProperty("activity").GetString());
+    }
+
+    [Fact]
+    public async Task OptionNotSet_OutgoingCall_CarriesNoInteractionId()
+    {
+        await using var app = await BaggageApp.StartAsync(propagate: null);
 
         var downstream = await app.GetJsonAsync("/upstream", "interaction-42");
 
@@ -65,6 +76,16 @@ public sealed class InteractionIdBaggageTests
 
         Assert.Equal(JsonValueKind.Null, seen.GetProperty("openTelemetry").ValueKind);
         Assert.Equal(JsonValueKind.Null, seen.GetProperty("activity").ValueKind);
+    }
+
+    [Fact]
+    public async Task OptionOn_HeaderFailingTheRule_CallerBaggageNotOverwritten()
+    {
+        await using var app = await BaggageApp.StartAsync(propagate: true);
+
+        var seen = await app.GetJsonAsync("/baggage", "has spaces; and=more", baggage: TelemetryEventParameters.InteractionIdBaggageKey + "=from-caller");
+
+        Assert.Equal("from-caller", seen.GetProperty("openTelemetry").GetString());
     }
 
     [Fact]
@@ -93,7 +114,8 @@ public sealed class InteractionIdBaggageTests
             _client = new HttpClient { BaseAddress = new Uri(app.Urls.First()), Timeout = TimeSpan.FromSeconds(30) };
         }
 
-        public static async Task<BaggageApp> StartAsync(bool propagate)
+        /// <param name="propagate">The option's value; <see langword="null"/> leaves it at its default.</param>
+        public static async Task<BaggageApp> StartAsync(bool? propagate)
         {
             var gateway = await DevelopmentGateway.StartAsync();
             var builder = WebApplication.CreateSlimBuilder();
@@ -110,7 +132,13 @@ public sealed class InteractionIdBaggageTests
                     options.Sams.ClientId = DevelopmentGatewayOptions.DefaultClientId;
                     options.Sams.ClientSecret = DevelopmentGatewayOptions.DefaultClientSecret;
                 })
-                .AddAspNetCoreEnrichment(options => options.PropagateInteractionIdInBaggage = propagate);
+                .AddAspNetCoreEnrichment(options =>
+                {
+                    if (propagate is { } value)
+                    {
+                        options.PropagateInteractionIdInBaggage = value;
+                    }
+                });
 
             var app = builder.Build();
             app.MapGet("/baggage", () => Results.Json(new BaggageSeen(

@@ -39,8 +39,9 @@ internal sealed class InteractionIdBaggageStartupFilter : IStartupFilter
         if (_header.Find(context.Request) is { } interactionId)
         {
             // OpenTelemetry's baggage is an async-local: set in this async method, it flows into the rest of this request
-            // and what it starts, and the caller's value is back when this method returns. The activity's baggage is what .NET's own HTTP
-            // propagator sends when the OpenTelemetry SDK is not in use.
+            // and what it starts, and the caller's value is back when this method returns. The activity's baggage is
+            // what .NET's own HTTP propagator sends when the OpenTelemetry SDK is not in use (there is an activity only
+            // when something listens).
             Baggage.SetBaggage(TelemetryEventParameters.InteractionIdBaggageKey, interactionId);
             Activity.Current?.SetBaggage(TelemetryEventParameters.InteractionIdBaggageKey, interactionId);
         }

@@ -65,7 +65,7 @@ internal static class ExportResiliencePipeline
 
     /// <summary>
     /// The app's Polly telemetry (loggers, listeners, enrichers, its own severity rules), except that routine successes
-    /// are reported at Debug: Polly reports every attempt and pipeline run at Information, two log lines per export for a
+    /// are reported at Debug, even where the app's own rule says Information: Polly reports every attempt and pipeline run at Information, two log lines per export for a
     /// pipeline that runs every second in the background. Retries, timeouts and the circuit breaker keep their Warning
     /// and Error, and every event still reaches the <c>Polly</c> meter.
     /// </summary>
