@@ -10,7 +10,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using TelemetryHosting.DevGateway;
+using TelemetryHosting.AspNetCore.Tests.TestSupport;
 
 namespace TelemetryHosting.AspNetCore.Tests;
 
@@ -79,48 +79,28 @@ public sealed class AspNetCoreEnrichmentTests
 
     private sealed class TestApp : IAsyncDisposable
     {
-        private readonly WebApplication _app;
-        private readonly DevelopmentGateway _gateway;
-        private readonly HttpClient _client;
+        private readonly GatewayBackedApp _app;
 
-        private TestApp(WebApplication app, DevelopmentGateway gateway)
-        {
-            _app = app;
-            _gateway = gateway;
-            _client = new HttpClient { BaseAddress = new Uri(app.Urls.First()) };
-        }
+        private TestApp(GatewayBackedApp app) => _app = app;
 
-        public static async Task<TestApp> StartAsync(Action<TelemetryAspNetCoreOptions>? configure = null)
-        {
-            var gateway = await DevelopmentGateway.StartAsync();
-            var builder = WebApplication.CreateSlimBuilder();
-            builder.Logging.ClearProviders();
-            builder.WebHost.UseUrls("http://127.0.0.1:0");
-            builder.Services.AddAuthentication(TestUserHandler.SchemeName).AddScheme<AuthenticationSchemeOptions, TestUserHandler>(TestUserHandler.SchemeName, null);
-            builder.Services.AddAuthorization();
-            builder.Services
-                .AddTelemetryGateway(options =>
-                {
-                    options.ServiceId = "aspnetcore-test";
-                    options.Endpoint = gateway.Address;
-                    options.FlushInterval = TimeSpan.FromMilliseconds(50);
-                    options.Sams.Url = gateway.WebAddress;
-                    options.Sams.ClientId = DevelopmentGatewayOptions.DefaultClientId;
-                    options.Sams.ClientSecret = DevelopmentGatewayOptions.DefaultClientSecret;
-                })
-                .AddAspNetCoreEnrichment(configure);
-
-            var app = builder.Build();
-            app.UseAuthentication();
-            app.MapGet("/record", (ITelemetryRecorder recorder) => recorder.Record("test", "view"));
-            app.MapGet("/record-explicit", (ITelemetryRecorder recorder) => recorder.Record("test", "view", new TelemetryEventParameters
+        public static async Task<TestApp> StartAsync(Action<TelemetryAspNetCoreOptions>? configure = null) => new(await GatewayBackedApp.StartAsync(
+            "aspnetcore-test",
+            (services, telemetry) =>
             {
-                InteractionId = "explicit-interaction",
-                User = new TelemetryEventUser { SamsExternalId = "explicit-user" },
+                services.AddAuthentication(TestUserHandler.SchemeName).AddScheme<AuthenticationSchemeOptions, TestUserHandler>(TestUserHandler.SchemeName, null);
+                services.AddAuthorization();
+                telemetry.AddAspNetCoreEnrichment(configure);
+            },
+            app =>
+            {
+                app.UseAuthentication();
+                app.MapGet("/record", (ITelemetryRecorder recorder) => recorder.Record("test", "view"));
+                app.MapGet("/record-explicit", (ITelemetryRecorder recorder) => recorder.Record("test", "view", new TelemetryEventParameters
+                {
+                    InteractionId = "explicit-interaction",
+                    User = new TelemetryEventUser { SamsExternalId = "explicit-user" },
+                }));
             }));
-            await app.StartAsync();
-            return new TestApp(app, gateway);
-        }
 
         public async Task GetAsync(string path, params (string Name, string Value)[] headers)
         {
@@ -130,25 +110,13 @@ public sealed class AspNetCoreEnrichmentTests
                 request.Headers.Add(name, value);
             }
 
-            using var response = await _client.SendAsync(request);
+            using var response = await _app.Client.SendAsync(request);
             Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         }
 
-        public async Task<JsonElement> SingleEventAsync()
-        {
-            var result = await _app.Services.GetRequiredService<ITelemetryRecorder>().FlushWithinLimitAsync();
-            Assert.Equal(1, result.Delivered);
-            using var document = JsonDocument.Parse(Assert.Single(_gateway.Events.Snapshot()).Json);
-            return document.RootElement.GetProperty("event").Clone();
-        }
+        public async Task<JsonElement> SingleEventAsync() => Assert.Single(await _app.DeliveredEventsAsync(1));
 
-        public async ValueTask DisposeAsync()
-        {
-            _client.Dispose();
-            await _app.StopAsync();
-            await _app.DisposeAsync();
-            await _gateway.DisposeAsync();
-        }
+        public ValueTask DisposeAsync() => _app.DisposeAsync();
     }
 
     /// <summary>Authenticates the user named in the X-Test-User header, with both a sub and a custom claim.</summary>

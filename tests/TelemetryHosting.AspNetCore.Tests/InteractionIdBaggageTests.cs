@@ -8,7 +8,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using OpenTelemetry;
 using OpenTelemetry.Trace;
-using TelemetryHosting.DevGateway;
+using TelemetryHosting.AspNetCore.Tests.TestSupport;
 
 namespace TelemetryHosting.AspNetCore.Tests;
 
@@ -103,63 +103,44 @@ public sealed class InteractionIdBaggageTests
 
     private sealed class BaggageApp : IAsyncDisposable
     {
-        private readonly WebApplication _app;
-        private readonly DevelopmentGateway _gateway;
-        private readonly HttpClient _client;
+        private readonly GatewayBackedApp _app;
 
-        private BaggageApp(WebApplication app, DevelopmentGateway gateway)
-        {
-            _app = app;
-            _gateway = gateway;
-            _client = new HttpClient { BaseAddress = new Uri(app.Urls.First()), Timeout = TimeSpan.FromSeconds(30) };
-        }
+        private BaggageApp(GatewayBackedApp app) => _app = app;
 
         /// <param name="propagate">The option's value; <see langword="null"/> leaves it at its default.</param>
-        public static async Task<BaggageApp> StartAsync(bool? propagate)
-        {
-            var gateway = await DevelopmentGateway.StartAsync();
-            var builder = WebApplication.CreateSlimBuilder();
-            builder.Logging.ClearProviders();
-            builder.WebHost.UseUrls("http://127.0.0.1:0");
-            builder.Services.AddOpenTelemetry().WithTracing(tracing => tracing.AddAspNetCoreInstrumentation().AddHttpClientInstrumentation());
-            builder.Services.AddHttpClient("downstream");
-            builder.Services
-                .AddTelemetryGateway(options =>
-                {
-                    options.ServiceId = "baggage-test";
-                    options.Endpoint = gateway.Address;
-                    options.Sams.Url = gateway.WebAddress;
-                    options.Sams.ClientId = DevelopmentGatewayOptions.DefaultClientId;
-                    options.Sams.ClientSecret = DevelopmentGatewayOptions.DefaultClientSecret;
-                })
-                .AddAspNetCoreEnrichment(options =>
+        public static async Task<BaggageApp> StartAsync(bool? propagate) => new(await GatewayBackedApp.StartAsync(
+            "baggage-test",
+            (services, telemetry) =>
+            {
+                services.AddOpenTelemetry().WithTracing(tracing => tracing.AddAspNetCoreInstrumentation().AddHttpClientInstrumentation());
+                services.AddHttpClient("downstream");
+                telemetry.AddAspNetCoreEnrichment(options =>
                 {
                     if (propagate is { } value)
                     {
                         options.PropagateInteractionIdInBaggage = value;
                     }
                 });
-
-            var app = builder.Build();
-            app.MapGet("/baggage", () => Results.Json(new BaggageSeen(
-                Baggage.GetBaggage(TelemetryEventParameters.InteractionIdBaggageKey),
-                Activity.Current?.GetBaggageItem(TelemetryEventParameters.InteractionIdBaggageKey),
-                null)));
-            app.MapGet("/upstream", async (HttpContext context, ITelemetryRecorder recorder, IHttpClientFactory factory) =>
+            },
+            app =>
             {
-                recorder.Record("upstream", "called");
-                using var client = factory.CreateClient("downstream");
-                var self = new Uri(context.Request.Scheme + "://" + context.Request.Host + "/downstream");
-                return Results.Text(await client.GetStringAsync(self), "application/json");
-            });
-            app.MapGet("/downstream", (HttpContext context, ITelemetryRecorder recorder) =>
-            {
-                recorder.Record("downstream", "called");
-                return Results.Json(new BaggageSeen(null, null, context.Request.Headers["baggage"].ToString()));
-            });
-            await app.StartAsync();
-            return new BaggageApp(app, gateway);
-        }
+                app.MapGet("/baggage", () => Results.Json(new BaggageSeen(
+                    Baggage.GetBaggage(TelemetryEventParameters.InteractionIdBaggageKey),
+                    Activity.Current?.GetBaggageItem(TelemetryEventParameters.InteractionIdBaggageKey),
+                    null)));
+                app.MapGet("/upstream", async (HttpContext context, ITelemetryRecorder recorder, IHttpClientFactory factory) =>
+                {
+                    recorder.Record("upstream", "called");
+                    using var client = factory.CreateClient("downstream");
+                    var self = new Uri(context.Request.Scheme + "://" + context.Request.Host + "/downstream");
+                    return Results.Text(await client.GetStringAsync(self), "application/json");
+                });
+                app.MapGet("/downstream", (HttpContext context, ITelemetryRecorder recorder) =>
+                {
+                    recorder.Record("downstream", "called");
+                    return Results.Json(new BaggageSeen(null, null, context.Request.Headers["baggage"].ToString()));
+                });
+            }));
 
         public async Task<JsonElement> GetJsonAsync(string path, string? interactionId, string? baggage = null)
         {
@@ -174,30 +155,15 @@ public sealed class InteractionIdBaggageTests
                 request.Headers.Add("baggage", baggage);
             }
 
-            using var response = await _client.SendAsync(request);
+            using var response = await _app.Client.SendAsync(request);
             Assert.Equal(HttpStatusCode.OK, response.StatusCode);
             using var document = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
             return document.RootElement.Clone();
         }
 
-        public async Task<JsonElement[]> EventsAsync(int expected)
-        {
-            var result = await _app.Services.GetRequiredService<ITelemetryRecorder>().FlushWithinLimitAsync();
-            Assert.Equal(expected, result.Delivered);
-            return [.. _gateway.Events.Snapshot().Select(received =>
-            {
-                using var document = JsonDocument.Parse(received.Json);
-                return document.RootElement.GetProperty("event").Clone();
-            })];
-        }
+        public Task<JsonElement[]> EventsAsync(int expected) => _app.DeliveredEventsAsync(expected);
 
-        public async ValueTask DisposeAsync()
-        {
-            _client.Dispose();
-            await _app.StopAsync();
-            await _app.DisposeAsync();
-            await _gateway.DisposeAsync();
-        }
+        public ValueTask DisposeAsync() => _app.DisposeAsync();
     }
 
     private sealed record BaggageSeen(string? OpenTelemetry, string? Activity, string? Baggage);
