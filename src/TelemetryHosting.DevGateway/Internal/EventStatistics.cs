@@ -68,5 +68,5 @@ internal sealed class EventStatistics
         _byName.Clear();
     }
 
-    private static string Truncate(string name) => name.Length <= MaxNameLength ? name : name[..MaxNameLength] + "…";
+    private static string Truncate(string name) => TextClip.Clip(name, MaxNameLength);
 }

@@ -251,6 +251,21 @@ public sealed class EventsApiTests
         }
     }
 
+
+    [Fact]
+    public async Task GetStats_RefusedFeatureCutInsideSurrogatePair_Served()
+    {
+        await using var harness = await StartAsync();
+        var feature = new string('a', 63) + "\U0001F600" + "tail";
+        var result = await harness.RecordEventsAsync(harness.Auth(), MetadataMessage(ManagedService()), Payload(NewEvent(feature, "view"), NewEvent()));
+        Assert.Equal(StatusCode.OK, result.Status.StatusCode);
+
+        using var json = await GetJsonAsync(harness, "api/events/stats");
+
+        var features = json.RootElement.GetProperty("byFeature").EnumerateArray().Select(n => n.GetProperty("feature").GetString()).ToArray();
+        Assert.Equal(2, features.Length);
+        Assert.Contains(new string('a', 63) + "…", features);
+    }
     private static async Task<JsonDocument> GetJsonAsync(GatewayHarness harness, string relative)
     {
         using var http = new HttpClient { Timeout = WaitLimit };
