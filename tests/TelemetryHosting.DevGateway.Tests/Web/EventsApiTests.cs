@@ -266,6 +266,24 @@ public sealed class EventsApiTests
         Assert.Equal(2, features.Length);
         Assert.Contains(new string('a', 63) + "…", features);
     }
+
+    [Fact]
+    public async Task GetStats_ThousandsOfRefusedJunkNames_AcceptedFeatureStillCountedApart()
+    {
+        await using var harness = await StartAsync();
+        var junk = Enumerable.Range(0, 1_100).Select(i => NewEvent("Junk" + i, "view")).ToArray();
+        await harness.RecordEventsAsync(harness.Auth(), MetadataMessage(ManagedService()), Payload(junk));
+        await harness.RecordEventsAsync(harness.Auth(), MetadataMessage(ManagedService()), Payload(NewEvent("real.feature", "view")));
+
+        using var json = await GetJsonAsync(harness, "api/events/stats");
+
+        var byFeature = json.RootElement.GetProperty("byFeature").EnumerateArray()
+            .ToDictionary(n => n.GetProperty("feature").GetString() + "/" + n.GetProperty("action").GetString(), n => (n.GetProperty("accepted").GetInt32(), n.GetProperty("refused").GetInt32()));
+        Assert.Equal((1, 0), byFeature["real.feature/view"]);
+        Assert.Equal((0, 1), byFeature["Junk0/view"]);
+        Assert.Equal(1_100, byFeature.Values.Sum(c => c.Item2));
+        Assert.True(byFeature.Count <= 1 + 100 + 1, $"{byFeature.Count} rows");
+    }
     private static async Task<JsonDocument> GetJsonAsync(GatewayHarness harness, string relative)
     {
         using var http = new HttpClient { Timeout = WaitLimit };
