@@ -5,7 +5,7 @@
 const LIMIT = 500;
 const SECONDS = 60;
 const SECTIONS = [
-  ["Event", ["status", "reason", "reasonLocation", "id", "feature", "action", "timestamp"]],
+  ["Event", ["status", "reason", "reasonLocation", "summaryOnly", "id", "feature", "action", "timestamp"]],
   ["Source", ["serverVersion", "clientName", "clientVersion"]],
   ["Parameters", ["parametersVersion", "metadata", "privateMetadata", "billingProduct", "billingCategory", "legacyMetadata"]],
   ["Feature flags", ["featureFlags"]],
@@ -15,7 +15,7 @@ const SECTIONS = [
   ["Request", ["identifierType", "serviceId", "serviceEnvironment", "instanceId", "externalUrl", "requestId", "receivedAt", "sequence"]],
 ];
 const LABELS = {
-  reasonLocation: "where", parametersVersion: "version", privateMetadata: "private metadata", billingProduct: "billing product",
+  reasonLocation: "where", summaryOnly: "summary only", parametersVersion: "version", privateMetadata: "private metadata", billingProduct: "billing product",
   billingCategory: "billing category", legacyMetadata: "legacy metadata", featureFlags: "flags", samsExternalId: "SAMS external id",
   anonymousUserId: "anonymous user id", userId: "user id", traceId: "trace id", interactionId: "interaction id",
   geolocationCountryCode: "geolocation country", marketingTracking: "fields", identifierType: "identifier", serviceId: "service id",

@@ -284,6 +284,36 @@ public sealed class EventsApiTests
         Assert.Equal(1_100, byFeature.Values.Sum(c => c.Item2));
         Assert.True(byFeature.Count <= 1 + 100 + 1, $"{byFeature.Count} rows");
     }
+
+    [Fact]
+    public async Task GetEvents_LargeInvalidEvents_ListedAsSummaries()
+    {
+        await using var harness = await StartAsync();
+        var bad = Enumerable.Range(0, 5).Select(_ =>
+        {
+            var ev = NewEvent("Bad", "view");
+            ev.Parameters.PrivateMetadata = new Google.Protobuf.WellKnownTypes.Struct();
+            ev.Parameters.PrivateMetadata.Fields["blob"] = Google.Protobuf.WellKnownTypes.Value.ForString(new string('\u0001', 8_000_000));
+            return ev;
+        }).ToArray();
+        var small = NewEvent("Small", "view");
+        foreach (var ev in bad.Append(small))
+        {
+            var result = await harness.RecordEventsAsync(harness.Auth(), MetadataMessage(ManagedService()), Payload(ev));
+            Assert.Equal(StatusCode.OK, result.Status.StatusCode);
+        }
+
+        using var http = new HttpClient { Timeout = WaitLimit };
+        var body = await http.GetStringAsync(new Uri(harness.Gateway.WebAddress, "api/events?limit=500"));
+
+        // Kept whole, each would be 48 MB of \u0001 escapes in this answer.
+        Assert.True(body.Length < 100_000, $"{body.Length:N0} characters");
+        using var json = JsonDocument.Parse(body);
+        var refused = json.RootElement.GetProperty("refused").EnumerateArray().ToArray();
+        Assert.Equal([false, true, true, true, true, true], refused.Select(e => e.GetProperty("summaryOnly").GetBoolean()));
+        Assert.Equal(JsonValueKind.Null, refused[1].GetProperty("privateMetadata").ValueKind);
+        Assert.Equal(bad[4].Id, refused[1].GetProperty("id").GetString());
+    }
     private static async Task<JsonDocument> GetJsonAsync(GatewayHarness harness, string relative)
     {
         using var http = new HttpClient { Timeout = WaitLimit };
