@@ -17,6 +17,10 @@ internal static class EventsApi
     /// <summary>The longest window <c>/api/events/stats?seconds=N</c> answers for.</summary>
     public const int MaxStatsSeconds = EventStatistics.Seconds;
 
+    // /api/events is written to the response as it goes: its events may add up to gigabytes (10,000 kept, each up to
+    // 10,000,000 JSON bytes), which must not be built in memory first.
+    private const int FlushThresholdBytes = 64 * 1024;
+
     // The page shows what senders put in events: no inline script, nothing from elsewhere, no framing.
     private const string PagePolicy = "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
 
@@ -70,6 +74,7 @@ internal static class EventsApi
         foreach (var ev in events.Take(limit))
         {
             EventJson.Write(writer, ev);
+            await FlushIfFullAsync(writer, context.RequestAborted).ConfigureAwait(false);
         }
 
         writer.WriteEndArray();
@@ -77,6 +82,7 @@ internal static class EventsApi
         foreach (var ev in refused.Take(limit))
         {
             EventJson.Write(writer, ev);
+            await FlushIfFullAsync(writer, context.RequestAborted).ConfigureAwait(false);
         }
 
         writer.WriteEndArray();
@@ -137,6 +143,9 @@ internal static class EventsApi
         store.Clear();
         context.Response.StatusCode = StatusCodes.Status204NoContent;
     }
+
+    private static ValueTask FlushIfFullAsync(Utf8JsonWriter writer, CancellationToken cancellationToken) =>
+        writer.BytesPending > FlushThresholdBytes ? new ValueTask(writer.FlushAsync(cancellationToken)) : ValueTask.CompletedTask;
 
     private static void WriteCounts(Utf8JsonWriter writer, EventCounts counts)
     {

@@ -314,6 +314,31 @@ public sealed class EventsApiTests
         Assert.Equal(JsonValueKind.Null, refused[1].GetProperty("privateMetadata").ValueKind);
         Assert.Equal(bad[4].Id, refused[1].GetProperty("id").GetString());
     }
+
+    [Fact]
+    public async Task WriteEventsAsync_ManyLargeEvents_WrittenToTheBodyInPieces()
+    {
+        await using var harness = await StartAsync();
+        var events = Enumerable.Range(0, 30).Select(_ =>
+        {
+            var ev = NewEvent();
+            ev.Parameters.PrivateMetadata = new Google.Protobuf.WellKnownTypes.Struct();
+            ev.Parameters.PrivateMetadata.Fields["text"] = Google.Protobuf.WellKnownTypes.Value.ForString(new string('t', 200_000));
+            return ev;
+        }).ToArray();
+        var result = await harness.RecordEventsAsync(harness.Auth(), MetadataMessage(ManagedService()), Payload(events));
+        Assert.Equal(StatusCode.OK, result.Status.StatusCode);
+        var body = new WriteSizeStream();
+        var context = new Microsoft.AspNetCore.Http.DefaultHttpContext();
+        context.Response.Body = body;
+
+        await TelemetryHosting.DevGateway.Internal.EventsApi.WriteEventsAsync(context, harness.Gateway.Events);
+
+        // The whole answer is 6 MB; it must reach the body as it is written (about 64 KB and one event at a time), not at the end.
+        Assert.True(body.Total > 6_000_000, $"{body.Total:N0} bytes written");
+        Assert.True(body.LargestWrite < 512 * 1024, $"A single write of {body.LargestWrite:N0} bytes");
+    }
+
     private static async Task<JsonDocument> GetJsonAsync(GatewayHarness harness, string relative)
     {
         using var http = new HttpClient { Timeout = WaitLimit };
@@ -321,5 +346,53 @@ public sealed class EventsApiTests
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal("application/json", response.Content.Headers.ContentType?.MediaType);
         return JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+    }
+
+    /// <summary>Counts what is written, and the largest single write.</summary>
+    private sealed class WriteSizeStream : Stream
+    {
+        public long Total { get; private set; }
+
+        public int LargestWrite { get; private set; }
+
+        public override bool CanRead => false;
+
+        public override bool CanSeek => false;
+
+        public override bool CanWrite => true;
+
+        public override long Length => Total;
+
+        public override long Position { get => Total; set => throw new NotSupportedException(); }
+
+        public override void Flush()
+        {
+        }
+
+        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+        public override void SetLength(long value) => throw new NotSupportedException();
+
+        public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
+
+        public override void Write(ReadOnlySpan<byte> buffer)
+        {
+            Total += buffer.Length;
+            LargestWrite = Math.Max(LargestWrite, buffer.Length);
+        }
+
+        public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            Write(buffer.Span);
+            return ValueTask.CompletedTask;
+        }
+
+        public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken)
+        {
+            Write(buffer.AsSpan(offset, count));
+            return Task.CompletedTask;
+        }
     }
 }
