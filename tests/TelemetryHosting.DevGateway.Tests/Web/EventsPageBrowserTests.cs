@@ -180,12 +180,37 @@ public sealed class EventsPageBrowserTests
         await browser.WaitForAsync($"{Rows}.length === 2");
 
         await browser.ClickAsync("#download");
-        var path = await browser.WaitForDownloadAsync();
+        var (path, name) = await browser.WaitForDownloadAsync();
 
-        Assert.EndsWith(".jsonl", path, StringComparison.Ordinal);
+        Assert.EndsWith(".jsonl", name, StringComparison.Ordinal);
         var lines = await File.ReadAllLinesAsync(path);
         Assert.Equal([kept[1].Id, kept[0].Id], lines.Select(l => JsonDocument.Parse(l).RootElement.GetProperty("id").GetString()));
         Assert.All(lines, l => Assert.Equal("download.kept", JsonDocument.Parse(l).RootElement.GetProperty("feature").GetString()));
+    }
+
+    [Fact]
+    public async Task Page_DownloadTwice_EachWaitReturnsItsOwnFile()
+    {
+        await using var harness = await StartAsync();
+        var first = NewEvent("download.first", "view");
+        var second = NewEvent("download.second", "view");
+        await SendAsync(harness, ManagedService(), first, second);
+        await using var browser = await HeadlessChromium.StartAsync();
+        await browser.OpenAsync(harness.Gateway.WebAddress);
+        await browser.TypeAsync("#filter-feature", "download.first");
+        await browser.WaitForAsync($"{Rows}.length === 1");
+        await browser.ClickAsync("#download");
+        var (firstPath, _) = await browser.WaitForDownloadAsync();
+
+        await browser.ClickAsync("#filter-reset");
+        await browser.TypeAsync("#filter-feature", "download.second");
+        await browser.WaitForAsync($"{Rows}.length === 1 && {Rows}[0].dataset.id === {JsonSerializer.Serialize(second.Id)}");
+        await browser.ClickAsync("#download");
+        var (secondPath, _) = await browser.WaitForDownloadAsync();
+
+        Assert.NotEqual(firstPath, secondPath);
+        Assert.Equal(first.Id, JsonDocument.Parse(Assert.Single(await File.ReadAllLinesAsync(firstPath))).RootElement.GetProperty("id").GetString());
+        Assert.Equal(second.Id, JsonDocument.Parse(Assert.Single(await File.ReadAllLinesAsync(secondPath))).RootElement.GetProperty("id").GetString());
     }
 
     [Fact]
