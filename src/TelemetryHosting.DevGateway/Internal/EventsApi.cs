@@ -5,13 +5,14 @@ using Microsoft.AspNetCore.Http;
 namespace TelemetryHosting.DevGateway.Internal;
 
 /// <summary>
-/// The web side for people and scripts: the events page at <c>/</c> (with its script and style sheet), <c>/api/events</c>
+/// The web side for people and scripts: the events page at <c>/</c> (with its scripts and style sheet), <c>/api/events</c>
 /// and <c>/api/events/stats</c>.
 /// </summary>
 internal static class EventsApi
 {
-    /// <summary>The paths of the page's script and style sheet, embedded in the assembly like the page.</summary>
+    /// <summary>The paths of the page's scripts and style sheet, embedded in the assembly like the page.</summary>
     public const string ScriptPath = "/events-page.js";
+    public const string GlanceScriptPath = "/events-page-glance.js";
     public const string StylePath = "/events-page.css";
 
     /// <summary>The longest window <c>/api/events/stats?seconds=N</c> answers for.</summary>
@@ -26,6 +27,7 @@ internal static class EventsApi
 
     private static readonly Lazy<byte[]> Page = new(() => Load("EventsPage.html"));
     private static readonly Lazy<byte[]> Script = new(() => Load("EventsPage.js"));
+    private static readonly Lazy<byte[]> GlanceScript = new(() => Load("EventsPageGlance.js"));
     private static readonly Lazy<byte[]> Style = new(() => Load("EventsPage.css"));
 
     /// <summary><c>GET /</c>: the page, plain HTML whose script polls <c>/api/events</c> and <c>/api/events/stats</c> every second.</summary>
@@ -36,6 +38,8 @@ internal static class EventsApi
     }
 
     public static Task WriteScriptAsync(HttpContext context) => WriteResourceAsync(context, "text/javascript; charset=utf-8", Script.Value);
+
+    public static Task WriteGlanceScriptAsync(HttpContext context) => WriteResourceAsync(context, "text/javascript; charset=utf-8", GlanceScript.Value);
 
     public static Task WriteStyleAsync(HttpContext context) => WriteResourceAsync(context, "text/css; charset=utf-8", Style.Value);
 

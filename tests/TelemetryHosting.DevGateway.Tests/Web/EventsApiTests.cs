@@ -77,6 +77,7 @@ public sealed class EventsApiTests
         using var script = await http.GetAsync(new Uri(harness.Gateway.WebAddress, "events-page.js"));
         var code = await script.Content.ReadAsStringAsync();
         using var style = await http.GetAsync(new Uri(harness.Gateway.WebAddress, "events-page.css"));
+        using var glance = await http.GetAsync(new Uri(harness.Gateway.WebAddress, "events-page-glance.js"));
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal("text/html", response.Content.Headers.ContentType?.MediaType);
@@ -87,6 +88,8 @@ public sealed class EventsApiTests
         Assert.Contains("\"/api/events?limit=\"", code, StringComparison.Ordinal);
         Assert.Contains("\"/api/events/stats?seconds=\"", code, StringComparison.Ordinal);
         Assert.Equal("text/css", style.Content.Headers.ContentType?.MediaType);
+        Assert.Contains("<script src=\"/events-page-glance.js\"", html, StringComparison.Ordinal);
+        Assert.Equal("text/javascript", glance.Content.Headers.ContentType?.MediaType);
     }
 
     [Fact]

@@ -165,6 +165,10 @@ public sealed class EventsPageBrowserTests
         await browser.WaitForAsync($"{Rows}.length === 2");
         Assert.Equal([second.Id, first.Id], await ShownIdsAsync(browser));
         Assert.Equal("Pause", await browser.EvaluateAsync<string>("document.getElementById('pause').textContent"));
+
+        // No answer of a poll made while paused is drawn after the resume.
+        await WaitForTwoMorePollsAsync(browser);
+        Assert.Equal("", await browser.EvaluateAsync<string>("document.getElementById('status').textContent"));
     }
 
     [Fact]
@@ -248,12 +252,41 @@ public sealed class EventsPageBrowserTests
         await browser.ClickAsync("#clear");
         await browser.WaitForAsync($"{Rows}.length === 0 && !document.getElementById('empty').hidden");
 
+        // No answer of a poll made before the clear is drawn after it.
+        await WaitForTwoMorePollsAsync(browser);
+        Assert.Equal(0, await browser.EvaluateAsync<int>($"{Rows}.length"));
+
         Assert.Equal(0, harness.Gateway.Events.Count);
         Assert.Equal(0, harness.Gateway.Events.InvalidCount);
         var next = NewEvent();
         await SendAsync(harness, ManagedService(), next);
         await browser.WaitForAsync($"{Rows}.length === 1");
         Assert.Equal([next.Id], await ShownIdsAsync(browser));
+    }
+
+
+    [Fact]
+    public async Task Page_NoNewEvents_CountsRowAndChartBarKeptAcrossPolls()
+    {
+        await using var harness = await StartAsync();
+        await SendAsync(harness, ManagedService(), NewEvent("stable.feature", "view"));
+        await using var browser = await HeadlessChromium.StartAsync();
+        await browser.OpenAsync(harness.Gateway.WebAddress);
+        await browser.WaitForAsync("document.querySelector('#feature-counts tr[data-feature=\"stable.feature\"]') && document.querySelector('#chart g')");
+
+        // Kept across two more completed polls (the page counts them in body's data-polls): nothing changed, so a person
+        // hovering a bar or clicking a row must not have it replaced under the pointer.
+        await browser.EvaluateAsync("window.kept = [document.querySelector('#feature-counts tr[data-feature=\"stable.feature\"]'), document.querySelector('#chart g')]");
+        await WaitForTwoMorePollsAsync(browser);
+
+        Assert.Equal([true, true], (await browser.EvaluateAsync("window.kept.map(e => e.isConnected)"))!.AsArray().Select(n => n!.GetValue<bool>()));
+        Assert.Equal("1", await browser.EvaluateAsync<string>("window.kept[0].children[2].textContent"));
+    }
+    /// <summary>Waits until the page has completed two more polls (it counts them in body's data-polls).</summary>
+    private static async Task WaitForTwoMorePollsAsync(HeadlessChromium browser)
+    {
+        var polls = await browser.EvaluateAsync<int>("Number(document.body.dataset.polls)");
+        await browser.WaitForAsync($"Number(document.body.dataset.polls) >= {polls + 2}");
     }
 
     private static string Sum(string kind) => $"[...document.querySelectorAll('#chart g')].reduce((s, g) => s + Number(g.dataset.{kind}), 0)";
