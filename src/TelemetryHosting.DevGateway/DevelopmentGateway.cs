@@ -147,6 +147,7 @@ public sealed class DevelopmentGateway : IAsyncDisposable
             app.MapMethods(SamsTokenEndpoint.Path, ["GET", "HEAD", "PUT", "PATCH", "DELETE"], (HttpContext context) => SamsTokenEndpoint.RefuseMethod(context));
             app.MapGet("/", (HttpContext context) => EventsApi.WritePageAsync(context));
             app.MapGet(EventsApi.ScriptPath, (HttpContext context) => EventsApi.WriteScriptAsync(context));
+            app.MapGet(EventsApi.GlanceScriptPath, (HttpContext context) => EventsApi.WriteGlanceScriptAsync(context));
             app.MapGet(EventsApi.StylePath, (HttpContext context) => EventsApi.WriteStyleAsync(context));
             app.MapGet("/api/events", (HttpContext context) => EventsApi.WriteEventsAsync(context, events));
             app.MapGet("/api/events/stats", (HttpContext context) => EventsApi.WriteStatsAsync(context, events, options.TimeProvider));

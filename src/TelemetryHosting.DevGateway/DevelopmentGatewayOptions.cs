@@ -55,7 +55,10 @@ public sealed class DevelopmentGatewayOptions
     /// <value>The default value is an empty list.</value>
     public IList<string> LicenseKeys { get; } = [];
 
-    /// <summary>Gets or sets how many received events are kept in memory; older ones are forgotten (counts are kept).</summary>
+    /// <summary>
+    /// Gets or sets how many received events are kept in memory; older ones are forgotten (counts are kept). Refused
+    /// events are kept apart, the newest <c>Min(MaxStoredEvents, 1000)</c>.
+    /// </summary>
     /// <value>The default value is 10,000.</value>
     public int MaxStoredEvents { get; set; } = 10_000;
 

@@ -4,12 +4,17 @@ namespace TelemetryHosting.DevGateway;
 
 /// <summary>The events a <see cref="DevelopmentGateway"/> accepted. Thread-safe.</summary>
 /// <remarks>
-/// Only the newest <see cref="DevelopmentGatewayOptions.MaxStoredEvents"/> events are kept; the counts and the set of
-/// ids seen cover every event since the start or the last <see cref="Clear"/>.
+/// Only the newest <see cref="DevelopmentGatewayOptions.MaxStoredEvents"/> events are kept (and, for the events page,
+/// the newest refused events, at most that many and at most 1,000); the counts and the set of ids seen cover every event
+/// since the start or the last <see cref="Clear"/>.
 /// </remarks>
 public sealed class ReceivedEventStore
 {
-    /// <summary>How many refused events (invalid, failed, oversize) are kept at most, for the page.</summary>
+    /// <summary>
+    /// How many refused events (invalid, failed, oversize) are kept at most, for the page; fewer when
+    /// <see cref="DevelopmentGatewayOptions.MaxStoredEvents"/> is smaller. Large ones are kept as a summary
+    /// (<see cref="EventPublisher.MaxKeptRefusedEventBytes"/>).
+    /// </summary>
     internal const int MaxRefusedEvents = 1000;
 
     private readonly Lock _lock = new();
@@ -53,7 +58,11 @@ public sealed class ReceivedEventStore
         get { lock (_lock) { return _count - DistinctIds; } }
     }
 
-    /// <summary>Gets how many events failed the gateway's validation (missing id or timestamp, bad feature or action).</summary>
+    /// <summary>
+    /// Gets how many events were refused as invalid: they failed the gateway's validation (missing id or timestamp, bad
+    /// feature or action) or have no JSON form (a kind-less or NaN value in private metadata, a timestamp outside
+    /// 0001–9999 or with nanos outside [0, 1e9)), which the real gateway fails when it marshals the event.
+    /// </summary>
     public int InvalidCount
     {
         get { lock (_lock) { return _invalidCount; } }

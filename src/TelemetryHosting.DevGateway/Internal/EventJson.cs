@@ -13,10 +13,10 @@ namespace TelemetryHosting.DevGateway.Internal;
 internal static class EventJson
 {
     public static void Write(Utf8JsonWriter writer, ReceivedEvent received) =>
-        Write(writer, received.Published, received.Request, received.Sequence, received.ReceivedAt, received.IsDuplicate ? EventStatus.Duplicate : EventStatus.Accepted, null, null);
+        Write(writer, received.Published, received.Request, received.Sequence, received.ReceivedAt, received.IsDuplicate ? EventStatus.Duplicate : EventStatus.Accepted, null, null, isSummary: false);
 
     public static void Write(Utf8JsonWriter writer, RefusedEvent refused) =>
-        Write(writer, refused.Event, refused.Request, refused.Sequence, refused.ReceivedAt, refused.Status, refused.Reason, refused.Location);
+        Write(writer, refused.Event, refused.Request, refused.Sequence, refused.ReceivedAt, refused.Status, refused.Reason, refused.Location, refused.IsSummary);
 
     public static string StatusName(EventStatus status) => status switch
     {
@@ -27,13 +27,14 @@ internal static class EventJson
         _ => "oversize",
     };
 
-    private static void Write(Utf8JsonWriter writer, Event ev, RecordEventsRequestMetadata request, long sequence, DateTimeOffset receivedAt, EventStatus status, string? reason, string? location)
+    private static void Write(Utf8JsonWriter writer, Event ev, RecordEventsRequestMetadata request, long sequence, DateTimeOffset receivedAt, EventStatus status, string? reason, string? location, bool isSummary)
     {
         writer.WriteStartObject();
         writer.WriteNumber("sequence", sequence);
         writer.WriteString("status", StatusName(status));
         writer.WriteString("reason", reason);
         writer.WriteString("reasonLocation", location);
+        writer.WriteBoolean("summaryOnly", isSummary);
         writer.WriteString("id", ev.Id);
         writer.WriteString("feature", ev.Feature);
         writer.WriteString("action", ev.Action);

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text;
 using Google.Protobuf.WellKnownTypes;
 using Telemetrygateway.V1;
 
@@ -37,47 +38,86 @@ internal static class EventJsonCheck
             }
         }
 
-        return ev.Parameters?.PrivateMetadata is { } privateMetadata ? FindInStruct(privateMetadata, "parameters.privateMetadata") : null;
+        if (ev.Parameters?.PrivateMetadata is not { } privateMetadata || IsFormattable(privateMetadata))
+        {
+            return null;
+        }
+
+        // Only now that a problem is known: where it is, the same every time for the same event (at each level, the
+        // smallest key in ordinal order that holds a problem). Accepted events never get here, so they cost no strings.
+        var location = new StringBuilder("parameters.privateMetadata");
+        var reason = Locate(privateMetadata, location);
+        return (reason, location.ToString());
     }
 
-    private static (string Reason, string Location)? FindInStruct(Struct value, string location)
+    private static bool IsFormattable(Struct value)
     {
-        // Ordered by key, so that the location named is the same every time for the same event.
-        foreach (var (key, field) in value.Fields.OrderBy(f => f.Key, StringComparer.Ordinal))
+        foreach (var field in value.Fields)
         {
-            if (FindInValue(field, location + KeyPath(key)) is { } problem)
+            if (!IsFormattable(field.Value))
             {
-                return problem;
+                return false;
             }
         }
 
-        return null;
+        return true;
     }
 
-    private static (string Reason, string Location)? FindInValue(Value value, string location)
+    private static bool IsFormattable(Value value) => value.KindCase switch
+    {
+        Value.KindOneofCase.None => false,
+        Value.KindOneofCase.NumberValue => double.IsFinite(value.NumberValue),
+        Value.KindOneofCase.StructValue => IsFormattable(value.StructValue),
+        Value.KindOneofCase.ListValue => FirstUnformattable(value.ListValue) < 0,
+        _ => true,
+    };
+
+    private static int FirstUnformattable(ListValue list)
+    {
+        var values = list.Values;
+        for (var i = 0; i < values.Count; i++)
+        {
+            if (!IsFormattable(values[i]))
+            {
+                return i;
+            }
+        }
+
+        return -1;
+    }
+
+    /// <summary>Appends the path to the problem in <paramref name="value"/> (which has one) and returns its reason.</summary>
+    private static string Locate(Struct value, StringBuilder location)
+    {
+        string? key = null;
+        Value? problem = null;
+        foreach (var (name, field) in value.Fields)
+        {
+            if ((key is null || string.CompareOrdinal(name, key) < 0) && !IsFormattable(field))
+            {
+                (key, problem) = (name, field);
+            }
+        }
+
+        location.Append(KeyPath(key!));
+        return Locate(problem!, location);
+    }
+
+    private static string Locate(Value value, StringBuilder location)
     {
         switch (value.KindCase)
         {
             case Value.KindOneofCase.None:
-                return ("marshalling event: google.protobuf.Value in parameters.private_metadata has none of its kinds set", location);
-            case Value.KindOneofCase.NumberValue when !double.IsFinite(value.NumberValue):
-                return ("marshalling event: google.protobuf.Value in parameters.private_metadata has an invalid number: "
-                    + value.NumberValue.ToString(CultureInfo.InvariantCulture), location);
+                return "marshalling event: google.protobuf.Value in parameters.private_metadata has none of its kinds set";
+            case Value.KindOneofCase.NumberValue:
+                return "marshalling event: google.protobuf.Value in parameters.private_metadata has an invalid number: "
+                    + value.NumberValue.ToString(CultureInfo.InvariantCulture);
             case Value.KindOneofCase.StructValue:
-                return FindInStruct(value.StructValue, location);
-            case Value.KindOneofCase.ListValue:
-                var values = value.ListValue.Values;
-                for (var i = 0; i < values.Count; i++)
-                {
-                    if (FindInValue(values[i], location + "[" + i.ToString(CultureInfo.InvariantCulture) + "]") is { } problem)
-                    {
-                        return problem;
-                    }
-                }
-
-                return null;
+                return Locate(value.StructValue, location);
             default:
-                return null;
+                var index = FirstUnformattable(value.ListValue);
+                location.Append(CultureInfo.InvariantCulture, $"[{index}]");
+                return Locate(value.ListValue.Values[index], location);
         }
     }
 

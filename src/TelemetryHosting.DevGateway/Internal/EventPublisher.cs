@@ -13,6 +13,16 @@ internal sealed class EventPublisher(ReceivedEventStore store, GatewayFaults fau
     /// <summary>Events whose published JSON is this large or larger are dropped (GATEWAY.md section 4.5).</summary>
     public const int MaxEventJsonBytes = 10_000_000;
 
+    /// <summary>
+    /// Refused events larger than this on the wire are kept (for the page) as a summary: id, feature and action (each cut
+    /// to <see cref="MaxSummaryTextLength"/> characters) and timestamp, with the reason and location. The store keeps up to
+    /// 1,000 refused events, and one may be up to the gRPC message limit.
+    /// </summary>
+    public const int MaxKeptRefusedEventBytes = 64 * 1024;
+
+    /// <summary>How many characters of a summarised event's id, feature and action, and of a refused event's location, are kept.</summary>
+    public const int MaxSummaryTextLength = 1000;
+
     private static readonly JsonFormatter Formatter = new(JsonFormatter.Settings.Default);
 
     /// <summary>Returns the metadata in protobuf JSON form with the license key redacted, for the JSON Lines records.</summary>
@@ -68,8 +78,7 @@ internal sealed class EventPublisher(ReceivedEventStore store, GatewayFaults fau
             }
             catch (BoundedJsonText.LimitReachedException)
             {
-                var summary = new Event { Id = ev.Id, Feature = ev.Feature, Action = ev.Action, Timestamp = ev.Timestamp };
-                Refuse(summary, EventStatus.Oversize, PublishOutcome.Oversize, "dropped: its JSON form is 10,000,000 bytes or more (reported as succeeded, like the real gateway does)", null, receivedAt, metadata);
+                Refuse(ev, EventStatus.Oversize, PublishOutcome.Oversize, "dropped: its JSON form is 10,000,000 bytes or more (reported as succeeded, like the real gateway does)", null, receivedAt, metadata);
                 return new PublishResult(ev.Id, PublishOutcome.Oversize, null);
             }
         }
@@ -137,9 +146,20 @@ internal sealed class EventPublisher(ReceivedEventStore store, GatewayFaults fau
 
     private PublishResult Refuse(Event ev, EventStatus status, PublishOutcome outcome, string reason, string? location, DateTimeOffset receivedAt, RecordEventsRequestMetadata metadata)
     {
-        store.AddRefused(new RefusedEvent(ev, status, reason, location, receivedAt, metadata));
+        var isSummary = status == EventStatus.Oversize || ev.CalculateSize() > MaxKeptRefusedEventBytes;
+        var kept = isSummary ? Summarize(ev) : ev;
+        var keptLocation = location is null ? null : TextClip.Clip(location, MaxSummaryTextLength);
+        store.AddRefused(new RefusedEvent(kept, status, reason, keptLocation, receivedAt, metadata) { IsSummary = isSummary });
         return new PublishResult(ev.Id, outcome, reason);
     }
+
+    private static Event Summarize(Event ev) => new()
+    {
+        Id = TextClip.Clip(ev.Id, MaxSummaryTextLength),
+        Feature = TextClip.Clip(ev.Feature, MaxSummaryTextLength),
+        Action = TextClip.Clip(ev.Action, MaxSummaryTextLength),
+        Timestamp = ev.Timestamp,
+    };
 
     /// <summary>Converts a timestamp that <see cref="EventJsonCheck"/> found in range.</summary>
     internal static DateTimeOffset ToDateTimeOffset(Google.Protobuf.WellKnownTypes.Timestamp timestamp) =>

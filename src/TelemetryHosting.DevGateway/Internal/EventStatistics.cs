@@ -9,10 +9,17 @@ internal sealed class EventStatistics
     /// <summary>How many seconds of per-second counts are kept.</summary>
     public const int Seconds = 300;
 
-    /// <summary>How many feature/action pairs are counted apart; the rest are counted under <see cref="Other"/>.</summary>
+    /// <summary>How many feature/action pairs first seen on a published event are counted apart; the rest are counted under <see cref="Other"/>.</summary>
     public const int MaxNames = 1000;
 
-    /// <summary>The feature and action under which pairs beyond <see cref="MaxNames"/> are counted.</summary>
+    /// <summary>
+    /// How many feature/action pairs first seen on a refused event are counted apart; the rest are counted under
+    /// <see cref="Other"/>. Apart from <see cref="MaxNames"/>, so that refused events with made-up names cannot use up
+    /// the rows of real features.
+    /// </summary>
+    public const int MaxRefusedNames = 100;
+
+    /// <summary>The feature and action under which pairs beyond <see cref="MaxNames"/> or <see cref="MaxRefusedNames"/> are counted.</summary>
     public const string Other = "(other)";
 
     // Refused events may carry any feature or action (up to 90 MiB): only this much of each is kept as a key.
@@ -21,6 +28,8 @@ internal sealed class EventStatistics
     private readonly long[] _bucketSecond = new long[Seconds];
     private readonly EventCounts[] _buckets = new EventCounts[Seconds];
     private readonly Dictionary<(string Feature, string Action), EventCounts> _byName = [];
+    private int _names;
+    private int _refusedNames;
 
     public void Count(DateTimeOffset receivedAt, string feature, string action, EventStatus status)
     {
@@ -35,9 +44,18 @@ internal sealed class EventStatistics
         _buckets[slot].Add(status);
 
         var key = (Truncate(feature), Truncate(action));
-        if (!_byName.ContainsKey(key) && _byName.Count >= MaxNames)
+        if (!_byName.ContainsKey(key))
         {
-            key = (Other, Other);
+            var refused = status is not (EventStatus.Accepted or EventStatus.Duplicate);
+            ref var used = ref refused ? ref _refusedNames : ref _names;
+            if (used < (refused ? MaxRefusedNames : MaxNames))
+            {
+                used++;
+            }
+            else
+            {
+                key = (Other, Other);
+            }
         }
 
         _byName[key] = _byName.GetValueOrDefault(key).With(status);
@@ -66,7 +84,9 @@ internal sealed class EventStatistics
         Array.Clear(_bucketSecond);
         Array.Clear(_buckets);
         _byName.Clear();
+        _names = 0;
+        _refusedNames = 0;
     }
 
-    private static string Truncate(string name) => name.Length <= MaxNameLength ? name : name[..MaxNameLength] + "…";
+    private static string Truncate(string name) => TextClip.Clip(name, MaxNameLength);
 }

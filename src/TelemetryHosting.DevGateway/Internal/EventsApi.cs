@@ -5,23 +5,29 @@ using Microsoft.AspNetCore.Http;
 namespace TelemetryHosting.DevGateway.Internal;
 
 /// <summary>
-/// The web side for people and scripts: the events page at <c>/</c> (with its script and style sheet), <c>/api/events</c>
+/// The web side for people and scripts: the events page at <c>/</c> (with its scripts and style sheet), <c>/api/events</c>
 /// and <c>/api/events/stats</c>.
 /// </summary>
 internal static class EventsApi
 {
-    /// <summary>The paths of the page's script and style sheet, embedded in the assembly like the page.</summary>
+    /// <summary>The paths of the page's scripts and style sheet, embedded in the assembly like the page.</summary>
     public const string ScriptPath = "/events-page.js";
+    public const string GlanceScriptPath = "/events-page-glance.js";
     public const string StylePath = "/events-page.css";
 
     /// <summary>The longest window <c>/api/events/stats?seconds=N</c> answers for.</summary>
     public const int MaxStatsSeconds = EventStatistics.Seconds;
+
+    // /api/events is written to the response as it goes: its events may add up to gigabytes (10,000 kept, each up to
+    // 10,000,000 JSON bytes), which must not be built in memory first.
+    private const int FlushThresholdBytes = 64 * 1024;
 
     // The page shows what senders put in events: no inline script, nothing from elsewhere, no framing.
     private const string PagePolicy = "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
 
     private static readonly Lazy<byte[]> Page = new(() => Load("EventsPage.html"));
     private static readonly Lazy<byte[]> Script = new(() => Load("EventsPage.js"));
+    private static readonly Lazy<byte[]> GlanceScript = new(() => Load("EventsPageGlance.js"));
     private static readonly Lazy<byte[]> Style = new(() => Load("EventsPage.css"));
 
     /// <summary><c>GET /</c>: the page, plain HTML whose script polls <c>/api/events</c> and <c>/api/events/stats</c> every second.</summary>
@@ -32,6 +38,8 @@ internal static class EventsApi
     }
 
     public static Task WriteScriptAsync(HttpContext context) => WriteResourceAsync(context, "text/javascript; charset=utf-8", Script.Value);
+
+    public static Task WriteGlanceScriptAsync(HttpContext context) => WriteResourceAsync(context, "text/javascript; charset=utf-8", GlanceScript.Value);
 
     public static Task WriteStyleAsync(HttpContext context) => WriteResourceAsync(context, "text/css; charset=utf-8", Style.Value);
 
@@ -70,6 +78,7 @@ internal static class EventsApi
         foreach (var ev in events.Take(limit))
         {
             EventJson.Write(writer, ev);
+            await FlushIfFullAsync(writer, context.RequestAborted).ConfigureAwait(false);
         }
 
         writer.WriteEndArray();
@@ -77,6 +86,7 @@ internal static class EventsApi
         foreach (var ev in refused.Take(limit))
         {
             EventJson.Write(writer, ev);
+            await FlushIfFullAsync(writer, context.RequestAborted).ConfigureAwait(false);
         }
 
         writer.WriteEndArray();
@@ -137,6 +147,9 @@ internal static class EventsApi
         store.Clear();
         context.Response.StatusCode = StatusCodes.Status204NoContent;
     }
+
+    private static ValueTask FlushIfFullAsync(Utf8JsonWriter writer, CancellationToken cancellationToken) =>
+        writer.BytesPending > FlushThresholdBytes ? new ValueTask(writer.FlushAsync(cancellationToken)) : ValueTask.CompletedTask;
 
     private static void WriteCounts(Utf8JsonWriter writer, EventCounts counts)
     {

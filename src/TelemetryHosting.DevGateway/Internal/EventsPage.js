@@ -5,7 +5,7 @@
 const LIMIT = 500;
 const SECONDS = 60;
 const SECTIONS = [
-  ["Event", ["status", "reason", "reasonLocation", "id", "feature", "action", "timestamp"]],
+  ["Event", ["status", "reason", "reasonLocation", "summaryOnly", "id", "feature", "action", "timestamp"]],
   ["Source", ["serverVersion", "clientName", "clientVersion"]],
   ["Parameters", ["parametersVersion", "metadata", "privateMetadata", "billingProduct", "billingCategory", "legacyMetadata"]],
   ["Feature flags", ["featureFlags"]],
@@ -15,7 +15,7 @@ const SECTIONS = [
   ["Request", ["identifierType", "serviceId", "serviceEnvironment", "instanceId", "externalUrl", "requestId", "receivedAt", "sequence"]],
 ];
 const LABELS = {
-  reasonLocation: "where", parametersVersion: "version", privateMetadata: "private metadata", billingProduct: "billing product",
+  reasonLocation: "where", summaryOnly: "summary only", parametersVersion: "version", privateMetadata: "private metadata", billingProduct: "billing product",
   billingCategory: "billing category", legacyMetadata: "legacy metadata", featureFlags: "flags", samsExternalId: "SAMS external id",
   anonymousUserId: "anonymous user id", userId: "user id", traceId: "trace id", interactionId: "interaction id",
   geolocationCountryCode: "geolocation country", marketingTracking: "fields", identifierType: "identifier", serviceId: "service id",
@@ -23,7 +23,8 @@ const LABELS = {
   receivedAt: "received at", serverVersion: "server version", clientName: "client name", clientVersion: "client version",
 };
 
-const state = { events: [], stats: null, eventsText: "", statsText: "", paused: false, pausedAt: 0, selected: null };
+// generation: bumped by pause, resume and clear; a poll's answer is drawn only if no bump happened since it started.
+const state = { events: [], eventsText: "", paused: false, pausedAt: 0, selected: null, generation: 0 };
 const $ = id => document.getElementById(id);
 
 function el(tag, text, cls) {
@@ -123,48 +124,6 @@ function renderDetail() {
   $("detail-body").replaceChildren(...body);
 }
 
-function renderChart(stats) {
-  const svg = $("chart");
-  const ns = "http://www.w3.org/2000/svg";
-  const seconds = stats.perSecond;
-  const max = Math.max(1, ...seconds.map(s => s.accepted + s.duplicates + s.refused));
-  const width = 600 / seconds.length;
-  const bars = seconds.map((s, i) => {
-    const g = document.createElementNS(ns, "g");
-    g.setAttribute("data-second", s.second);
-    let y = 120;
-    for (const kind of ["accepted", "duplicates", "refused"]) {
-      g.setAttribute("data-" + kind, s[kind]);
-      if (s[kind] === 0) continue;
-      const h = s[kind] / max * 116;
-      y -= h;
-      const rect = document.createElementNS(ns, "rect");
-      rect.setAttribute("x", (i * width + 0.5).toFixed(2));
-      rect.setAttribute("y", y.toFixed(2));
-      rect.setAttribute("width", Math.max(width - 1, 1).toFixed(2));
-      rect.setAttribute("height", h.toFixed(2));
-      rect.setAttribute("class", kind);
-      g.append(rect);
-    }
-    const title = document.createElementNS(ns, "title");
-    title.textContent = time(s.second) + ": " + s.accepted + " accepted, " + s.duplicates + " duplicates, " + s.refused + " refused";
-    g.append(title);
-    return g;
-  });
-  svg.replaceChildren(...bars);
-  $("chart-max").textContent = "max " + max + "/s";
-  for (const kind of ["accepted", "duplicates", "refused"]) {
-    $("chart-" + kind).textContent = seconds.reduce((sum, s) => sum + s[kind], 0);
-  }
-  $("feature-counts").replaceChildren(...stats.byFeature.map(n => {
-    const row = el("tr");
-    row.dataset.feature = n.feature;
-    row.dataset.action = n.action;
-    row.append(el("td", n.feature), el("td", n.action), el("td", n.accepted), el("td", n.duplicates), el("td", n.refused));
-    return row;
-  }));
-}
-
 function render(data) {
   renderCounts(data);
   state.events = data.events.concat(data.refused).sort((a, b) => b.sequence - a.sequence).slice(0, LIMIT);
@@ -188,26 +147,45 @@ async function getText(url) {
 }
 
 async function poll() {
+  const generation = state.generation;
+  const current = () => generation === state.generation;
   try {
     if (state.paused) {
       const data = JSON.parse(await getText("/api/events?limit=0"));
+      if (!current()) return;
       $("status").textContent = "Paused: " + Math.max(0, received(data) - state.pausedAt) + " new events since";
-      return;
+    } else {
+      const [eventsText, statsText] = await Promise.all([getText("/api/events?limit=" + LIMIT), getText("/api/events/stats?seconds=" + SECONDS)]);
+      if (!current()) return;
+      $("status").textContent = "";
+      if (eventsText !== state.eventsText) { state.eventsText = eventsText; render(JSON.parse(eventsText)); }
+      renderChart(JSON.parse(statsText));
     }
-    const [eventsText, statsText] = await Promise.all([getText("/api/events?limit=" + LIMIT), getText("/api/events/stats?seconds=" + SECONDS)]);
-    if (state.paused) return;
-    $("status").textContent = "";
-    if (eventsText !== state.eventsText) { state.eventsText = eventsText; render(JSON.parse(eventsText)); }
-    if (statsText !== state.statsText) { state.statsText = statsText; renderChart(JSON.parse(statsText)); }
+    // Completed polls, for tests that wait for the page to have polled again.
+    document.body.dataset.polls = Number(document.body.dataset.polls || 0) + 1;
   } catch (e) {
-    $("status").textContent = "gateway unreachable: " + e.message;
+    if (current()) $("status").textContent = "gateway unreachable: " + e.message;
   }
 }
 
+// One poll at a time: a poll asked for while one is on its way runs as soon as it ends.
 let timer = null;
-function schedule(delay) { clearTimeout(timer); timer = setTimeout(async () => { await poll(); schedule(1000); }, delay); }
+let polling = false;
+let pollAgain = false;
+function schedule(delay) {
+  if (polling) { pollAgain = true; return; }
+  clearTimeout(timer);
+  timer = setTimeout(async () => {
+    polling = true;
+    try { await poll(); } finally { polling = false; }
+    const next = pollAgain ? 0 : 1000;
+    pollAgain = false;
+    schedule(next);
+  }, delay);
+}
 
 function setPaused(paused) {
+  state.generation++;
   state.paused = paused;
   state.pausedAt = state.eventsText ? received(JSON.parse(state.eventsText)) : 0;
   document.body.classList.toggle("paused", paused);
@@ -230,9 +208,13 @@ function download() {
 }
 
 async function clearGateway() {
+  // Answers of polls started before the clear took effect would show cleared events again: they are not drawn.
+  state.generation++;
   try {
     const response = await fetch("/api/events", { method: "DELETE" });
     if (!response.ok) throw new Error("HTTP " + response.status);
+    state.generation++;
+    state.pausedAt = 0;
     select(null);
   } catch (e) {
     $("status").textContent = "clear failed: " + e.message;

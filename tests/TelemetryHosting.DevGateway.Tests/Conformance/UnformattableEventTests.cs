@@ -165,4 +165,54 @@ public sealed class UnformattableEventTests
         Assert.True(record.Message.Length < 1000, $"A log message of {record.Message.Length} characters.");
         Assert.Contains("(1000000 characters)", record.Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void Find_FormattableEventWithManyKeys_BuildsNoLocationStrings()
+    {
+        var ev = NewEvent();
+        ev.Parameters.PrivateMetadata = new Struct();
+        for (var i = 0; i < 2_000; i++)
+        {
+            ev.Parameters.PrivateMetadata.Fields["key" + i] = Value.ForString("value");
+        }
+
+        var check = new JsonCheck(ev);
+        Assert.Null(check.Find());
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        var problem = check.Find();
+        var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+
+        // The check runs for every accepted event: no location string per key, no sorted copy of each Struct.
+        Assert.Null(problem);
+        Assert.True(allocated < 4_096, $"{allocated:N0} bytes allocated checking 2,000 keys");
+    }
+
+    [Fact]
+    public void Find_TwoProblemsInOneStruct_NamesTheFirstKeyInOrdinalOrder()
+    {
+        var ev = NewEvent();
+        ev.Parameters.PrivateMetadata = new Struct();
+        ev.Parameters.PrivateMetadata.Fields["zeta"] = Value.ForNumber(double.NaN);
+        ev.Parameters.PrivateMetadata.Fields["alpha"] = Value.ForList(Value.ForString("ok"), Value.ForStruct(new Struct { Fields = { ["b c"] = new Value() } }));
+
+        var problem = new JsonCheck(ev).Find();
+
+        Assert.Equal("parameters.privateMetadata.alpha[1][\"b c\"]", problem?.Location);
+        Assert.Contains("none of its kinds set", problem?.Reason, StringComparison.Ordinal);
+    }
+
+    /// <summary>Calls the gateway's <c>EventJsonCheck.Find</c> on its own copy of the event (its generated types are not this project's).</summary>
+    private sealed class JsonCheck
+    {
+        private static readonly System.Reflection.MethodInfo FindMethod = typeof(TelemetryHosting.DevGateway.Internal.EventJsonCheck).GetMethod("Find")!;
+        private readonly object?[] _arguments;
+
+        public JsonCheck(Event ev)
+        {
+            var parser = (Google.Protobuf.MessageParser)FindMethod.GetParameters()[0].ParameterType.GetProperty("Parser")!.GetValue(null)!;
+            _arguments = [parser.ParseFrom(Google.Protobuf.MessageExtensions.ToByteArray(ev))];
+        }
+
+        public (string Reason, string Location)? Find() => ((string, string)?)FindMethod.Invoke(null, _arguments);
+    }
 }

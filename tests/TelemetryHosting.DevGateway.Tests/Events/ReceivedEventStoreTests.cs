@@ -1,3 +1,4 @@
+using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
 using static TelemetryHosting.DevGateway.Tests.GatewayHarness;
 
@@ -121,5 +122,37 @@ public sealed class ReceivedEventStoreTests
         Assert.All(results, r => Assert.Equal(StatusCode.OK, r.Status.StatusCode));
         Assert.Equal(200, harness.Gateway.Events.DistinctCount);
         Assert.Equal(0, harness.Gateway.Events.DuplicateCount);
+    }
+
+    [Fact]
+    public async Task RecordEvents_EightMegabyteInvalidEvent_RefusedStoreKeepsSmallSummary()
+    {
+        await using var harness = await StartAsync();
+        var bad = NewEvent("Bad", "view");
+        bad.Parameters.PrivateMetadata = new Struct { Fields = { ["blob"] = Value.ForString(new string('x', 8_000_000)) } };
+
+        var result = await harness.RecordEventsAsync(harness.Auth(), MetadataMessage(ManagedService()), Payload(bad));
+
+        Assert.Equal(StatusCode.OK, result.Status.StatusCode);
+        var kept = Assert.Single(harness.Gateway.Events.RefusedSnapshot());
+        Assert.True(kept.Event.CalculateSize() < 64 * 1024, $"The refused store keeps {kept.Event.CalculateSize():N0} bytes of one invalid event.");
+        Assert.Equal((bad.Id, "Bad", "view", bad.Timestamp), (kept.Event.Id, kept.Event.Feature, kept.Event.Action, kept.Event.Timestamp));
+        Assert.StartsWith("invalid event 'feature' or 'action': ", kept.Reason, StringComparison.Ordinal);
+        Assert.True(kept.IsSummary);
+    }
+
+    [Fact]
+    public async Task RecordEvents_MegabyteFeatureInvalidEvent_SummaryKeepsTheFeatureClipped()
+    {
+        await using var harness = await StartAsync();
+        var bad = NewEvent(new string('F', 1_000_000), "view");
+
+        var result = await harness.RecordEventsAsync(harness.Auth(), MetadataMessage(ManagedService()), Payload(bad));
+
+        Assert.Equal(StatusCode.OK, result.Status.StatusCode);
+        var kept = Assert.Single(harness.Gateway.Events.RefusedSnapshot());
+        Assert.True(kept.Event.CalculateSize() < 64 * 1024, $"The refused store keeps {kept.Event.CalculateSize():N0} bytes of one invalid event.");
+        Assert.Equal(new string('F', 1000) + "…", kept.Event.Feature);
+        Assert.Equal(bad.Id, kept.Event.Id);
     }
 }

@@ -77,6 +77,7 @@ public sealed class EventsApiTests
         using var script = await http.GetAsync(new Uri(harness.Gateway.WebAddress, "events-page.js"));
         var code = await script.Content.ReadAsStringAsync();
         using var style = await http.GetAsync(new Uri(harness.Gateway.WebAddress, "events-page.css"));
+        using var glance = await http.GetAsync(new Uri(harness.Gateway.WebAddress, "events-page-glance.js"));
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal("text/html", response.Content.Headers.ContentType?.MediaType);
@@ -87,6 +88,8 @@ public sealed class EventsApiTests
         Assert.Contains("\"/api/events?limit=\"", code, StringComparison.Ordinal);
         Assert.Contains("\"/api/events/stats?seconds=\"", code, StringComparison.Ordinal);
         Assert.Equal("text/css", style.Content.Headers.ContentType?.MediaType);
+        Assert.Contains("<script src=\"/events-page-glance.js\"", html, StringComparison.Ordinal);
+        Assert.Equal("text/javascript", glance.Content.Headers.ContentType?.MediaType);
     }
 
     [Fact]
@@ -251,6 +254,94 @@ public sealed class EventsApiTests
         }
     }
 
+
+    [Fact]
+    public async Task GetStats_RefusedFeatureCutInsideSurrogatePair_Served()
+    {
+        await using var harness = await StartAsync();
+        var feature = new string('a', 63) + "\U0001F600" + "tail";
+        var result = await harness.RecordEventsAsync(harness.Auth(), MetadataMessage(ManagedService()), Payload(NewEvent(feature, "view"), NewEvent()));
+        Assert.Equal(StatusCode.OK, result.Status.StatusCode);
+
+        using var json = await GetJsonAsync(harness, "api/events/stats");
+
+        var features = json.RootElement.GetProperty("byFeature").EnumerateArray().Select(n => n.GetProperty("feature").GetString()).ToArray();
+        Assert.Equal(2, features.Length);
+        Assert.Contains(new string('a', 63) + "…", features);
+    }
+
+    [Fact]
+    public async Task GetStats_ThousandsOfRefusedJunkNames_AcceptedFeatureStillCountedApart()
+    {
+        await using var harness = await StartAsync();
+        var junk = Enumerable.Range(0, 1_100).Select(i => NewEvent("Junk" + i, "view")).ToArray();
+        await harness.RecordEventsAsync(harness.Auth(), MetadataMessage(ManagedService()), Payload(junk));
+        await harness.RecordEventsAsync(harness.Auth(), MetadataMessage(ManagedService()), Payload(NewEvent("real.feature", "view")));
+
+        using var json = await GetJsonAsync(harness, "api/events/stats");
+
+        var byFeature = json.RootElement.GetProperty("byFeature").EnumerateArray()
+            .ToDictionary(n => n.GetProperty("feature").GetString() + "/" + n.GetProperty("action").GetString(), n => (n.GetProperty("accepted").GetInt32(), n.GetProperty("refused").GetInt32()));
+        Assert.Equal((1, 0), byFeature["real.feature/view"]);
+        Assert.Equal((0, 1), byFeature["Junk0/view"]);
+        Assert.Equal(1_100, byFeature.Values.Sum(c => c.Item2));
+        Assert.True(byFeature.Count <= 1 + 100 + 1, $"{byFeature.Count} rows");
+    }
+
+    [Fact]
+    public async Task GetEvents_LargeInvalidEvents_ListedAsSummaries()
+    {
+        await using var harness = await StartAsync();
+        var bad = Enumerable.Range(0, 5).Select(_ =>
+        {
+            var ev = NewEvent("Bad", "view");
+            ev.Parameters.PrivateMetadata = new Google.Protobuf.WellKnownTypes.Struct();
+            ev.Parameters.PrivateMetadata.Fields["blob"] = Google.Protobuf.WellKnownTypes.Value.ForString(new string('\u0001', 8_000_000));
+            return ev;
+        }).ToArray();
+        var small = NewEvent("Small", "view");
+        foreach (var ev in bad.Append(small))
+        {
+            var result = await harness.RecordEventsAsync(harness.Auth(), MetadataMessage(ManagedService()), Payload(ev));
+            Assert.Equal(StatusCode.OK, result.Status.StatusCode);
+        }
+
+        using var http = new HttpClient { Timeout = WaitLimit };
+        var body = await http.GetStringAsync(new Uri(harness.Gateway.WebAddress, "api/events?limit=500"));
+
+        // Kept whole, each would be 48 MB of \u0001 escapes in this answer.
+        Assert.True(body.Length < 100_000, $"{body.Length:N0} characters");
+        using var json = JsonDocument.Parse(body);
+        var refused = json.RootElement.GetProperty("refused").EnumerateArray().ToArray();
+        Assert.Equal([false, true, true, true, true, true], refused.Select(e => e.GetProperty("summaryOnly").GetBoolean()));
+        Assert.Equal(JsonValueKind.Null, refused[1].GetProperty("privateMetadata").ValueKind);
+        Assert.Equal(bad[4].Id, refused[1].GetProperty("id").GetString());
+    }
+
+    [Fact]
+    public async Task WriteEventsAsync_ManyLargeEvents_WrittenToTheBodyInPieces()
+    {
+        await using var harness = await StartAsync();
+        var events = Enumerable.Range(0, 30).Select(_ =>
+        {
+            var ev = NewEvent();
+            ev.Parameters.PrivateMetadata = new Google.Protobuf.WellKnownTypes.Struct();
+            ev.Parameters.PrivateMetadata.Fields["text"] = Google.Protobuf.WellKnownTypes.Value.ForString(new string('t', 200_000));
+            return ev;
+        }).ToArray();
+        var result = await harness.RecordEventsAsync(harness.Auth(), MetadataMessage(ManagedService()), Payload(events));
+        Assert.Equal(StatusCode.OK, result.Status.StatusCode);
+        var body = new WriteSizeStream();
+        var context = new Microsoft.AspNetCore.Http.DefaultHttpContext();
+        context.Response.Body = body;
+
+        await TelemetryHosting.DevGateway.Internal.EventsApi.WriteEventsAsync(context, harness.Gateway.Events);
+
+        // The whole answer is 6 MB; it must reach the body as it is written (about 64 KB and one event at a time), not at the end.
+        Assert.True(body.Total > 6_000_000, $"{body.Total:N0} bytes written");
+        Assert.True(body.LargestWrite < 512 * 1024, $"A single write of {body.LargestWrite:N0} bytes");
+    }
+
     private static async Task<JsonDocument> GetJsonAsync(GatewayHarness harness, string relative)
     {
         using var http = new HttpClient { Timeout = WaitLimit };
@@ -258,5 +349,53 @@ public sealed class EventsApiTests
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal("application/json", response.Content.Headers.ContentType?.MediaType);
         return JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+    }
+
+    /// <summary>Counts what is written, and the largest single write.</summary>
+    private sealed class WriteSizeStream : Stream
+    {
+        public long Total { get; private set; }
+
+        public int LargestWrite { get; private set; }
+
+        public override bool CanRead => false;
+
+        public override bool CanSeek => false;
+
+        public override bool CanWrite => true;
+
+        public override long Length => Total;
+
+        public override long Position { get => Total; set => throw new NotSupportedException(); }
+
+        public override void Flush()
+        {
+        }
+
+        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+        public override void SetLength(long value) => throw new NotSupportedException();
+
+        public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
+
+        public override void Write(ReadOnlySpan<byte> buffer)
+        {
+            Total += buffer.Length;
+            LargestWrite = Math.Max(LargestWrite, buffer.Length);
+        }
+
+        public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            Write(buffer.Span);
+            return ValueTask.CompletedTask;
+        }
+
+        public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken)
+        {
+            Write(buffer.AsSpan(offset, count));
+            return Task.CompletedTask;
+        }
     }
 }

@@ -165,6 +165,10 @@ public sealed class EventsPageBrowserTests
         await browser.WaitForAsync($"{Rows}.length === 2");
         Assert.Equal([second.Id, first.Id], await ShownIdsAsync(browser));
         Assert.Equal("Pause", await browser.EvaluateAsync<string>("document.getElementById('pause').textContent"));
+
+        // No answer of a poll made while paused is drawn after the resume.
+        await WaitForTwoMorePollsAsync(browser);
+        Assert.Equal("", await browser.EvaluateAsync<string>("document.getElementById('status').textContent"));
     }
 
     [Fact]
@@ -180,12 +184,37 @@ public sealed class EventsPageBrowserTests
         await browser.WaitForAsync($"{Rows}.length === 2");
 
         await browser.ClickAsync("#download");
-        var path = await browser.WaitForDownloadAsync();
+        var (path, name) = await browser.WaitForDownloadAsync();
 
-        Assert.EndsWith(".jsonl", path, StringComparison.Ordinal);
+        Assert.EndsWith(".jsonl", name, StringComparison.Ordinal);
         var lines = await File.ReadAllLinesAsync(path);
         Assert.Equal([kept[1].Id, kept[0].Id], lines.Select(l => JsonDocument.Parse(l).RootElement.GetProperty("id").GetString()));
         Assert.All(lines, l => Assert.Equal("download.kept", JsonDocument.Parse(l).RootElement.GetProperty("feature").GetString()));
+    }
+
+    [Fact]
+    public async Task Page_DownloadTwice_EachWaitReturnsItsOwnFile()
+    {
+        await using var harness = await StartAsync();
+        var first = NewEvent("download.first", "view");
+        var second = NewEvent("download.second", "view");
+        await SendAsync(harness, ManagedService(), first, second);
+        await using var browser = await HeadlessChromium.StartAsync();
+        await browser.OpenAsync(harness.Gateway.WebAddress);
+        await browser.TypeAsync("#filter-feature", "download.first");
+        await browser.WaitForAsync($"{Rows}.length === 1");
+        await browser.ClickAsync("#download");
+        var (firstPath, _) = await browser.WaitForDownloadAsync();
+
+        await browser.ClickAsync("#filter-reset");
+        await browser.TypeAsync("#filter-feature", "download.second");
+        await browser.WaitForAsync($"{Rows}.length === 1 && {Rows}[0].dataset.id === {JsonSerializer.Serialize(second.Id)}");
+        await browser.ClickAsync("#download");
+        var (secondPath, _) = await browser.WaitForDownloadAsync();
+
+        Assert.NotEqual(firstPath, secondPath);
+        Assert.Equal(first.Id, JsonDocument.Parse(Assert.Single(await File.ReadAllLinesAsync(firstPath))).RootElement.GetProperty("id").GetString());
+        Assert.Equal(second.Id, JsonDocument.Parse(Assert.Single(await File.ReadAllLinesAsync(secondPath))).RootElement.GetProperty("id").GetString());
     }
 
     [Fact]
@@ -223,12 +252,41 @@ public sealed class EventsPageBrowserTests
         await browser.ClickAsync("#clear");
         await browser.WaitForAsync($"{Rows}.length === 0 && !document.getElementById('empty').hidden");
 
+        // No answer of a poll made before the clear is drawn after it.
+        await WaitForTwoMorePollsAsync(browser);
+        Assert.Equal(0, await browser.EvaluateAsync<int>($"{Rows}.length"));
+
         Assert.Equal(0, harness.Gateway.Events.Count);
         Assert.Equal(0, harness.Gateway.Events.InvalidCount);
         var next = NewEvent();
         await SendAsync(harness, ManagedService(), next);
         await browser.WaitForAsync($"{Rows}.length === 1");
         Assert.Equal([next.Id], await ShownIdsAsync(browser));
+    }
+
+
+    [Fact]
+    public async Task Page_NoNewEvents_CountsRowAndChartBarKeptAcrossPolls()
+    {
+        await using var harness = await StartAsync();
+        await SendAsync(harness, ManagedService(), NewEvent("stable.feature", "view"));
+        await using var browser = await HeadlessChromium.StartAsync();
+        await browser.OpenAsync(harness.Gateway.WebAddress);
+        await browser.WaitForAsync("document.querySelector('#feature-counts tr[data-feature=\"stable.feature\"]') && document.querySelector('#chart g')");
+
+        // Kept across two more completed polls (the page counts them in body's data-polls): nothing changed, so a person
+        // hovering a bar or clicking a row must not have it replaced under the pointer.
+        await browser.EvaluateAsync("window.kept = [document.querySelector('#feature-counts tr[data-feature=\"stable.feature\"]'), document.querySelector('#chart g')]");
+        await WaitForTwoMorePollsAsync(browser);
+
+        Assert.Equal([true, true], (await browser.EvaluateAsync("window.kept.map(e => e.isConnected)"))!.AsArray().Select(n => n!.GetValue<bool>()));
+        Assert.Equal("1", await browser.EvaluateAsync<string>("window.kept[0].children[2].textContent"));
+    }
+    /// <summary>Waits until the page has completed two more polls (it counts them in body's data-polls).</summary>
+    private static async Task WaitForTwoMorePollsAsync(HeadlessChromium browser)
+    {
+        var polls = await browser.EvaluateAsync<int>("Number(document.body.dataset.polls)");
+        await browser.WaitForAsync($"Number(document.body.dataset.polls) >= {polls + 2}");
     }
 
     private static string Sum(string kind) => $"[...document.querySelectorAll('#chart g')].reduce((s, g) => s + Number(g.dataset.{kind}), 0)";

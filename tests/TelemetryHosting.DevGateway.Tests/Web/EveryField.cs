@@ -60,6 +60,7 @@ internal static class EveryField
         ["status"] = "\"accepted\"",
         ["reason"] = "null",
         ["reasonLocation"] = "null",
+        ["summaryOnly"] = "false",
         ["id"] = "\"01912345-6789-7abc-8def-0123456789ab\"",
         ["feature"] = "\"everyField.feature\"",
         ["action"] = "\"recorded\"",

@@ -18,6 +18,7 @@ internal sealed class HeadlessChromium : IAsyncDisposable
     private readonly ClientWebSocket _socket = new();
     private readonly Dictionary<int, TaskCompletionSource<JsonNode>> _pending = [];
     private readonly List<JsonNode> _events = [];
+    private readonly HashSet<string> _downloadsReturned = [];
     private readonly Lock _lock = new();
     private readonly StringBuilder _stderr = new();
     private TaskCompletionSource _eventArrived = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -37,8 +38,9 @@ internal sealed class HeadlessChromium : IAsyncDisposable
 
     public static async Task<HeadlessChromium> StartAsync()
     {
+        var executable = FindChromium();
         var profile = Directory.CreateTempSubdirectory("devgateway-chromium-");
-        var start = new ProcessStartInfo(FindChromium()) { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
+        var start = new ProcessStartInfo(executable) { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
         foreach (var argument in (string[])[
             "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
             "--disable-component-update", "--disable-sync", "--disable-extensions", "--window-size=1400,900",
@@ -47,7 +49,17 @@ internal sealed class HeadlessChromium : IAsyncDisposable
             start.ArgumentList.Add(argument);
         }
 
-        var process = Process.Start(start) ?? throw new InvalidOperationException("Chromium did not start.");
+        Process process;
+        try
+        {
+            process = Process.Start(start) ?? throw new InvalidOperationException("Chromium did not start.");
+        }
+        catch
+        {
+            DeleteProfile(profile);
+            throw;
+        }
+
         var browser = new HeadlessChromium(process, profile);
         try
         {
@@ -122,39 +134,57 @@ internal sealed class HeadlessChromium : IAsyncDisposable
     public Task SelectAsync(string selector, string value) => EvaluateAsync(
         $"(() => {{ const e = document.querySelector({JsonSerializer.Serialize(selector)}); e.value = {JsonSerializer.Serialize(value)}; if (e.value !== {JsonSerializer.Serialize(value)}) throw new Error('no option ' + {JsonSerializer.Serialize(value)}); e.dispatchEvent(new Event('input', {{ bubbles: true }})); }})()");
 
-    /// <summary>Waits for the next download to complete and returns the saved file.</summary>
-    public async Task<string> WaitForDownloadAsync()
+    /// <summary>
+    /// Waits for the next download this method has not returned yet (the oldest such one, so a download that began before
+    /// the call counts) to complete; returns where it was saved (named by its DevTools guid) and the name the page suggested.
+    /// </summary>
+    public async Task<(string Path, string SuggestedFileName)> WaitForDownloadAsync()
     {
-        var begun = await WaitForEventAsync("Browser.downloadWillBegin", _ => true);
-        var guid = begun["params"]!["guid"]!.GetValue<string>();
-        await WaitForEventAsync("Browser.downloadProgress", e => e["params"]!["guid"]!.GetValue<string>() == guid && e["params"]!["state"]!.GetValue<string>() != "inProgress");
-        return Path.Combine(DownloadDirectory, begun["params"]!["suggestedFilename"]!.GetValue<string>());
+        var begun = await WaitForEventAsync("Browser.downloadWillBegin", e => !_downloadsReturned.Contains(Guid(e)));
+        var guid = Guid(begun);
+        _downloadsReturned.Add(guid);
+        var done = await WaitForEventAsync("Browser.downloadProgress", e => Guid(e) == guid && e["params"]!["state"]!.GetValue<string>() != "inProgress");
+        if (done["params"]!["state"]!.GetValue<string>() != "completed")
+        {
+            throw new Xunit.Sdk.XunitException("The download was not completed: " + done.ToJsonString());
+        }
+
+        return (Path.Combine(DownloadDirectory, guid), begun["params"]!["suggestedFilename"]!.GetValue<string>());
+
+        static string Guid(JsonNode e) => e["params"]!["guid"]!.GetValue<string>();
     }
 
     public async Task<byte[]> ScreenshotAsync() =>
         Convert.FromBase64String((await SendAsync("Page.captureScreenshot", new JsonObject { ["format"] = "png" }))["data"]!.GetValue<string>());
 
+    /// <summary>Stops Chromium and deletes its profile; never throws, so that a failing test's own error is the one reported.</summary>
     public async ValueTask DisposeAsync()
     {
-        _socket.Abort();
-        _socket.Dispose();
-        if (!_process.HasExited)
+        try
         {
-            _process.Kill(entireProcessTree: true);
-        }
+            _socket.Abort();
+            _socket.Dispose();
+            if (!_process.HasExited)
+            {
+                _process.Kill(entireProcessTree: true);
+            }
 
-        using (var cts = new CancellationTokenSource(GatewayHarness.WaitLimit))
-        {
+            using var cts = new CancellationTokenSource(GatewayHarness.WaitLimit);
             await _process.WaitForExitAsync(cts.Token);
+            if (_reader is not null)
+            {
+                await _reader.ContinueWith(_ => { }, TaskScheduler.Default);
+            }
         }
-
-        _process.Dispose();
-        if (_reader is not null)
+        catch (Exception e) when (e is OperationCanceledException or InvalidOperationException or System.ComponentModel.Win32Exception)
         {
-            await _reader.ContinueWith(_ => { }, TaskScheduler.Default);
+            await Console.Error.WriteLineAsync($"Chromium (process {_process.Id}) did not stop: {e.Message}");
         }
-
-        _profile.Delete(recursive: true);
+        finally
+        {
+            _process.Dispose();
+            DeleteProfile(_profile);
+        }
     }
 
     private async Task ConnectAsync()
@@ -184,7 +214,7 @@ internal sealed class HeadlessChromium : IAsyncDisposable
         var target = await SendAsync("Target.createTarget", new JsonObject { ["url"] = "about:blank" }, browserLevel: true);
         var attached = await SendAsync("Target.attachToTarget", new JsonObject { ["targetId"] = target["targetId"]!.GetValue<string>(), ["flatten"] = true }, browserLevel: true);
         _sessionId = attached["sessionId"]!.GetValue<string>();
-        await SendAsync("Browser.setDownloadBehavior", new JsonObject { ["behavior"] = "allow", ["downloadPath"] = DownloadDirectory, ["eventsEnabled"] = true }, browserLevel: true);
+        await SendAsync("Browser.setDownloadBehavior", new JsonObject { ["behavior"] = "allowAndName", ["downloadPath"] = DownloadDirectory, ["eventsEnabled"] = true }, browserLevel: true);
     }
 
     private async Task<JsonNode> SendAsync(string method, JsonObject parameters, bool browserLevel = false)
@@ -270,6 +300,18 @@ internal sealed class HeadlessChromium : IAsyncDisposable
                     _eventArrived = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
                 }
             }
+        }
+    }
+
+    private static void DeleteProfile(DirectoryInfo profile)
+    {
+        try
+        {
+            profile.Delete(recursive: true);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            Console.Error.WriteLine($"The Chromium profile {profile.FullName} was not deleted: {e.Message}");
         }
     }
 
