@@ -57,4 +57,37 @@ public sealed class OpenTelemetryInstrumentationTests
         Assert.Contains("TelemetryHosting/telemetryhosting.events.exported", names);
         Assert.Contains(names, name => name.StartsWith("Polly/resilience.polly.", StringComparison.Ordinal));
     }
+
+    [Fact]
+    public async Task AddTelemetryGatewayInstrumentation_ExportDuration_BucketsInSeconds()
+    {
+        // The SDK's default buckets (0, 5, 10, 25 ... 10000) suit milliseconds; exports are measured in seconds.
+        var metrics = new List<Metric>();
+        using var meterProvider = Sdk.CreateMeterProviderBuilder()
+            .AddTelemetryGatewayInstrumentation()
+            .AddInMemoryExporter(metrics)
+            .Build();
+        await using var harness = await RecorderHarness.StartAsync();
+
+        harness.Recorder.Record("search", "view");
+        await harness.Recorder.FlushWithinLimitAsync();
+        meterProvider.ForceFlush();
+
+        List<double> bounds = [];
+        lock (metrics)
+        {
+            var duration = Assert.Single(metrics, metric => metric.Name == "telemetryhosting.export.duration");
+            foreach (ref readonly var point in duration.GetMetricPoints())
+            {
+                foreach (var bucket in point.GetHistogramBuckets())
+                {
+                    bounds.Add(bucket.ExplicitBound);
+                }
+
+                break;
+            }
+        }
+
+        Assert.Equal([0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, double.PositiveInfinity], bounds);
+    }
 }

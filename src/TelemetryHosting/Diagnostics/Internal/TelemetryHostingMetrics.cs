@@ -12,6 +12,16 @@ internal sealed class TelemetryHostingMetrics
     public const string ReasonTag = "reason";
     public const string StatusTag = "rpc.grpc.status_code";
 
+    /// <summary>
+    /// Buckets for export durations in seconds, as OpenTelemetry's semantic conventions give for request durations,
+    /// extended to two minutes because an export's duration includes its retries. Collectors that honour advice (the
+    /// OpenTelemetry SDK does) use them instead of their defaults, which suit milliseconds.
+    /// </summary>
+    private static readonly InstrumentAdvice<double> ExportDurationAdvice = new()
+    {
+        HistogramBucketBoundaries = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120],
+    };
+
     private readonly Counter<long> _exported;
     private readonly Counter<long> _dropped;
     private readonly Counter<long> _exportFailures;
@@ -39,7 +49,7 @@ internal sealed class TelemetryHostingMetrics
         _exportFailures = meter.CreateCounter<long>(
             "telemetryhosting.export.failures", "{attempt}", "Export attempts that failed and were retried, by gRPC status code.");
         _exportDuration = meter.CreateHistogram<double>(
-            "telemetryhosting.export.duration", "s", "Duration of exports: one batch, from its first attempt to its outcome.");
+            "telemetryhosting.export.duration", "s", "Duration of exports: one batch, from its first attempt to its outcome.", tags: null, ExportDurationAdvice);
         _batchSize = meter.CreateHistogram<int>(
             "telemetryhosting.export.batch.size", "{event}", "Events in each exported batch.");
         meter.CreateObservableGauge(
