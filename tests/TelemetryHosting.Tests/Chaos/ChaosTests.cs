@@ -131,7 +131,7 @@ public sealed class ChaosTests(ITestOutputHelper output) : IDisposable
         await gateway.DelayResponsesAsync(TimeSpan.FromSeconds(1));
         await run.RecordAsync(Events / 2, Events);
         await Eventually.HoldsAsync(
-            () => harness.ExportFailures.GetMeasurementSnapshot().Count(m => Equals(m.Tags["rpc.grpc.status_code"], "DeadlineExceeded")) >= 3,
+            () => harness.ExportFailures.GetMeasurementSnapshot().Count(m => Equals(m.Tags["rpc.grpc.status_code"], (int)Grpc.Core.StatusCode.DeadlineExceeded)) >= 3,
             "attempts have timed out");
         await gateway.ResetAsync();
         var report = await run.VerifyAsync(gateway);

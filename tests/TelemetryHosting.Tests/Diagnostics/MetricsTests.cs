@@ -78,7 +78,7 @@ public sealed class MetricsTests
         Assert.All(duration.GetMeasurementSnapshot(), m => Assert.True(m.Value > 0));
         Assert.Equal(batchSize.GetMeasurementSnapshot().Count, duration.GetMeasurementSnapshot().Count);
         var failure = Assert.Single(harness.ExportFailures.GetMeasurementSnapshot());
-        Assert.Equal("ResourceExhausted", failure.Tags["rpc.grpc.status_code"]);
+        Assert.Equal((int)StatusCode.ResourceExhausted, failure.Tags["rpc.grpc.status_code"]);
         Assert.Equal(0, harness.QueueDepth());
     }
 }

@@ -26,7 +26,7 @@ public sealed class ExportResilienceTests
         var log = Assert.Single(harness.LibraryLogs(), log => log.Id.Id == 3);
         Assert.Equal(Microsoft.Extensions.Logging.LogLevel.Warning, log.Level);
         Assert.Contains(status.ToString(), log.Message, StringComparison.Ordinal);
-        Assert.Equal(2, harness.ExportFailures.GetMeasurementSnapshot().Count(m => Equals(m.Tags["rpc.grpc.status_code"], status.ToString())));
+        Assert.Equal(2, harness.ExportFailures.GetMeasurementSnapshot().Count(m => Equals(m.Tags["rpc.grpc.status_code"], (int)status)));
     }
 
     [Theory]

@@ -83,8 +83,9 @@ internal sealed class TelemetryHostingMetrics
         _drops.Record(reason, count);
     }
 
-    public void ExportFailed(string status) =>
-        _exportFailures.Add(1, new KeyValuePair<string, object?>(StatusTag, status));
+    /// <summary>Counts a failed attempt, tagged with the status's number as OpenTelemetry's RPC conventions give it (14 = Unavailable).</summary>
+    public void ExportFailed(Grpc.Core.StatusCode status) =>
+        _exportFailures.Add(1, new KeyValuePair<string, object?>(StatusTag, (int)status));
 
     public void ExportCompleted(TimeSpan duration, int batchSize)
     {

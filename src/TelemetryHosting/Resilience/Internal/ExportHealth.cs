@@ -58,7 +58,7 @@ internal sealed class ExportHealth
             LastFailure = status;
         }
 
-        _metrics.ExportFailed(status.StatusCode.ToString());
+        _metrics.ExportFailed(status.StatusCode);
         if (_failureLog.ShouldLog(out var suppressed))
         {
             if (kind == ExportFailureKind.Configuration)
