@@ -23,6 +23,8 @@ const LABELS = {
   receivedAt: "received at", serverVersion: "server version", clientName: "client name", clientVersion: "client version",
 };
 
+// What the page draws after a clear.
+const EMPTY = { count: 0, distinctCount: 0, duplicateCount: 0, invalidCount: 0, failedCount: 0, oversizeCount: 0, events: [], refused: [] };
 // generation: bumped by pause, resume and clear; a poll's answer is drawn only if no bump happened since it started.
 const state = { events: [], eventsText: "", paused: false, pausedAt: 0, selected: null, generation: 0 };
 const $ = id => document.getElementById(id);
@@ -213,9 +215,11 @@ async function clearGateway() {
   try {
     const response = await fetch("/api/events", { method: "DELETE" });
     if (!response.ok) throw new Error("HTTP " + response.status);
+    // The gateway is empty now: so is the page, paused or not (the list, counts, Download and what Pause counts from).
     state.generation++;
+    state.eventsText = "";
     state.pausedAt = 0;
-    select(null);
+    render(EMPTY);
   } catch (e) {
     $("status").textContent = "clear failed: " + e.message;
   }

@@ -280,6 +280,43 @@ public sealed class EventsPageBrowserTests
     }
 
     [Fact]
+    public async Task Page_ClearWhilePaused_ListAndCountsEmptied()
+    {
+        await using var harness = await StartAsync();
+        await SendAsync(harness, ManagedService(), NewEvent(), NewEvent());
+        await using var browser = await HeadlessChromium.StartAsync();
+        await browser.OpenAsync(harness.Gateway.WebAddress);
+        await browser.WaitForAsync($"{Rows}.length === 2");
+        await browser.ClickAsync("#pause");
+        await browser.WaitForAsync("document.body.classList.contains('paused')");
+
+        await browser.ClickAsync("#clear");
+        await browser.WaitForAsync("document.getElementById('status').textContent === 'Paused: 0 new events since'");
+
+        // Deleted events must not stay on screen (nor in Download, which saves what the list shows).
+        Assert.Equal(0, await browser.EvaluateAsync<int>($"{Rows}.length"));
+        Assert.Equal("0", await browser.EvaluateAsync<string>("document.getElementById('count').textContent"));
+        Assert.False(await browser.EvaluateAsync<bool>("document.getElementById('empty').hidden"));
+    }
+
+    [Fact]
+    public async Task Page_ClearThenPauseBeforeNextPoll_PausedStatusCountsOnlyNewEvents()
+    {
+        await using var harness = await StartAsync();
+        await SendAsync(harness, ManagedService(), NewEvent(), NewEvent(), NewEvent(), NewEvent());
+        await using var browser = await HeadlessChromium.StartAsync();
+        await browser.OpenAsync(harness.Gateway.WebAddress);
+        await browser.WaitForAsync($"{Rows}.length === 4");
+
+        // Clear, then Pause before the page's next poll answered (a person clicking quickly).
+        await browser.EvaluateAsync("(async () => { await clearGateway(); setPaused(true); })()");
+        await SendAsync(harness, ManagedService(), NewEvent(), NewEvent());
+        await WaitForTwoMorePollsAsync(browser);
+
+        Assert.Equal("Paused: 2 new events since", await browser.EvaluateAsync<string>("document.getElementById('status').textContent"));
+    }
+
+    [Fact]
     public async Task Page_AnswerHeldUntilAfterClear_StaleListNeverDrawn()
     {
         await using var harness = await StartAsync();
