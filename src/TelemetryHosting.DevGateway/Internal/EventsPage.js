@@ -26,7 +26,8 @@ const LABELS = {
 // What the page draws after a clear.
 const EMPTY = { count: 0, distinctCount: 0, duplicateCount: 0, invalidCount: 0, failedCount: 0, oversizeCount: 0, events: [], refused: [] };
 // generation: bumped by pause, resume and clear; a poll's answer is drawn only if no bump happened since it started.
-const state = { events: [], eventsText: "", paused: false, pausedAt: 0, selected: null, generation: 0 };
+// pollTimeout: a poll not answered within it (milliseconds) fails, and the next one starts.
+const state = { events: [], eventsText: "", paused: false, pausedAt: 0, selected: null, generation: 0, pollTimeout: 30000 };
 const $ = id => document.getElementById(id);
 
 function el(tag, text, cls) {
@@ -142,22 +143,40 @@ function select(sequence) {
   renderDetail();
 }
 
-async function getText(url) {
-  const response = await fetch(url, { cache: "no-store" });
+// Settles (rejected) when the signal aborts even if the request does not: one stuck connection must not stop polling.
+function untilAborted(signal) {
+  return new Promise((_, reject) => {
+    if (signal.aborted) reject(signal.reason);
+    signal.addEventListener("abort", () => reject(signal.reason), { once: true });
+  });
+}
+
+async function getText(url, signal) {
+  const aborted = untilAborted(signal);
+  const response = await Promise.race([fetch(url, { cache: "no-store", signal }), aborted]);
   if (!response.ok) throw new Error("HTTP " + response.status);
-  return response.text();
+  return Promise.race([response.text(), aborted]);
+}
+
+// The poll on its way, aborted by newGeneration.
+let pollController = null;
+function newGeneration() {
+  state.generation++;
+  if (pollController) pollController.abort();
 }
 
 async function poll() {
   const generation = state.generation;
+  const controller = pollController = new AbortController();
+  const signal = AbortSignal.any([controller.signal, AbortSignal.timeout(state.pollTimeout)]);
   const current = () => generation === state.generation;
   try {
     if (state.paused) {
-      const data = JSON.parse(await getText("/api/events?limit=0"));
+      const data = JSON.parse(await getText("/api/events?limit=0", signal));
       if (!current()) return;
       $("status").textContent = "Paused: " + Math.max(0, received(data) - state.pausedAt) + " new events since";
     } else {
-      const [eventsText, statsText] = await Promise.all([getText("/api/events?limit=" + LIMIT), getText("/api/events/stats?seconds=" + SECONDS)]);
+      const [eventsText, statsText] = await Promise.all([getText("/api/events?limit=" + LIMIT, signal), getText("/api/events/stats?seconds=" + SECONDS, signal)]);
       if (!current()) return;
       $("status").textContent = "";
       if (eventsText !== state.eventsText) { state.eventsText = eventsText; render(JSON.parse(eventsText)); }
@@ -167,6 +186,8 @@ async function poll() {
     document.body.dataset.polls = Number(document.body.dataset.polls || 0) + 1;
   } catch (e) {
     if (current()) $("status").textContent = "gateway unreachable: " + e.message;
+  } finally {
+    if (pollController === controller) pollController = null;
   }
 }
 
@@ -187,7 +208,7 @@ function schedule(delay) {
 }
 
 function setPaused(paused) {
-  state.generation++;
+  newGeneration();
   state.paused = paused;
   state.pausedAt = state.eventsText ? received(JSON.parse(state.eventsText)) : 0;
   document.body.classList.toggle("paused", paused);
@@ -211,12 +232,12 @@ function download() {
 
 async function clearGateway() {
   // Answers of polls started before the clear took effect would show cleared events again: they are not drawn.
-  state.generation++;
+  newGeneration();
   try {
     const response = await fetch("/api/events", { method: "DELETE" });
     if (!response.ok) throw new Error("HTTP " + response.status);
     // The gateway is empty now: so is the page, paused or not (the list, counts, Download and what Pause counts from).
-    state.generation++;
+    newGeneration();
     state.eventsText = "";
     state.pausedAt = 0;
     render(EMPTY);

@@ -339,6 +339,41 @@ public sealed class EventsPageBrowserTests
     }
 
     [Fact]
+    public async Task Page_PollNeverAnswered_PauseAndResumeStartNewPolls()
+    {
+        await using var harness = await StartAsync();
+        await SendAsync(harness, ManagedService(), NewEvent());
+        await using var browser = await HeadlessChromium.StartAsync();
+        await browser.OpenAsync(harness.Gateway.WebAddress);
+        await browser.WaitForAsync($"{Rows}.length === 1");
+        await StickNextRequestAsync(browser);
+        await SendAsync(harness, ManagedService(), NewEvent());
+
+        await browser.ClickAsync("#pause");
+        await browser.WaitForAsync("document.body.classList.contains('paused')");
+        await browser.ClickAsync("#pause");
+
+        await browser.WaitForAsync($"{Rows}.length === 2");
+    }
+
+    [Fact]
+    public async Task Page_PollNeverAnswered_EndsAtItsTimeoutAndPollingGoesOn()
+    {
+        await using var harness = await StartAsync();
+        await SendAsync(harness, ManagedService(), NewEvent());
+        await using var browser = await HeadlessChromium.StartAsync();
+        await browser.OpenAsync(harness.Gateway.WebAddress);
+        await browser.WaitForAsync($"{Rows}.length === 1");
+
+        // The page's poll timeout (30 s), shortened so that the test need not wait that long.
+        await browser.EvaluateAsync("state.pollTimeout = 500");
+        await StickNextRequestAsync(browser);
+        await SendAsync(harness, ManagedService(), NewEvent());
+
+        await browser.WaitForAsync($"{Rows}.length === 2");
+    }
+
+    [Fact]
     public async Task Page_NoNewEvents_CountsRowAndChartBarKeptAcrossPolls()
     {
         await using var harness = await StartAsync();
@@ -393,6 +428,28 @@ public sealed class EventsPageBrowserTests
             })()
             """);
         await browser.WaitForAsync("window.held");
+    }
+
+    /// <summary>
+    /// Makes the page's next request one that never settles, whatever its abort signal says (a half-open connection, a
+    /// gateway stopped in a debugger); returns once the page has made it.
+    /// </summary>
+    private static async Task StickNextRequestAsync(HeadlessChromium browser)
+    {
+        await browser.EvaluateAsync("""
+            (() => {
+              const real = window.fetch;
+              let once = true;
+              window.stuck = false;
+              window.fetch = (...args) => {
+                if (!once) return real(...args);
+                once = false;
+                window.stuck = true;
+                return new Promise(() => {});
+              };
+            })()
+            """);
+        await browser.WaitForAsync("window.stuck");
     }
 
     private static string Sum(string kind) => $"[...document.querySelectorAll('#chart g')].reduce((s, g) => s + Number(g.dataset.{kind}), 0)";
