@@ -155,6 +155,15 @@ public sealed class ReceivedEventStore
         }
     }
 
+    /// <summary>Returns every count and both kept lists, read under one lock: they describe the same moment.</summary>
+    internal StoreContents Contents()
+    {
+        lock (_lock)
+        {
+            return new StoreContents(_count, DistinctIds, _invalidCount, _oversizeCount, _failedCount, _events.Snapshot(), _refused.Snapshot());
+        }
+    }
+
     /// <summary>Returns the per-second counts of the <paramref name="seconds"/> seconds ending at <paramref name="now"/>, and the counts per feature and action.</summary>
     internal ((long Second, EventCounts Counts)[] PerSecond, KeyValuePair<(string Feature, string Action), EventCounts>[] PerName) Statistics(DateTimeOffset now, int seconds)
     {

@@ -52,26 +52,20 @@ internal static class EventsApi
             return;
         }
 
-        // Counts first, then the snapshots: a concurrent event can only make the lists longer than the counts say.
-        var count = store.Count;
-        var distinct = store.DistinctCount;
-        var duplicates = store.DuplicateCount;
-        var invalid = store.InvalidCount;
-        var oversize = store.OversizeCount;
-        var failed = store.FailedCount;
-        var events = store.Snapshot();
-        var refused = store.RefusedSnapshot();
+        // Counts and lists from one moment: read one by one, a concurrent event or clear could make them disagree.
+        var contents = store.Contents();
+        var (events, refused) = (contents.Events, contents.Refused);
 
         context.Response.ContentType = "application/json; charset=utf-8";
         context.Response.Headers.CacheControl = "no-store";
         await using var writer = new Utf8JsonWriter(context.Response.Body);
         writer.WriteStartObject();
-        writer.WriteNumber("count", count);
-        writer.WriteNumber("distinctCount", distinct);
-        writer.WriteNumber("duplicateCount", duplicates);
-        writer.WriteNumber("invalidCount", invalid);
-        writer.WriteNumber("oversizeCount", oversize);
-        writer.WriteNumber("failedCount", failed);
+        writer.WriteNumber("count", contents.Count);
+        writer.WriteNumber("distinctCount", contents.DistinctCount);
+        writer.WriteNumber("duplicateCount", contents.DuplicateCount);
+        writer.WriteNumber("invalidCount", contents.InvalidCount);
+        writer.WriteNumber("oversizeCount", contents.OversizeCount);
+        writer.WriteNumber("failedCount", contents.FailedCount);
         writer.WriteNumber("storedCount", events.Count);
         writer.WriteNumber("refusedStoredCount", refused.Length);
         writer.WriteStartArray("events");

@@ -2,6 +2,7 @@ using System.Net;
 using System.Text.Json;
 using Grpc.Core;
 using Telemetrygateway.V1;
+using TelemetryHosting.DevGateway.Internal;
 using static TelemetryHosting.DevGateway.Tests.GatewayHarness;
 
 namespace TelemetryHosting.DevGateway.Tests.Web;
@@ -340,6 +341,64 @@ public sealed class EventsApiTests
         // The whole answer is 6 MB; it must reach the body as it is written (about 64 KB and one event at a time), not at the end.
         Assert.True(body.Total > 6_000_000, $"{body.Total:N0} bytes written");
         Assert.True(body.LargestWrite < 512 * 1024, $"A single write of {body.LargestWrite:N0} bytes");
+    }
+
+    [Fact]
+    public async Task WriteEvents_EventsAndClearsMeanwhile_CountsAndListsFromOneMoment()
+    {
+        // A small store changed all the time by another thread: accepted events, duplicates, refused events, clears. The
+        // events added are ones a gateway received (the gateway's own protobuf types), added again and again.
+        await using var harness = await StartAsync();
+        var sent = await harness.RecordEventsAsync(harness.Auth(), MetadataMessage(ManagedService()), Payload(NewEvent(), NewEvent(), NewEvent("Bad", "view")));
+        Assert.Equal(StatusCode.OK, sent.Status.StatusCode);
+        var accepted = harness.Gateway.Events.Snapshot();
+        var invalid = Assert.Single(harness.Gateway.Events.RefusedSnapshot());
+        const int Capacity = 8;
+        var store = new ReceivedEventStore(Capacity);
+        using var stop = new CancellationTokenSource();
+        var running = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var writer = Task.Factory.StartNew(() =>
+        {
+            for (var i = 0; !stop.IsCancellationRequested; i++)
+            {
+                store.Add(accepted[0]);
+                store.Add(accepted[1]);
+                store.Add(accepted[i % 2]);
+                store.AddRefused(invalid);
+                if (i % 5 == 4)
+                {
+                    store.Clear();
+                }
+
+                running.TrySetResult();
+            }
+        }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+        await running.Task.WaitAsync(WaitLimit);
+
+        // Each answer must describe one moment: count = distinct + duplicates, and each list as long as its counts allow.
+        var inconsistent = new List<string>();
+        for (var read = 0; read < 2_000; read++)
+        {
+            var context = new Microsoft.AspNetCore.Http.DefaultHttpContext();
+            context.Request.QueryString = new Microsoft.AspNetCore.Http.QueryString("?limit=0");
+            using var body = new MemoryStream();
+            context.Response.Body = body;
+            await EventsApi.WriteEventsAsync(context, store);
+            using var json = JsonDocument.Parse(body.ToArray());
+            var root = json.RootElement;
+            int Number(string name) => root.GetProperty(name).GetInt32();
+            var refused = Number("invalidCount") + Number("oversizeCount") + Number("failedCount");
+            if (Number("count") != Number("distinctCount") + Number("duplicateCount")
+                || Number("storedCount") != Math.Min(Number("count"), Capacity)
+                || Number("refusedStoredCount") != Math.Min(refused, Capacity))
+            {
+                inconsistent.Add(root.GetRawText());
+            }
+        }
+
+        await stop.CancelAsync();
+        await writer.WaitAsync(WaitLimit);
+        Assert.True(inconsistent.Count == 0, $"{inconsistent.Count} of 2,000 answers inconsistent, e.g. {inconsistent.FirstOrDefault()}");
     }
 
     private static async Task<JsonDocument> GetJsonAsync(GatewayHarness harness, string relative)
