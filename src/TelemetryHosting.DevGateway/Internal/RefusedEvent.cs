@@ -8,7 +8,7 @@ namespace TelemetryHosting.DevGateway.Internal;
 /// <param name="Reason">The gateway's reason, as logged and as RecordEvent reports it.</param>
 /// <param name="Location">Where in the event the problem is (may name private metadata keys: shown on the page, never logged).</param>
 /// <param name="ReceivedAt">When the gateway received it.</param>
-/// <param name="Request">The stream's (or unary call's) metadata.</param>
+/// <param name="Request">The stream's (or unary call's) metadata, each string cut to <see cref="EventPublisher.MaxSummaryTextLength"/> characters, without the license key.</param>
 internal sealed record RefusedEvent(Event Event, EventStatus Status, string Reason, string? Location, DateTimeOffset ReceivedAt, RecordEventsRequestMetadata Request)
 {
     /// <summary>

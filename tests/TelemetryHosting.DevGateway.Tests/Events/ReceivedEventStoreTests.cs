@@ -1,5 +1,6 @@
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
+using Telemetrygateway.V1;
 using static TelemetryHosting.DevGateway.Tests.GatewayHarness;
 
 namespace TelemetryHosting.DevGateway.Tests.Events;
@@ -154,5 +155,36 @@ public sealed class ReceivedEventStoreTests
         Assert.True(kept.Event.CalculateSize() < 64 * 1024, $"The refused store keeps {kept.Event.CalculateSize():N0} bytes of one invalid event.");
         Assert.Equal(new string('F', 1000) + "…", kept.Event.Feature);
         Assert.Equal(bad.Id, kept.Event.Id);
+    }
+
+    [Fact]
+    public async Task RecordEvent_InvalidEventsWithLargeMetadata_RefusedStoreKeepsRequestFieldsClipped()
+    {
+        var licenseKey = new string('k', 500_000);
+        await using var harness = await StartAsync(o => o.LicenseKeys.Add(licenseKey));
+        var managed = ManagedService(new string('s', 500_000), new string('e', 500_000));
+        var licensed = Licensed(licenseKey, new string('i', 500_000));
+        licensed.Identifier.LicensedInstance.ExternalUrl = "https://" + new string('u', 500_000);
+        managed.RequestId = licensed.RequestId = new string('r', 1_000_000);
+        for (var i = 0; i < 3; i++)
+        {
+            // Each unary call brings its own copy of the metadata (here 2 MB).
+            var status = await harness.RecordEventAsync(new RecordEventRequest { Metadata = managed, Event = NewEvent("Bad", "view") }, harness.Auth());
+            Assert.Equal(StatusCode.Internal, status.StatusCode);
+        }
+
+        // The unary call is for managed services only; an instance's metadata comes on a stream.
+        var result = await harness.RecordEventsAsync(null, MetadataMessage(licensed), Payload(NewEvent("Bad", "view")));
+        Assert.Equal(StatusCode.OK, result.Status.StatusCode);
+
+        var refused = harness.Gateway.Events.RefusedSnapshot();
+        Assert.Equal(4, refused.Length);
+
+        // At most three strings of 1,000 characters and "…" each (request id and two identifier fields), no license key.
+        Assert.All(refused, r => Assert.True(r.Request.CalculateSize() <= 3 * ((1_001 * 3) + 5) + 10, $"{r.Request.CalculateSize():N0} bytes of metadata kept"));
+        Assert.All(refused, r => Assert.Equal(new string('r', 1_000) + "…", r.Request.RequestId));
+        Assert.Equal(new string('s', 1_000) + "…", refused[3].Request.Identifier.ManagedService.ServiceId);
+        Assert.Equal(new string('e', 1_000) + "…", refused[3].Request.Identifier.ManagedService.ServiceEnvironment);
+        Assert.Equal(("", new string('i', 1_000) + "…"), (refused[0].Request.Identifier.LicensedInstance.LicenseKey, refused[0].Request.Identifier.LicensedInstance.InstanceId));
     }
 }
