@@ -9,27 +9,30 @@ internal sealed class EventStatistics
     /// <summary>How many seconds of per-second counts are kept.</summary>
     public const int Seconds = 300;
 
-    /// <summary>How many feature/action pairs first seen on a published event are counted apart; the rest are counted under <see cref="Other"/>.</summary>
+    /// <summary>
+    /// How many feature/action pairs first seen on an event with valid names (published, failed by fault injection or
+    /// oversize) are counted apart; the rest are counted under <see cref="Other"/>.
+    /// </summary>
     public const int MaxNames = 1000;
 
     /// <summary>
-    /// How many feature/action pairs first seen on a refused event are counted apart; the rest are counted under
-    /// <see cref="Other"/>. Apart from <see cref="MaxNames"/>, so that refused events with made-up names cannot use up
+    /// How many feature/action pairs first seen on an invalid event are counted apart; the rest are counted under
+    /// <see cref="Other"/>. Apart from <see cref="MaxNames"/>, so that invalid events with made-up names cannot use up
     /// the rows of real features.
     /// </summary>
-    public const int MaxRefusedNames = 100;
+    public const int MaxInvalidNames = 100;
 
-    /// <summary>The feature and action under which pairs beyond <see cref="MaxNames"/> or <see cref="MaxRefusedNames"/> are counted.</summary>
+    /// <summary>The feature and action under which pairs beyond <see cref="MaxNames"/> or <see cref="MaxInvalidNames"/> are counted.</summary>
     public const string Other = "(other)";
 
-    // Refused events may carry any feature or action (up to 90 MiB): only this much of each is kept as a key.
+    // Invalid events may carry any feature or action (up to 90 MiB): only this much of each is kept as a key.
     private const int MaxNameLength = 64;
 
     private readonly long[] _bucketSecond = new long[Seconds];
     private readonly EventCounts[] _buckets = new EventCounts[Seconds];
     private readonly Dictionary<(string Feature, string Action), EventCounts> _byName = [];
     private int _names;
-    private int _refusedNames;
+    private int _invalidNames;
 
     public void Count(DateTimeOffset receivedAt, string feature, string action, EventStatus status)
     {
@@ -46,9 +49,10 @@ internal sealed class EventStatistics
         var key = (Truncate(feature), Truncate(action));
         if (!_byName.ContainsKey(key))
         {
-            var refused = status is not (EventStatus.Accepted or EventStatus.Duplicate);
-            ref var used = ref refused ? ref _refusedNames : ref _names;
-            if (used < (refused ? MaxRefusedNames : MaxNames))
+            // Failed and oversize events passed validation: their names are as real as a published event's.
+            var invalid = status == EventStatus.Invalid;
+            ref var used = ref invalid ? ref _invalidNames : ref _names;
+            if (used < (invalid ? MaxInvalidNames : MaxNames))
             {
                 used++;
             }
@@ -85,7 +89,7 @@ internal sealed class EventStatistics
         Array.Clear(_buckets);
         _byName.Clear();
         _names = 0;
-        _refusedNames = 0;
+        _invalidNames = 0;
     }
 
     private static string Truncate(string name) => TextClip.Clip(name, MaxNameLength);

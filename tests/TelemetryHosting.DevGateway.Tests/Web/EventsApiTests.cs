@@ -344,6 +344,21 @@ public sealed class EventsApiTests
     }
 
     [Fact]
+    public async Task GetStats_FailedEventsWithManyValidNames_CountedApartNotUnderTheInvalidBudget()
+    {
+        // Fault injection fails every event: their names are valid (the budget of 100 is for invalid events' names).
+        await using var harness = await StartAsync(o => o.Faults.RejectFraction = 1);
+        var failed = Enumerable.Range(0, 150).Select(i => NewEvent("failed.feature" + (char)('a' + (i / 26)) + (char)('a' + (i % 26)), "view")).ToArray();
+        var result = await harness.RecordEventsAsync(harness.Auth(), MetadataMessage(ManagedService()), Payload(failed));
+        Assert.Equal((StatusCode.OK, 0, 150), (result.Status.StatusCode, result.Succeeded.Count, harness.Gateway.Events.FailedCount));
+
+        using var json = await GetJsonAsync(harness, "api/events/stats");
+
+        var features = json.RootElement.GetProperty("byFeature").EnumerateArray().Select(n => n.GetProperty("feature").GetString()).ToArray();
+        Assert.Equal(failed.Select(e => e.Feature).Order(StringComparer.Ordinal), features.Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
     public async Task WriteEvents_EventsAndClearsMeanwhile_CountsAndListsFromOneMoment()
     {
         // A small store changed all the time by another thread: accepted events, duplicates, refused events, clears. The
