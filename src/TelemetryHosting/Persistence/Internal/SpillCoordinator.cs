@@ -19,7 +19,6 @@ internal sealed class SpillCoordinator : IDisposable
 {
     private readonly SpillStore _store;
     private readonly TelemetryEventQueue _queue;
-    private readonly EventPreparer _preparer;
     private readonly ExportHealth _health;
     private readonly TelemetryHostingMetrics _metrics;
     private readonly TelemetryGatewayOptions _options;
@@ -43,7 +42,6 @@ internal sealed class SpillCoordinator : IDisposable
     {
         _options = options;
         _queue = queue;
-        _preparer = preparer;
         _health = health;
         _metrics = metrics;
         _logger = logger;
