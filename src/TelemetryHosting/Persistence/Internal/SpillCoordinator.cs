@@ -193,8 +193,9 @@ internal sealed class SpillCoordinator : IDisposable
 
         _queue.Counts.Persisted(left.Count(e => e.Segment is not null && !e.CountsAsPersisted));
         _spiller.WriteSegments(left.Where(e => e.Segment is null));
+
+        // The flush requests this hands over are completed by the final drain, with the ones it holds.
         _spiller.SpillQueue();
-        HandOverRemaining();
     }
 
     /// <summary>Completes the flush requests handed over and not taken (the worker has stopped).</summary>
