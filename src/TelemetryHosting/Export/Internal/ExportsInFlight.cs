@@ -114,16 +114,12 @@ internal sealed class ExportsInFlight(
             // Bounded: every attempt by its timeout and gRPC deadline, the delays between them by MaxRetryDelay, and
             // the whole by the abort (the worker's stop after the host's shutdown timeout).
             await pipeline.ExecuteAsync(
-                static async (state, token) =>
+                async token =>
                 {
-                    var (self, export, started) = state;
-
                     // A retry re-sends only what the gateway has not acknowledged yet (the exporter leaves those out).
-                    var acknowledged = export.Acknowledged;
-                    var requestId = await self.Export(export, token).ConfigureAwait(false);
-                    Log.ExportCompleted(self.Logger, requestId, acknowledged.Count, export.Events.Count, self.Elapsed(started));
+                    var requestId = await exporter.ExportAsync(export.Events, export.Acknowledged, token).ConfigureAwait(false);
+                    Log.ExportCompleted(logger, requestId, export.Acknowledged.Count, export.Events.Count, timeProvider.GetElapsedTime(started));
                 },
-                (this, export, started),
                 abort).ConfigureAwait(false);
             export.Completed = true;
             health.OnExportSucceeded();
@@ -133,13 +129,6 @@ internal sealed class ExportsInFlight(
             metrics.ExportCompleted(timeProvider.GetElapsedTime(started), export.Events.Count);
         }
     }
-
-    private ILogger Logger => logger;
-
-    private TimeSpan Elapsed(long started) => timeProvider.GetElapsedTime(started);
-
-    private Task<string> Export(InFlightExport export, CancellationToken cancellationToken) =>
-        exporter.ExportAsync(export.Events, export.Acknowledged, cancellationToken);
 
     private void Settle(InFlightExport export, List<PendingEvent> leftOut)
     {
