@@ -75,20 +75,15 @@ internal sealed class ExportsInFlight(
 
     /// <summary>Settles the exports that have ended; rethrows the failure of one that failed (a defect).</summary>
     /// <param name="leftOut">Receives the events to send again.</param>
-    /// <returns>Whether any export was settled.</returns>
-    public bool SettleFinished(List<PendingEvent> leftOut)
+    public void SettleFinished(List<PendingEvent> leftOut)
     {
-        var settled = false;
         while (_exports.Find(e => e.Task.IsCompleted) is { } export)
         {
             _exports.Remove(export);
             Settle(export, leftOut);
-            settled = true;
             _anExportSucceeded |= export.Completed;
             export.Task.GetAwaiter().GetResult();
         }
-
-        return settled;
     }
 
     /// <summary>Waits for every export, then settles them; bounded by the exports, which end soon once aborted.</summary>
