@@ -47,7 +47,9 @@ internal sealed class TelemetryRecorder : ITelemetryRecorder
             Enrich(feature, action, ref user, ref interactionId);
         }
 
-        interactionId ??= InteractionIdFromBaggage();
+        // Read once: the trace id and the baggage both come from it.
+        var activity = Activity.Current;
+        interactionId ??= InteractionIdFromBaggage(activity);
 
         var now = _timeProvider.GetUtcNow();
         var pending = new PendingEvent
@@ -56,7 +58,7 @@ internal sealed class TelemetryRecorder : ITelemetryRecorder
             Timestamp = parameters?.Timestamp ?? now,
             Feature = feature,
             Action = action,
-            TraceId = Activity.Current?.TraceId ?? default,
+            TraceId = activity?.TraceId ?? default,
             Version = parameters?.Version ?? 0,
             Metadata = RecordedParameters.CopyMetadata(parameters?.Metadata),
             PrivateMetadata = parameters?.PrivateMetadata is { Count: > 0 } privateMetadata
@@ -146,10 +148,10 @@ internal sealed class TelemetryRecorder : ITelemetryRecorder
     /// (filled by ASP.NET Core's propagator when the OpenTelemetry SDK is not used). A value that fails the header's
     /// rule is ignored: baggage comes from outside.
     /// </summary>
-    private static string? InteractionIdFromBaggage()
+    private static string? InteractionIdFromBaggage(Activity? activity)
     {
         var value = Baggage.GetBaggage(TelemetryEventParameters.InteractionIdBaggageKey)
-            ?? Activity.Current?.GetBaggageItem(TelemetryEventParameters.InteractionIdBaggageKey);
+            ?? activity?.GetBaggageItem(TelemetryEventParameters.InteractionIdBaggageKey);
         return string.IsNullOrWhiteSpace(value) || InteractionIdRule.Check(value) is not null ? null : value;
     }
 
