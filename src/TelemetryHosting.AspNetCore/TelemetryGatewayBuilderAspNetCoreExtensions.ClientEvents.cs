@@ -51,14 +51,10 @@ public static partial class TelemetryGatewayBuilderAspNetCoreExtensions
         ArgumentNullException.ThrowIfNull(builder);
         var services = builder.Services;
         configureOptions(services.AddOptionsWithValidateOnStart<TelemetryClientEventsOptions>());
-        services.AddOptionsWithValidateOnStart<TelemetryAspNetCoreOptions>();
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<TelemetryAspNetCoreOptions>, TelemetryAspNetCoreOptionsValidator>());
+        AddRequestContext(services);
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<TelemetryClientEventsOptions>, TelemetryClientEventsOptionsValidator>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<TelemetryClientEventsOptions>, TelemetryClientEventsOptionsRulesValidator>());
         services.TryAddSingleton(TimeProvider.System);
-        services.AddMetrics();
-        services.TryAddSingleton<TelemetryHostingAspNetCoreMetrics>();
-        services.TryAddSingleton<InteractionIdHeader>();
         services.TryAddSingleton<ClientEventRateLimiter>();
         services.TryAddSingleton<ClientEventEndpoint>();
         return builder;

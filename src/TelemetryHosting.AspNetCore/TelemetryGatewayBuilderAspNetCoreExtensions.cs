@@ -23,19 +23,29 @@ public static partial class TelemetryGatewayBuilderAspNetCoreExtensions
     public static ITelemetryGatewayBuilder AddAspNetCoreEnrichment(this ITelemetryGatewayBuilder builder, Action<TelemetryAspNetCoreOptions>? configure = null)
     {
         ArgumentNullException.ThrowIfNull(builder);
-        var options = builder.Services.AddOptionsWithValidateOnStart<TelemetryAspNetCoreOptions>();
+        var options = AddRequestContext(builder.Services);
         if (configure is not null)
         {
             options.Configure(configure);
         }
 
         builder.Services.AddHttpContextAccessor();
-        builder.Services.AddMetrics();
-        builder.Services.TryAddSingleton<TelemetryHostingAspNetCoreMetrics>();
-        builder.Services.TryAddSingleton<InteractionIdHeader>();
-        builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<TelemetryAspNetCoreOptions>, TelemetryAspNetCoreOptionsValidator>());
         builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<ITelemetryEventEnricher, HttpContextTelemetryEventEnricher>());
         builder.Services.TryAddEnumerable(ServiceDescriptor.Transient<IStartupFilter, InteractionIdBaggageStartupFilter>());
         return builder;
+    }
+
+    /// <summary>
+    /// What enrichment and the client event endpoint share: <see cref="TelemetryAspNetCoreOptions"/> (validated at start)
+    /// and the interaction id header with its metrics.
+    /// </summary>
+    private static OptionsBuilder<TelemetryAspNetCoreOptions> AddRequestContext(IServiceCollection services)
+    {
+        var options = services.AddOptionsWithValidateOnStart<TelemetryAspNetCoreOptions>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<TelemetryAspNetCoreOptions>, TelemetryAspNetCoreOptionsValidator>());
+        services.AddMetrics();
+        services.TryAddSingleton<TelemetryHostingAspNetCoreMetrics>();
+        services.TryAddSingleton<InteractionIdHeader>();
+        return options;
     }
 }

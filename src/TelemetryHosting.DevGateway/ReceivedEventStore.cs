@@ -29,9 +29,9 @@ public sealed class ReceivedEventStore
     private readonly HashSet<string> _otherIds = new(StringComparer.Ordinal);
     private readonly List<(int Count, TaskCompletionSource Completion)> _waiters = [];
     private int _count;
-    private int _invalidCount;
-    private int _oversizeCount;
-    private int _failedCount;
+
+    // Invalid, Failed and Oversize: the refused events, by status.
+    private EventCounts _refusedCounts;
     private long _sequence;
 
     internal ReceivedEventStore(int capacity)
@@ -65,13 +65,13 @@ public sealed class ReceivedEventStore
     /// </summary>
     public int InvalidCount
     {
-        get { lock (_lock) { return _invalidCount; } }
+        get { lock (_lock) { return _refusedCounts.Invalid; } }
     }
 
     /// <summary>Gets how many events were dropped for being too large (10,000,000 bytes or more as JSON) yet reported as succeeded.</summary>
     public int OversizeCount
     {
-        get { lock (_lock) { return _oversizeCount; } }
+        get { lock (_lock) { return _refusedCounts.Oversize; } }
     }
 
     /// <summary>Returns the kept events, newest first.</summary>
@@ -134,16 +134,14 @@ public sealed class ReceivedEventStore
             _uuidIds.Clear();
             _otherIds.Clear();
             _count = 0;
-            _invalidCount = 0;
-            _oversizeCount = 0;
-            _failedCount = 0;
+            _refusedCounts = default;
         }
     }
 
     /// <summary>Gets how many events fault injection failed since the start or the last <see cref="Clear"/>.</summary>
     internal int FailedCount
     {
-        get { lock (_lock) { return _failedCount; } }
+        get { lock (_lock) { return _refusedCounts.Failed; } }
     }
 
     /// <summary>Returns the kept refused events (at most <see cref="MaxRefusedEvents"/>), newest first.</summary>
@@ -160,7 +158,7 @@ public sealed class ReceivedEventStore
     {
         lock (_lock)
         {
-            return new StoreContents(_count, DistinctIds, _invalidCount, _oversizeCount, _failedCount, _events.Snapshot(), _refused.Snapshot());
+            return new StoreContents(_count, DistinctIds, _refusedCounts.Invalid, _refusedCounts.Oversize, _refusedCounts.Failed, _events.Snapshot(), _refused.Snapshot());
         }
     }
 
@@ -177,13 +175,7 @@ public sealed class ReceivedEventStore
     {
         lock (_lock)
         {
-            switch (refused.Status)
-            {
-                case EventStatus.Invalid: _invalidCount++; break;
-                case EventStatus.Oversize: _oversizeCount++; break;
-                default: _failedCount++; break;
-            }
-
+            _refusedCounts.Add(refused.Status);
             refused.Sequence = ++_sequence;
             _refused.Add(refused);
             _statistics.Count(refused.ReceivedAt, refused.Event.Feature, refused.Event.Action, refused.Status);

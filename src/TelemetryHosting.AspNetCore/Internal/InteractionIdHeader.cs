@@ -10,12 +10,6 @@ namespace TelemetryHosting.AspNetCore.Internal;
 /// </summary>
 internal sealed class InteractionIdHeader
 {
-    /// <summary>The longest interaction id taken (<see cref="InteractionIdRule.MaxLength"/>).</summary>
-    public const int MaxLength = InteractionIdRule.MaxLength;
-
-    public const string TooLongReason = InteractionIdRule.TooLongReason;
-    public const string InvalidCharacterReason = InteractionIdRule.InvalidCharacterReason;
-
     private static readonly object ItemKey = new();
 
     private readonly string _header;
@@ -28,7 +22,7 @@ internal sealed class InteractionIdHeader
     }
 
     /// <summary>
-    /// Returns the first value of the header when it is at most <see cref="MaxLength"/> letters, digits and <c>-_.:</c>;
+    /// Returns the first value of the header when it is at most <see cref="InteractionIdRule.MaxLength"/> letters, digits and <c>-_.:</c>;
     /// <see langword="null"/> when it is absent, blank, or not such a value (then counted with its reason).
     /// </summary>
     public string? Find(HttpRequest request)

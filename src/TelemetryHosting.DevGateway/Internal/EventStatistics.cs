@@ -37,7 +37,7 @@ internal sealed class EventStatistics
     public void Count(DateTimeOffset receivedAt, string feature, string action, EventStatus status)
     {
         var second = receivedAt.ToUnixTimeSeconds();
-        var slot = (int)(((second % Seconds) + Seconds) % Seconds);
+        var slot = SlotOf(second);
         if (_bucketSecond[slot] != second)
         {
             _bucketSecond[slot] = second;
@@ -73,7 +73,7 @@ internal sealed class EventStatistics
         for (var i = 0; i < seconds; i++)
         {
             var second = last - seconds + 1 + i;
-            var slot = (int)(((second % Seconds) + Seconds) % Seconds);
+            var slot = SlotOf(second);
             result[i] = (second, _bucketSecond[slot] == second ? _buckets[slot] : default);
         }
 
@@ -91,6 +91,9 @@ internal sealed class EventStatistics
         _names = 0;
         _invalidNames = 0;
     }
+
+    // The bucket of a second; seconds before 1970 are negative.
+    private static int SlotOf(long second) => (int)(((second % Seconds) + Seconds) % Seconds);
 
     private static string Truncate(string name) => TextClip.Clip(name, MaxNameLength);
 }

@@ -106,7 +106,6 @@ function renderDetail() {
   if (!ev) return;
   $("detail-title").textContent = ev.feature + " / " + ev.action;
   const body = [];
-  const listed = new Set();
   const sections = SECTIONS.concat([["Other", Object.keys(ev).filter(k => !SECTIONS.some(s => s[1].includes(k)))]]);
   for (const [title, fields] of sections) {
     const present = fields.filter(f => f in ev);
@@ -114,7 +113,6 @@ function renderDetail() {
     body.push(el("h3", title));
     const dl = el("dl");
     for (const field of present) {
-      listed.add(field);
       const value = ev[field];
       const dd = el("dd", undefined, value === null ? "unset" : field === "reason" ? "reason" : "");
       dd.dataset.field = field;

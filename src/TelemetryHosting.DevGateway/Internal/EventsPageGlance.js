@@ -10,7 +10,6 @@ const KINDS = ["accepted", "duplicates", "refused"];
 function setText(node, text) { text = String(text); if (node.textContent !== text) node.textContent = text; }
 function setAttr(node, name, value) { value = String(value); if (node.getAttribute(name) !== value) node.setAttribute(name, value); }
 
-
 function renderChart(stats) {
   const svg = $("chart");
   const ns = "http://www.w3.org/2000/svg";

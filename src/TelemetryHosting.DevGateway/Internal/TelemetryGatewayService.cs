@@ -1,3 +1,4 @@
+using System.Globalization;
 using Grpc.Core;
 using Microsoft.AspNetCore.Connections.Features;
 using Microsoft.AspNetCore.Http;
@@ -273,13 +274,9 @@ internal sealed class TelemetryGatewayService(
     private static string Clip(string value)
     {
         const int MaxLoggedLength = 100;
-        if (value.Length <= MaxLoggedLength)
-        {
-            return value;
-        }
-
-        var length = char.IsHighSurrogate(value[MaxLoggedLength - 1]) ? MaxLoggedLength - 1 : MaxLoggedLength;
-        return string.Concat(value.AsSpan(0, length), "… (", value.Length.ToString(System.Globalization.CultureInfo.InvariantCulture), " characters)");
+        return value.Length <= MaxLoggedLength
+            ? value
+            : string.Create(CultureInfo.InvariantCulture, $"{TextClip.Clip(value, MaxLoggedLength)} ({value.Length} characters)");
     }
 
     private RpcException Refuse(string method, StatusCode code, string detail)

@@ -18,9 +18,7 @@ internal static class ClientEventBodyParser
         // Counted before any event is built: a body of many tiny events must not cost a document each.
         if (TooManyEvents(body, options.MaxEventsPerRequest))
         {
-            return ClientEventBatch.Refused(
-                StatusCodes.Status413PayloadTooLarge,
-                $"The request holds more than {options.MaxEventsPerRequest} events; send at most {options.MaxEventsPerRequest} per request.");
+            return RefusedTooMany(options);
         }
 
         ClientEventEnvelope? envelope;
@@ -59,9 +57,7 @@ internal static class ClientEventBodyParser
 
         if (elements.Length > options.MaxEventsPerRequest)
         {
-            return ClientEventBatch.Refused(
-                StatusCodes.Status413PayloadTooLarge,
-                $"The request holds more than {options.MaxEventsPerRequest} events; send at most {options.MaxEventsPerRequest} per request.");
+            return RefusedTooMany(options);
         }
 
         var events = new ClientEvent[elements.Length];
@@ -127,4 +123,8 @@ internal static class ClientEventBodyParser
     }
 
     private static ClientEventBatch Refused(string error) => ClientEventBatch.Refused(StatusCodes.Status400BadRequest, error);
+
+    private static ClientEventBatch RefusedTooMany(TelemetryClientEventsOptions options) => ClientEventBatch.Refused(
+        StatusCodes.Status413PayloadTooLarge,
+        $"The request holds more than {options.MaxEventsPerRequest} events; send at most {options.MaxEventsPerRequest} per request.");
 }
