@@ -1,6 +1,7 @@
 using System.ComponentModel.DataAnnotations;
 using System.Diagnostics.CodeAnalysis;
 using Microsoft.Extensions.Options;
+using TelemetryHosting.Shared;
 
 namespace TelemetryHosting;
 
@@ -70,7 +71,7 @@ public sealed class TelemetryGatewayOptions
     /// Gets or sets the longest time an event waits for its batch to fill before the batch is sent anyway.
     /// The default value is 5 seconds.
     /// </summary>
-    [UnconditionalSuppressMessage("Trimming", "IL2026", Justification = "Checked by the source-generated [OptionsValidator], which emits its own TimeSpan range comparison; the DataAnnotations runtime Validator, which needs TypeConverter reflection, never reads this attribute.")]
+    [UnconditionalSuppressMessage("Trimming", "IL2026", Justification = TrimmingJustification.TimeSpanRange)]
     [Range(typeof(TimeSpan), "00:00:00.001", "01:00:00")]
     public TimeSpan FlushInterval { get; set; } = TimeSpan.FromSeconds(5);
 
@@ -78,7 +79,7 @@ public sealed class TelemetryGatewayOptions
     /// Gets or sets how long one export attempt (one gateway stream) may take. The gateway ends streams after
     /// 2 minutes, so at most 100 seconds is allowed. The default value is 30 seconds.
     /// </summary>
-    [UnconditionalSuppressMessage("Trimming", "IL2026", Justification = "Checked by the source-generated [OptionsValidator], which emits its own TimeSpan range comparison; the DataAnnotations runtime Validator, which needs TypeConverter reflection, never reads this attribute.")]
+    [UnconditionalSuppressMessage("Trimming", "IL2026", Justification = TrimmingJustification.TimeSpanRange)]
     [Range(typeof(TimeSpan), "00:00:00.100", "00:01:40")]
     public TimeSpan ExportTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
@@ -93,7 +94,7 @@ public sealed class TelemetryGatewayOptions
     /// Gets or sets the delay before the first retry of a failed export; later retries back off exponentially,
     /// with jitter. The default value is 1 second.
     /// </summary>
-    [UnconditionalSuppressMessage("Trimming", "IL2026", Justification = "Checked by the source-generated [OptionsValidator], which emits its own TimeSpan range comparison; the DataAnnotations runtime Validator, which needs TypeConverter reflection, never reads this attribute.")]
+    [UnconditionalSuppressMessage("Trimming", "IL2026", Justification = TrimmingJustification.TimeSpanRange)]
     [Range(typeof(TimeSpan), "00:00:00.001", "00:10:00")]
     public TimeSpan RetryDelay { get; set; } = TimeSpan.FromSeconds(1);
 
@@ -101,7 +102,7 @@ public sealed class TelemetryGatewayOptions
     /// Gets or sets the longest delay between retries of a failed export. Exports are retried until they
     /// succeed or the host stops; meanwhile new events wait in the queue. The default value is 30 seconds.
     /// </summary>
-    [UnconditionalSuppressMessage("Trimming", "IL2026", Justification = "Checked by the source-generated [OptionsValidator], which emits its own TimeSpan range comparison; the DataAnnotations runtime Validator, which needs TypeConverter reflection, never reads this attribute.")]
+    [UnconditionalSuppressMessage("Trimming", "IL2026", Justification = TrimmingJustification.TimeSpanRange)]
     [Range(typeof(TimeSpan), "00:00:00.100", "01:00:00")]
     public TimeSpan MaxRetryDelay { get; set; } = TimeSpan.FromSeconds(30);
 
@@ -113,7 +114,7 @@ public sealed class TelemetryGatewayOptions
     public double CircuitBreakerFailureRatio { get; set; } = 0.5;
 
     /// <summary>Gets or sets the window over which the circuit breaker measures failures. The default value is 30 seconds.</summary>
-    [UnconditionalSuppressMessage("Trimming", "IL2026", Justification = "Checked by the source-generated [OptionsValidator], which emits its own TimeSpan range comparison; the DataAnnotations runtime Validator, which needs TypeConverter reflection, never reads this attribute.")]
+    [UnconditionalSuppressMessage("Trimming", "IL2026", Justification = TrimmingJustification.TimeSpanRange)]
     [Range(typeof(TimeSpan), "00:00:00.500", "01:00:00")]
     public TimeSpan CircuitBreakerSamplingDuration { get; set; } = TimeSpan.FromSeconds(30);
 
@@ -122,7 +123,7 @@ public sealed class TelemetryGatewayOptions
     public int CircuitBreakerMinimumThroughput { get; set; } = 4;
 
     /// <summary>Gets or sets how long the circuit stays open before an attempt probes the gateway again. The default value is 15 seconds.</summary>
-    [UnconditionalSuppressMessage("Trimming", "IL2026", Justification = "Checked by the source-generated [OptionsValidator], which emits its own TimeSpan range comparison; the DataAnnotations runtime Validator, which needs TypeConverter reflection, never reads this attribute.")]
+    [UnconditionalSuppressMessage("Trimming", "IL2026", Justification = TrimmingJustification.TimeSpanRange)]
     [Range(typeof(TimeSpan), "00:00:00.500", "01:00:00")]
     public TimeSpan CircuitBreakerBreakDuration { get; set; } = TimeSpan.FromSeconds(15);
 
@@ -130,7 +131,7 @@ public sealed class TelemetryGatewayOptions
     /// Gets or sets how far apart repeated export failures are logged; the first failure of an outage is logged at
     /// once, later ones are summarised at most once per interval. The default value is 1 minute.
     /// </summary>
-    [UnconditionalSuppressMessage("Trimming", "IL2026", Justification = "Checked by the source-generated [OptionsValidator], which emits its own TimeSpan range comparison; the DataAnnotations runtime Validator, which needs TypeConverter reflection, never reads this attribute.")]
+    [UnconditionalSuppressMessage("Trimming", "IL2026", Justification = TrimmingJustification.TimeSpanRange)]
     [Range(typeof(TimeSpan), "00:00:00", "1.00:00:00")]
     public TimeSpan FailureLogInterval { get; set; } = TimeSpan.FromMinutes(1);
 

@@ -1,6 +1,7 @@
 using System.ComponentModel.DataAnnotations;
 using System.Diagnostics.CodeAnalysis;
 using System.Threading.RateLimiting;
+using TelemetryHosting.Shared;
 
 namespace TelemetryHosting.AspNetCore;
 
@@ -98,7 +99,7 @@ public sealed class TelemetryClientEventsOptions
     /// Gets or sets how far in the past a client timestamp may be. An older one is replaced by the server's time and
     /// the event's metadata gets <see cref="TimestampReplacedMetadataKey"/> = 1. The default value is 24 hours.
     /// </summary>
-    [UnconditionalSuppressMessage("Trimming", "IL2026", Justification = "Checked by the source-generated [OptionsValidator], which emits its own TimeSpan range comparison; the DataAnnotations runtime Validator, which needs TypeConverter reflection, never reads this attribute.")]
+    [UnconditionalSuppressMessage("Trimming", "IL2026", Justification = TrimmingJustification.TimeSpanRange)]
     [Range(typeof(TimeSpan), "00:00:00", "3650.00:00:00")]
     public TimeSpan MaxTimestampAge { get; set; } = TimeSpan.FromHours(24);
 
@@ -107,7 +108,7 @@ public sealed class TelemetryClientEventsOptions
     /// server's time and the event's metadata gets <see cref="TimestampReplacedMetadataKey"/> = 1. The default value is
     /// 5 minutes.
     /// </summary>
-    [UnconditionalSuppressMessage("Trimming", "IL2026", Justification = "Checked by the source-generated [OptionsValidator], which emits its own TimeSpan range comparison; the DataAnnotations runtime Validator, which needs TypeConverter reflection, never reads this attribute.")]
+    [UnconditionalSuppressMessage("Trimming", "IL2026", Justification = TrimmingJustification.TimeSpanRange)]
     [Range(typeof(TimeSpan), "00:00:00", "1.00:00:00")]
     public TimeSpan MaxTimestampLead { get; set; } = TimeSpan.FromMinutes(5);
 

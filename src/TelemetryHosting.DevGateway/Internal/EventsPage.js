@@ -232,7 +232,7 @@ async function clearGateway() {
   // Answers of polls started before the clear took effect would show cleared events again: they are not drawn.
   newGeneration();
   try {
-    const response = await fetch("/api/events", { method: "DELETE" });
+    const response = await fetch("/api/events", { method: "DELETE", signal: AbortSignal.timeout(state.pollTimeout) });
     if (!response.ok) throw new Error("HTTP " + response.status);
     // The gateway is empty now: so is the page, paused or not (the list, counts, Download and what Pause counts from).
     newGeneration();

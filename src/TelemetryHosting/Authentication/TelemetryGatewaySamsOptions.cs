@@ -1,6 +1,7 @@
 using System.ComponentModel.DataAnnotations;
 using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
+using TelemetryHosting.Shared;
 
 namespace TelemetryHosting;
 
@@ -55,7 +56,7 @@ public sealed class TelemetryGatewaySamsOptions
     /// Gets or sets how long before its expiry a token is renewed. Tokens living less than twice this margin are
     /// renewed after half their lifetime. The default value is 60 seconds.
     /// </summary>
-    [UnconditionalSuppressMessage("Trimming", "IL2026", Justification = "Checked by the source-generated [OptionsValidator], which emits its own TimeSpan range comparison; the DataAnnotations runtime Validator, which needs TypeConverter reflection, never reads this attribute.")]
+    [UnconditionalSuppressMessage("Trimming", "IL2026", Justification = TrimmingJustification.TimeSpanRange)]
     [Range(typeof(TimeSpan), "00:00:00", "00:30:00")]
     public TimeSpan TokenRenewalMargin { get; set; } = TimeSpan.FromSeconds(60);
 

@@ -1,5 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 using System.Diagnostics.CodeAnalysis;
+using TelemetryHosting.Shared;
 
 namespace TelemetryHosting;
 
@@ -10,7 +11,7 @@ public sealed class TelemetryGatewayHealthCheckOptions
     /// Gets or sets how long exports may keep failing before the check reports Degraded. The default value is
     /// 1 minute.
     /// </summary>
-    [UnconditionalSuppressMessage("Trimming", "IL2026", Justification = "Checked by the source-generated [OptionsValidator], which emits its own TimeSpan range comparison; the DataAnnotations runtime Validator, which needs TypeConverter reflection, never reads this attribute.")]
+    [UnconditionalSuppressMessage("Trimming", "IL2026", Justification = TrimmingJustification.TimeSpanRange)]
     [Range(typeof(TimeSpan), "00:00:00", "1.00:00:00")]
     public TimeSpan FailingThreshold { get; set; } = TimeSpan.FromMinutes(1);
 
@@ -24,7 +25,7 @@ public sealed class TelemetryGatewayHealthCheckOptions
     /// Gets or sets how recent a dropped event must be for the check to report Unhealthy. The default value is
     /// 5 minutes.
     /// </summary>
-    [UnconditionalSuppressMessage("Trimming", "IL2026", Justification = "Checked by the source-generated [OptionsValidator], which emits its own TimeSpan range comparison; the DataAnnotations runtime Validator, which needs TypeConverter reflection, never reads this attribute.")]
+    [UnconditionalSuppressMessage("Trimming", "IL2026", Justification = TrimmingJustification.TimeSpanRange)]
     [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
     public TimeSpan DropWindow { get; set; } = TimeSpan.FromMinutes(5);
 }

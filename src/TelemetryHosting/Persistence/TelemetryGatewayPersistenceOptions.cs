@@ -1,5 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 using System.Diagnostics.CodeAnalysis;
+using TelemetryHosting.Shared;
 
 namespace TelemetryHosting;
 
@@ -25,7 +26,7 @@ public sealed class TelemetryGatewayPersistenceOptions
     /// Gets or sets how long exports must have been failing before queued events are spilled to disk.
     /// The default value is 30 seconds.
     /// </summary>
-    [UnconditionalSuppressMessage("Trimming", "IL2026", Justification = "Checked by the source-generated [OptionsValidator], which emits its own TimeSpan range comparison; the DataAnnotations runtime Validator, which needs TypeConverter reflection, never reads this attribute.")]
+    [UnconditionalSuppressMessage("Trimming", "IL2026", Justification = TrimmingJustification.TimeSpanRange)]
     [Range(typeof(TimeSpan), "00:00:00", "1.00:00:00")]
     public TimeSpan SpillAfter { get; set; } = TimeSpan.FromSeconds(30);
 
@@ -48,7 +49,7 @@ public sealed class TelemetryGatewayPersistenceOptions
     /// Gets or sets how old spilled events may get; older ones are dropped with reason <c>expired</c> instead of
     /// being replayed. Files moved to <c>corrupt/</c> are deleted once this old. The default value is 7 days.
     /// </summary>
-    [UnconditionalSuppressMessage("Trimming", "IL2026", Justification = "Checked by the source-generated [OptionsValidator], which emits its own TimeSpan range comparison; the DataAnnotations runtime Validator, which needs TypeConverter reflection, never reads this attribute.")]
+    [UnconditionalSuppressMessage("Trimming", "IL2026", Justification = TrimmingJustification.TimeSpanRange)]
     [Range(typeof(TimeSpan), "00:00:01", "365.00:00:00")]
     public TimeSpan MaxAge { get; set; } = TimeSpan.FromDays(7);
 }
