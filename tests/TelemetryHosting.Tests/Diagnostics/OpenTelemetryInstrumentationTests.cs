@@ -37,22 +37,7 @@ public sealed class OpenTelemetryInstrumentationTests
     [Fact]
     public async Task AddTelemetryGatewayInstrumentation_Metrics_LibraryAndPollyMetricsReachTheExporter()
     {
-        var metrics = new List<Metric>();
-        using var meterProvider = Sdk.CreateMeterProviderBuilder()
-            .AddTelemetryGatewayInstrumentation()
-            .AddInMemoryExporter(metrics)
-            .Build();
-        await using var harness = await RecorderHarness.StartAsync();
-
-        harness.Recorder.Record("search", "view");
-        await harness.Recorder.FlushWithinLimitAsync();
-        meterProvider.ForceFlush();
-
-        string[] names;
-        lock (metrics)
-        {
-            names = [.. metrics.Select(metric => metric.MeterName + "/" + metric.Name)];
-        }
+        var names = await ExportOneEventAsync(metrics => metrics.Select(metric => metric.MeterName + "/" + metric.Name).ToArray());
 
         Assert.Contains("TelemetryHosting/telemetryhosting.events.exported", names);
         Assert.Contains(names, name => name.StartsWith("Polly/resilience.polly.", StringComparison.Ordinal));
@@ -62,6 +47,32 @@ public sealed class OpenTelemetryInstrumentationTests
     public async Task AddTelemetryGatewayInstrumentation_ExportDuration_BucketsInSeconds()
     {
         // The SDK's default buckets (0, 5, 10, 25 ... 10000) suit milliseconds; exports are measured in seconds.
+        var bounds = await ExportOneEventAsync(metrics =>
+        {
+            List<double> found = [];
+            var duration = Assert.Single(metrics, metric => metric.Name == "telemetryhosting.export.duration");
+            foreach (ref readonly var point in duration.GetMetricPoints())
+            {
+                foreach (var bucket in point.GetHistogramBuckets())
+                {
+                    found.Add(bucket.ExplicitBound);
+                }
+
+                break;
+            }
+
+            return found;
+        });
+
+        Assert.Equal([0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, double.PositiveInfinity], bounds);
+    }
+
+    /// <summary>
+    /// Records and delivers one event with the instrumentation's meter provider listening, then reads what it exported
+    /// (under the exporter's lock).
+    /// </summary>
+    private static async Task<T> ExportOneEventAsync<T>(Func<List<Metric>, T> read)
+    {
         var metrics = new List<Metric>();
         using var meterProvider = Sdk.CreateMeterProviderBuilder()
             .AddTelemetryGatewayInstrumentation()
@@ -73,21 +84,9 @@ public sealed class OpenTelemetryInstrumentationTests
         await harness.Recorder.FlushWithinLimitAsync();
         meterProvider.ForceFlush();
 
-        List<double> bounds = [];
         lock (metrics)
         {
-            var duration = Assert.Single(metrics, metric => metric.Name == "telemetryhosting.export.duration");
-            foreach (ref readonly var point in duration.GetMetricPoints())
-            {
-                foreach (var bucket in point.GetHistogramBuckets())
-                {
-                    bounds.Add(bucket.ExplicitBound);
-                }
-
-                break;
-            }
+            return read(metrics);
         }
-
-        Assert.Equal([0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, double.PositiveInfinity], bounds);
     }
 }
