@@ -65,9 +65,11 @@ public sealed class ClientEventBodyReviewTests
     [Fact]
     public async Task Post_ClientResetsConnectionMidBody_NoExceptionEscapesTheEndpoint()
     {
+        var reading = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var done = new TaskCompletionSource<Exception?>(TaskCreationOptions.RunContinuationsAsynchronously);
         await using var app = await ClientEventsApp.StartAsync(beforeDecompression: web => web.Use(async (context, next) =>
         {
+            context.Request.Body = new FirstReadSignal(context.Request.Body, reading);
             try
             {
                 await next(context);
@@ -87,7 +89,9 @@ public sealed class ClientEventBodyReviewTests
             var head = $"POST {ClientEventsApp.Path} HTTP/1.1\r\nHost: {uri.Authority}\r\nContent-Type: application/json\r\n" +
                 $"{TestUserAuthenticationHandler.Header}: sams-user-1\r\nContent-Length: 100000\r\n\r\n{{\"events\": [";
             await socket.SendAsync(Encoding.ASCII.GetBytes(head));
-            await Task.Delay(300);
+
+            // The reset comes once the endpoint reads the body (earlier, it would meet a step before the body read).
+            await reading.Task.WaitAsync(TimeSpan.FromSeconds(10));
             socket.LingerState = new LingerOption(true, 0);
             socket.Close();
         }
@@ -115,5 +119,40 @@ public sealed class ClientEventBodyReviewTests
         request.Content.Headers.ContentEncoding.Add(encoding);
         request.Headers.Add(TestUserAuthenticationHandler.Header, "sams-user-1");
         return await app.Client.SendAsync(request);
+    }
+
+    /// <summary>The request body, signalling when the endpoint first reads it.</summary>
+    private sealed class FirstReadSignal(Stream inner, TaskCompletionSource reading) : Stream
+    {
+        public override bool CanRead => true;
+
+        public override bool CanSeek => false;
+
+        public override bool CanWrite => false;
+
+        public override long Length => throw new NotSupportedException();
+
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+
+        public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            reading.TrySetResult();
+            return inner.ReadAsync(buffer, cancellationToken);
+        }
+
+        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+            ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+        public override void Flush()
+        {
+        }
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+        public override void SetLength(long value) => throw new NotSupportedException();
+
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
 }

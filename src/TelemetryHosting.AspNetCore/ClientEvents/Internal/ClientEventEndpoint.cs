@@ -45,6 +45,20 @@ internal sealed class ClientEventEndpoint
 
     public async Task HandleAsync(HttpContext context)
     {
+        try
+        {
+            await HandleRequestAsync(context).ConfigureAwait(false);
+        }
+        catch (Exception) when (context.RequestAborted.IsCancellationRequested)
+        {
+            // The client went away (a reset connection) at any step: the rate limiter's wait, the body read, or the answer
+            // to a read that failed just before the abort was signalled. Nobody is left to answer.
+            Log.ClientEventRequestRefused(_logger, StatusCodes.Status499ClientClosedRequest, "client closed the request");
+        }
+    }
+
+    private async Task HandleRequestAsync(HttpContext context)
+    {
         var user = context.User;
         if (user.Identity?.IsAuthenticated != true && !_options.AllowAnonymous)
         {
@@ -93,9 +107,8 @@ internal sealed class ClientEventEndpoint
             }
             catch (Exception) when (context.RequestAborted.IsCancellationRequested)
             {
-                // The client went away mid-body (a reset connection, a cancelled read): nobody to answer.
-                Log.ClientEventRequestRefused(_logger, StatusCodes.Status499ClientClosedRequest, "client closed the request");
-                return;
+                // The client went away mid-body: not an unreadable body to answer and count (HandleAsync logs it).
+                throw;
             }
 #pragma warning disable CA1031 // Whatever a body's transfer or decompression throws is the client's body: a 400, never a 500.
             catch (Exception exception) when (exception is not OperationCanceledException)
