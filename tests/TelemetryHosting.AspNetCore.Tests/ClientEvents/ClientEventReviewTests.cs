@@ -10,6 +10,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.Metrics.Testing;
 using Microsoft.Extensions.Logging;
 using TelemetryHosting.AspNetCore.Tests.ClientEvents;
+using TelemetryHosting.AspNetCore.Tests.TestSupport;
 
 namespace TelemetryHosting.AspNetCore.Tests.ClientEvents;
 
@@ -46,7 +47,7 @@ public sealed class ClientEventReviewTests
         await app.StartAsync();
         using var ignored = new MetricCollector<long>(
             app.Services.GetRequiredService<IMeterFactory>(), "TelemetryHosting", "telemetryhosting.interaction_id.ignored");
-        using var client = new HttpClient { BaseAddress = new Uri(app.Urls.First()) };
+        using var client = BrowserLikeClient.Create(new Uri(app.Urls.First()));
         using var request = new HttpRequestMessage(HttpMethod.Post, "/api/telemetry")
         {
             Content = new ByteArrayContent(Encoding.UTF8.GetBytes(ClientEventEndpointTests.Batch(3))),

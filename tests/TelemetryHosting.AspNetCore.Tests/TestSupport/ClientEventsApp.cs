@@ -27,7 +27,7 @@ public sealed class ClientEventsApp : IAsyncDisposable
     {
         _app = app;
         Recorder = recorder;
-        Client = new HttpClient { BaseAddress = new Uri(app.Urls.First()) };
+        Client = BrowserLikeClient.Create(new Uri(app.Urls.First()));
     }
 
     public FakeTelemetryRecorder Recorder { get; }
