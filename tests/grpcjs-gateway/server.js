@@ -27,6 +27,8 @@
 //                                                         cut the TCP connection on the first events payload
 //   {"kind":"slow", "streams":N, "delayMs":1000}          delay each response
 //   {"kind":"goaway", "streams":N, "graceMs":200}         send GOAWAY on the first events payload, close after grace
+//   {"kind":"unprocessed", "streams":N, "graceMs":200}    GOAWAY saying no stream was processed (last stream id 0)
+//                                                         once the metadata arrived, nothing answered; close after grace
 //   {"kind":"reject", "fraction":0.1, "seed":42}          leave that fraction of events out of the responses (per
 //                                                         id and attempt, reproducible), not a stream fault
 
@@ -97,7 +99,7 @@ function store(event) {
 
 // ---- Faults ---------------------------------------------------------------------------------------------------
 
-const STREAM_FAULTS = ['refuse', 'never-read', 'abort', 'slow', 'goaway'];
+const STREAM_FAULTS = ['refuse', 'never-read', 'abort', 'slow', 'goaway', 'unprocessed'];
 let armed = [];               // [{kind, remaining, ...options}], taken in this order
 let taken = {};               // kind -> how many streams took it
 let reject = null;            // {fraction, seed}
@@ -214,6 +216,24 @@ function recordEvents(call) {
     // failed dependency check): a trailers-only response with END_STREAM, no RST_STREAM, and the request body
     // never read, so the client's stream window is never replenished.
     call.emit('error', failure(fault.code || grpc.status.UNAVAILABLE, 'refused at once (grpc-js gateway fault injection)'));
+    return;
+  }
+
+  if (fault && fault.kind === 'unprocessed') {
+    // A server or load balancer closing a connection that tells the client its newest streams were never processed
+    // (GOAWAY with a last stream id below theirs), so the client may send them again on a new connection: HTTP
+    // clients may replay such a request by themselves. Sent once the stream's first message (its metadata) has
+    // arrived, while the client is still writing the rest; nothing is answered.
+    neverRead.add(call);
+    call.on('cancelled', () => neverRead.delete(call));
+    call.once('data', () => {
+      const session = sessions.get(clientPort(call));
+      if (session && !session.closed) {
+        session.goaway(http2.constants.NGHTTP2_NO_ERROR, 0);
+        const timer = setTimeout(() => session.destroy(), fault.graceMs === undefined ? 200 : Number(fault.graceMs));
+        timer.unref();
+      }
+    });
     return;
   }
 

@@ -149,6 +149,27 @@ public sealed class StreamFaultTests(ITestOutputHelper output)
         Assert.Equal(Events, report.Received);
     }
 
+    [Fact]
+    public async Task RecordEvents_GoAwaySaysTheStreamWasNeverProcessed_AllReceivedWithoutWaitingForTheTimeout()
+    {
+        // grpc-js only: GOAWAY with last stream id 0 while the client's stream is open and being written. .NET's HTTP/2
+        // client fails such a call (it replays a request by itself only before its body started); it must not wait
+        // for the attempt timeout (30 s) before sending the events again.
+        await using var gateway = await GrpcJsGateway.StartAsync();
+        await using var harness = await RecorderHarness.StartAsync(gateway.Address, shutdownTimeout: ShutdownTimeout);
+        await gateway.GoAwayUnprocessedNextStreamsAsync(3);
+        var run = new ChaosRun(harness, Padding);
+
+        var clock = Stopwatch.StartNew();
+        await run.RecordAsync(0, Events);
+        var report = await run.VerifyAsync(gateway);
+
+        output.WriteLine($"GOAWAY unprocessed [{GatewayServers.GrpcJs}]: {report}; flushed in {clock.Elapsed.TotalSeconds:F1} s");
+        Assert.Equal(Events, report.Received);
+        Assert.Equal(0, await gateway.PendingStreamFaultsAsync());
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(20), $"the flush took {clock.Elapsed}: an attempt waited for its timeout");
+    }
+
     /// <summary>Stops the host with the shutdown timeout as its token, waiting at most 15 s more; returns whether it stopped and when.</summary>
     private static async Task<(bool Stopped, TimeSpan Elapsed)> StopAsync(RecorderHarness harness)
     {

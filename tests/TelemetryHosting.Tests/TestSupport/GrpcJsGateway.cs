@@ -118,6 +118,12 @@ internal sealed class GrpcJsGateway : IGatewayUnderTest
 
     public Task GoAwayNextStreamsAsync(int count) => ArmAsync(new { kind = "goaway", streams = Streams(count), graceMs = 200 });
 
+    /// <summary>
+    /// The next <paramref name="count"/> streams get GOAWAY with last stream id 0 as they start: the client is told they
+    /// were never processed and may send them again on a new connection.
+    /// </summary>
+    public Task GoAwayUnprocessedNextStreamsAsync(int count) => ArmAsync(new { kind = "unprocessed", streams = Streams(count), graceMs = 200 });
+
     public Task DelayResponsesAsync(TimeSpan delay) =>
         ArmAsync(new { kind = "slow", streams = (int?)null, delayMs = (int)delay.TotalMilliseconds });
 
