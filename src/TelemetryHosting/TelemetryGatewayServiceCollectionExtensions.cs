@@ -108,7 +108,8 @@ public static partial class TelemetryGatewayServiceCollectionExtensions
                 KeepAlivePingPolicy = HttpKeepAlivePingPolicy.WithActiveRequests,
                 PooledConnectionIdleTimeout = TimeSpan.FromMinutes(1),
                 EnableMultipleHttp2Connections = true,
-            });
+            })
+            .AddHttpMessageHandler(static () => new RequestTooLargeHandler());
         AddSamsAuthentication(services, gatewayClient);
 
         return builder;

@@ -9,7 +9,10 @@ internal static class DropReason
     /// <summary>The recorder stopped before the event could be delivered.</summary>
     public const string Shutdown = "shutdown";
 
-    /// <summary>The gateway left the event out of its acknowledgements on every allowed attempt.</summary>
+    /// <summary>
+    /// The gateway left the event out of its acknowledgements on every allowed attempt, or it (or a proxy in front of
+    /// it) refused the event as too large even alone in a stream.
+    /// </summary>
     public const string Rejected = "rejected";
 
     /// <summary>Spilled events did not fit on disk (the byte cap was reached, or the disk is full).</summary>

@@ -112,7 +112,7 @@ internal sealed class ExportsInFlight(
                 async token =>
                 {
                     // A retry re-sends only what the gateway has not acknowledged yet (the exporter leaves those out).
-                    var requestId = await exporter.ExportAsync(export.Events, export.Acknowledged, token).ConfigureAwait(false);
+                    var requestId = await exporter.ExportAsync(export.Events, export.Acknowledged, export.TooLarge, token).ConfigureAwait(false);
                     Log.ExportCompleted(logger, requestId, export.Acknowledged.Count, export.Events.Count, timeProvider.GetElapsedTime(started));
                 },
                 abort).ConfigureAwait(false);
@@ -135,6 +135,14 @@ internal sealed class ExportsInFlight(
             {
                 delivered++;
                 Settled(pending);
+                continue;
+            }
+
+            if (pending.IsIn(export.TooLarge))
+            {
+                rejected++;
+                Settled(pending);
+                Log.EventTooLarge(logger, pending.WireId, pending.Feature, pending.Action, pending.EncodedSize);
                 continue;
             }
 

@@ -9,6 +9,9 @@ internal sealed class InFlightExport(List<PendingEvent> events)
 
     public HashSet<string> Acknowledged { get; } = new(StringComparer.Ordinal);
 
+    /// <summary>Gets the ids the gateway or a proxy refused as too large even alone in a stream: never sent again.</summary>
+    public HashSet<string> TooLarge { get; } = new(StringComparer.Ordinal);
+
     public Task Task { get; set; } = Task.CompletedTask;
 
     /// <summary>Gets or sets a value indicating whether the stream completed (so left-out events used an attempt).</summary>

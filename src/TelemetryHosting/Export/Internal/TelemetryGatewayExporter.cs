@@ -1,16 +1,19 @@
 using System.Diagnostics;
 using Grpc.Core;
 using Grpc.Net.ClientFactory;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Telemetrygateway.V1;
 using TelemetryHosting.Authentication.Internal;
+using TelemetryHosting.Diagnostics.Internal;
 using TelemetryHosting.Recording.Internal;
+using TelemetryHosting.Resilience.Internal;
 
 namespace TelemetryHosting.Export.Internal;
 
 /// <summary>
-/// Sends one batch as one <c>RecordEvents</c> stream: metadata first, events in payloads under the byte limit,
-/// half-close, then every response read. Acknowledged ids are collected as they arrive, so that even a stream
+/// Sends one batch as one <c>RecordEvents</c> stream (or several, once a stream was refused as too large): metadata
+/// first, events in payloads under the byte limit, half-close, then every response read. Acknowledged ids are collected as they arrive, so that even a stream
 /// that fails part-way reports what the gateway did publish.
 /// </summary>
 internal sealed class TelemetryGatewayExporter
@@ -21,18 +24,30 @@ internal sealed class TelemetryGatewayExporter
     /// <summary>Each export runs in an activity of this source; its trace id is the stream's request id.</summary>
     public static readonly ActivitySource ActivitySource = new("TelemetryHosting");
 
+    // After a write failed, how long the call's status is waited for before the call is ended.
+    private static readonly TimeSpan StatusAfterFailedWrite = TimeSpan.FromSeconds(2);
+
     private readonly GrpcClientFactory _clientFactory;
     private readonly EventMessageBuilder _messageBuilder;
     private readonly GatewayAuthentication _authentication;
     private readonly int _maxPayloadBytes;
     private readonly TimeSpan _exportTimeout;
+    private readonly ILogger _logger;
+    private readonly Lock _streamLimitLock = new();
+
+    // The most encoded bytes of events in one stream. Unlimited (a batch is already bounded by MaxBatchBytes) until the
+    // gateway or a proxy in front of it refuses a stream as too large; then half that stream's bytes, for every later
+    // export of the process: a proxy's body limit is its configuration, which does not change by itself.
+    private int _streamBytesLimit = int.MaxValue;
 
     public TelemetryGatewayExporter(
         GrpcClientFactory clientFactory,
         EventMessageBuilder messageBuilder,
         GatewayAuthentication authentication,
-        IOptions<TelemetryGatewayOptions> options)
+        IOptions<TelemetryGatewayOptions> options,
+        ILogger<TelemetryGatewayExporter> logger)
     {
+        _logger = logger;
         _clientFactory = clientFactory;
         _messageBuilder = messageBuilder;
         _authentication = authentication;
@@ -41,18 +56,106 @@ internal sealed class TelemetryGatewayExporter
     }
 
     /// <summary>
-    /// Sends those of <paramref name="events"/> not in <paramref name="acknowledged"/> yet (every attempt, including the
-    /// repeat after a token renewal, keeps their ids) and adds the ids the gateway acknowledges to it.
+    /// Sends those of <paramref name="events"/> not in <paramref name="acknowledged"/> nor <paramref name="tooLarge"/>
+    /// yet (every attempt, including the repeat after a token renewal, keeps their ids) and adds the ids the gateway
+    /// acknowledges to <paramref name="acknowledged"/>. They go in one stream, or in several once the gateway or a proxy
+    /// in front of it has refused a stream as too large; an event refused as too large alone in a stream is added to
+    /// <paramref name="tooLarge"/> instead, and never sent again.
     /// </summary>
-    /// <returns>The stream's request id.</returns>
-    /// <exception cref="RpcException">The stream failed; <paramref name="acknowledged"/> still holds what was acknowledged before.</exception>
-    public Task<string> ExportAsync(IReadOnlyList<PendingEvent> events, HashSet<string> acknowledged, CancellationToken cancellationToken) =>
-        // Authentication (issue 4): on Unauthenticated the token is renewed and the stream repeated once.
-        _authentication.ExecuteAsync(
-            token => ExportStreamAsync(acknowledged.Count == 0 ? events : events.Where(e => !e.IsIn(acknowledged)).ToList(), acknowledged, token),
-            cancellationToken);
+    /// <returns>The last stream's request id.</returns>
+    /// <exception cref="RpcException">A stream failed; <paramref name="acknowledged"/> still holds what was acknowledged before.</exception>
+    public async Task<string> ExportAsync(
+        List<PendingEvent> events, HashSet<string> acknowledged, HashSet<string> tooLarge, CancellationToken cancellationToken)
+    {
+        var unsent = acknowledged.Count == 0 && tooLarge.Count == 0 ? events : [.. events.Where(e => !e.IsIn(acknowledged) && !e.IsIn(tooLarge))];
+        var requestId = string.Empty;
+        var sent = 0;
 
-    private async Task<string> ExportStreamAsync(IReadOnlyList<PendingEvent> events, HashSet<string> acknowledged, CancellationToken cancellationToken)
+        // Ends: each turn either moves past the events of a stream, or refuses one event for good, or halves the stream
+        // limit, which can only happen until streams carry one event each.
+        while (NextStream(unsent, sent, acknowledged) is { Events.Count: > 0 } stream)
+        {
+            try
+            {
+                // Authentication (issue 4): on Unauthenticated the token is renewed and the stream repeated once.
+                // The repeat leaves out what the first stream had acknowledged.
+                requestId = await _authentication.ExecuteAsync(
+                    token => ExportStreamAsync(acknowledged.Count == 0 ? stream.Events : [.. stream.Events.Where(e => !e.IsIn(acknowledged))], acknowledged, token),
+                    cancellationToken).ConfigureAwait(false);
+                sent = stream.End;
+            }
+            catch (RpcException exception) when (ExportFailure.IsRequestTooLarge(exception))
+            {
+                if (stream.Events.Count > 1)
+                {
+                    // The same events again (less what was acknowledged before the refusal), in smaller streams.
+                    LowerStreamLimit(stream.Bytes);
+                    continue;
+                }
+
+                if (!stream.Events[0].IsIn(acknowledged))
+                {
+                    tooLarge.Add(stream.Events[0].WireId);
+                }
+
+                sent = stream.End;
+            }
+        }
+
+        return requestId;
+    }
+
+    /// <summary>The next stream: the events from <paramref name="from"/> on, not acknowledged, within the stream limit (one at least).</summary>
+    private (List<PendingEvent> Events, int End, long Bytes) NextStream(List<PendingEvent> events, int from, HashSet<string> acknowledged)
+    {
+        int limit;
+        lock (_streamLimitLock)
+        {
+            limit = _streamBytesLimit;
+        }
+
+        var stream = new List<PendingEvent>();
+        long bytes = 0;
+        var end = from;
+        for (; end < events.Count; end++)
+        {
+            var pending = events[end];
+            if (pending.IsIn(acknowledged))
+            {
+                continue;
+            }
+
+            if (stream.Count > 0 && bytes + pending.EncodedSize > limit)
+            {
+                break;
+            }
+
+            stream.Add(pending);
+            bytes += pending.EncodedSize;
+        }
+
+        return (stream, end, bytes);
+    }
+
+    /// <summary>Limits every later stream to half of <paramref name="refusedBytes"/>, the bytes of events of a stream refused as too large.</summary>
+    private void LowerStreamLimit(long refusedBytes)
+    {
+        var lowered = (int)Math.Max(1, refusedBytes / 2);
+        lock (_streamLimitLock)
+        {
+            if (lowered >= _streamBytesLimit)
+            {
+                // Another export lowered it as far or further meanwhile.
+                return;
+            }
+
+            _streamBytesLimit = lowered;
+        }
+
+        Log.StreamLimitLowered(_logger, refusedBytes, lowered);
+    }
+
+    private async Task<string> ExportStreamAsync(List<PendingEvent> events, HashSet<string> acknowledged, CancellationToken cancellationToken)
     {
         using var activity = ActivitySource.StartActivity("TelemetryHosting.Export", ActivityKind.Client);
         activity?.SetTag("telemetryhosting.batch.size", events.Count);
@@ -77,8 +180,27 @@ internal sealed class TelemetryGatewayExporter
             // Bounded by the reading, which ends with the response (its status), the attempt's token or the deadline.
             if (await Task.WhenAny(reading, writing).ConfigureAwait(false) == writing)
             {
-                // Everything was written, or a write failed because the call broke: either way the response ends with
-                // its status (which says more than a failed write), the attempt's token or the deadline.
+                // Everything was written, or a write failed because the call broke. Then the call can only fail, and
+                // its status says why better than the write's error; but a stream the HTTP/2 client lost under a
+                // closing connection (a proxy's GOAWAY racing a new stream) may never see its response end, so after
+                // a failed write the status is waited for only briefly.
+                if (!writing.IsCompletedSuccessfully)
+                {
+                    // Observed here: the reading's failure is what is thrown when the status arrives.
+                    var writeFailure = writing.Exception?.GetBaseException();
+                    if (await Task.WhenAny(reading, Task.Delay(StatusAfterFailedWrite, TimeProvider.System, attempt.Token)).ConfigureAwait(false) != reading)
+                    {
+                        await attempt.CancelAsync().ConfigureAwait(false);
+                        _ = reading.ContinueWith(
+                            static ended => ended.Exception,
+                            CancellationToken.None,
+                            TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously,
+                            TaskScheduler.Default);
+                        throw new RpcException(new Status(
+                            StatusCode.Unavailable, $"a request write failed and no status followed within {StatusAfterFailedWrite.TotalSeconds:F0} s", writeFailure));
+                    }
+                }
+
                 await reading.ConfigureAwait(false);
                 await writing.ConfigureAwait(false);
             }
@@ -110,7 +232,7 @@ internal sealed class TelemetryGatewayExporter
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
             // The server ended the call with Cancelled or DeadlineExceeded, which the channel reports as
-            // cancellation; the status says which.
+            // cancellation, or the attempt's own source ended it after a refusal; the status says which.
             throw new RpcException(StatusOf(call));
         }
 

@@ -46,6 +46,23 @@ internal static class ExportFailure
         _ => ExportFailureKind.None,
     };
 
+    /// <summary>
+    /// Whether the gateway, or a proxy in front of it, refused the stream as too large (an HTTP 413 with no gRPC status,
+    /// which <see cref="Export.Internal.RequestTooLargeHandler"/> turns into the call's debug exception).
+    /// </summary>
+    public static bool IsRequestTooLarge(Exception? exception)
+    {
+        for (var current = exception is RpcException rpc ? rpc.Status.DebugException : exception; current is not null; current = current.InnerException)
+        {
+            if (current is Export.Internal.RequestTooLargeException)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
     public static Status StatusOf(Exception? exception) => exception switch
     {
         RpcException rpc => rpc.Status,

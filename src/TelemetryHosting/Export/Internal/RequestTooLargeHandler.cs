@@ -1,0 +1,44 @@
+using System.Net;
+
+namespace TelemetryHosting.Export.Internal;
+
+/// <summary>
+/// Turns an HTTP 413 that carries no gRPC status (a proxy or load balancer in front of the gateway refusing a stream's
+/// body as too large) into a <see cref="RequestTooLargeException"/>. Grpc.Net.Client would report it only as
+/// <c>Unknown</c> with a message; the exporter recognises this exception (the call's status keeps it as its debug
+/// exception) and sends the events in smaller streams.
+/// </summary>
+internal sealed class RequestTooLargeHandler : DelegatingHandler
+{
+    protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+    {
+        var response = await base.SendAsync(request, cancellationToken).ConfigureAwait(false);
+        if (response.StatusCode != HttpStatusCode.RequestEntityTooLarge || response.Headers.Contains("grpc-status"))
+        {
+            return response;
+        }
+
+        // Disposing the response resets the stream, which ends the request body's upload.
+        response.Dispose();
+        throw new RequestTooLargeException();
+    }
+}
+
+/// <summary>The gateway, or a proxy in front of it, refused a stream as too large (HTTP 413).</summary>
+internal sealed class RequestTooLargeException : HttpRequestException
+{
+    public RequestTooLargeException()
+        : base("The gateway or a proxy in front of it refused the stream as too large (HTTP 413).", null, HttpStatusCode.RequestEntityTooLarge)
+    {
+    }
+
+    public RequestTooLargeException(string message)
+        : base(message)
+    {
+    }
+
+    public RequestTooLargeException(string message, Exception innerException)
+        : base(message, innerException)
+    {
+    }
+}

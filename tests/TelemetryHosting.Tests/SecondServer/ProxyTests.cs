@@ -1,0 +1,192 @@
+using System.Diagnostics;
+using Microsoft.Extensions.Logging.Testing;
+using TelemetryHosting.Tests.Chaos;
+using TelemetryHosting.Tests.TestSupport;
+using Xunit.Abstractions;
+
+namespace TelemetryHosting.Tests.SecondServer;
+
+/// <summary>
+/// Delivery through a real reverse proxy (nginx, <c>grpc_pass</c>) in front of each gateway server. A proxy ends calls
+/// in ways no gateway does: an HTTP 502 or 504 with no gRPC status when the gateway is down or slow, a 413 when a
+/// stream's body outgrows its limit, GOAWAY after a connection's share of requests. Every wait is bounded.
+/// </summary>
+public sealed class ProxyTests(ITestOutputHelper output)
+{
+    // About 1 KB per event (see StreamFaultTests): one full batch of 1,000 events is about 1 MB on one stream.
+    private const int Padding = 40;
+    private const int Events = 3_000;
+    private static readonly TimeSpan ShutdownTimeout = TimeSpan.FromSeconds(5);
+
+    public static TheoryData<string> Servers => GatewayServers.All;
+
+    [Theory]
+    [MemberData(nameof(Servers))]
+    public async Task RecordEvents_ThroughTheProxy_AllReceived(string server)
+    {
+        await using var gateway = await GatewayServers.StartAsync(server);
+        await using var proxy = await NginxProxy.StartAsync(gateway.Address);
+        await using var harness = await RecorderHarness.StartAsync(proxy.Address, shutdownTimeout: ShutdownTimeout);
+        var run = new ChaosRun(harness, Padding);
+
+        await run.RecordAsync(0, Events);
+        var report = await run.VerifyAsync(gateway);
+
+        output.WriteLine($"through nginx [{server}]: {report}; proxy statuses {Summary(proxy)}");
+        Assert.Equal(Events, report.Received);
+        Assert.Equal(0, report.Duplicates);
+        Assert.NotEmpty(proxy.Statuses());
+        Assert.All(proxy.Statuses(), status => Assert.Equal(200, status));
+    }
+
+    [Theory]
+    [MemberData(nameof(Servers))]
+    public async Task RecordEvents_GatewayBehindTheProxyDownThenBack_ProxyAnswers502AndAllAreReceived(string server)
+    {
+        await using var gateway = await GatewayServers.StartAsync(server);
+        await using var proxy = await NginxProxy.StartAsync(gateway.Address);
+        await gateway.StopAsync();
+        await using var harness = await RecorderHarness.StartAsync(proxy.Address, shutdownTimeout: ShutdownTimeout);
+        var run = new ChaosRun(harness, Padding);
+
+        await run.RecordAsync(0, Events);
+        await Eventually.HoldsAsync(() => proxy.Statuses().Count(status => status == 502) >= 2, "the proxy has answered 502 twice");
+        await gateway.RestartAsync();
+        var report = await run.VerifyAsync(gateway);
+
+        output.WriteLine($"gateway down behind nginx [{server}]: {report}; proxy statuses {Summary(proxy)}");
+        Assert.Equal(Events, report.Received);
+    }
+
+    [Theory]
+    [MemberData(nameof(Servers))]
+    public async Task RecordEvents_GatewayBehindTheProxyNeverAnswers_ProxyAnswers504AndAllAreReceived(string server)
+    {
+        await using var gateway = await GatewayServers.StartAsync(server);
+        await using var proxy = await NginxProxy.StartAsync(gateway.Address, new NginxProxyOptions { UpstreamTimeout = TimeSpan.FromSeconds(1) });
+        await gateway.NeverReadNextStreamsAsync(2);
+        await using var harness = await RecorderHarness.StartAsync(proxy.Address, shutdownTimeout: ShutdownTimeout);
+        var run = new ChaosRun(harness, Padding);
+
+        await run.RecordAsync(0, Events);
+        await Eventually.HoldsAsync(async () => await gateway.PendingStreamFaultsAsync() == 0, "two streams were left hanging");
+        var report = await run.VerifyAsync(gateway);
+
+        output.WriteLine($"gateway hung behind nginx [{server}]: {report}; proxy statuses {Summary(proxy)}");
+        Assert.Equal(Events, report.Received);
+        Assert.Contains(504, proxy.Statuses());
+    }
+
+    [Theory]
+    [MemberData(nameof(Servers))]
+    public async Task RecordEvents_BatchesLargerThanTheProxysBodyLimit_SentInSmallerStreamsAllReceived(string server)
+    {
+        await using var gateway = await GatewayServers.StartAsync(server);
+        await using var proxy = await NginxProxy.StartAsync(gateway.Address, new NginxProxyOptions { MaxBodyBytes = 256 * 1024 });
+
+        // Everything is recorded before the worker starts, so the first streams carry full batches (about 1 MB each).
+        await using var harness = await RecorderHarness.StartAsync(proxy.Address, shutdownTimeout: ShutdownTimeout, startHost: false);
+        var run = new ChaosRun(harness, Padding);
+        await run.RecordAsync(0, Events);
+        await harness.Host.StartAsync();
+
+        var report = await run.VerifyAsync(gateway);
+
+        var lowered = harness.Logs.GetSnapshot().Where(log => IsLibraryLog(log, 19)).Select(log => log.Message).ToList();
+        output.WriteLine($"body limit 256 KiB behind nginx [{server}]: {report}; proxy statuses {Summary(proxy)}; {string.Join(" | ", lowered)}");
+        Assert.Equal(Events, report.Received);
+        Assert.Contains(413, proxy.Statuses());
+        Assert.NotEmpty(lowered);
+    }
+
+    [Theory]
+    [MemberData(nameof(Servers))]
+    public async Task RecordEvents_AnEventLargerThanTheProxysBodyLimit_ThatEventDroppedAsRejectedTheOthersReceived(string server)
+    {
+        const int Small = 200;
+        await using var gateway = await GatewayServers.StartAsync(server);
+        await using var proxy = await NginxProxy.StartAsync(gateway.Address, new NginxProxyOptions { MaxBodyBytes = 64 * 1024 });
+        await using var harness = await RecorderHarness.StartAsync(proxy.Address, shutdownTimeout: ShutdownTimeout, startHost: false);
+        var run = new ChaosRun(harness, Padding);
+        await run.RecordAsync(0, Small / 2);
+
+        // About 200 KB of metadata: over the proxy's limit even alone.
+        var huge = new Dictionary<string, double>(10_001) { ["seq"] = -1 };
+        for (var i = 0; i < 10_000; i++)
+        {
+            huge[$"entry{i:D5}"] = i;
+        }
+
+        Assert.True(harness.Recorder.Record("chaos.run", "huge", new TelemetryEventParameters { Metadata = huge }));
+        await run.RecordAsync(Small / 2, Small);
+        await harness.Host.StartAsync();
+
+        var flushed = await harness.Recorder.FlushWithinLimitAsync();
+
+        var tooLarge = Assert.Single(harness.Logs.GetSnapshot(), log => IsLibraryLog(log, 20));
+        output.WriteLine($"an event over the body limit behind nginx [{server}]: {flushed}; received {await gateway.DistinctCountAsync()}; proxy statuses {Summary(proxy)}; {tooLarge.Message}");
+        Assert.Equal(Small, await gateway.DistinctCountAsync());
+        Assert.Equal(1, harness.DroppedWithReason("rejected"));
+        Assert.Equal(Small, flushed.Delivered);
+        Assert.Equal(1, flushed.Failed);
+        Assert.Contains("chaos.run/huge", tooLarge.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [MemberData(nameof(Servers))]
+    public async Task RecordEvents_ProxySendsGoAwayEveryThreeRequests_AllReceivedOnce(string server)
+    {
+        await using var gateway = await GatewayServers.StartAsync(server);
+        await using var proxy = await NginxProxy.StartAsync(gateway.Address, new NginxProxyOptions { RequestsPerConnection = 3 });
+        await using var harness = await RecorderHarness.StartAsync(
+            proxy.Address, options => options.MaxBatchSize = 100, shutdownTimeout: ShutdownTimeout);
+        var run = new ChaosRun(harness);
+
+        var clock = Stopwatch.StartNew();
+        await run.RecordAsync(0, Events);
+        var report = await run.VerifyAsync(gateway);
+
+        output.WriteLine($"GOAWAY every 3 requests from nginx [{server}]: {report}; flushed in {clock.Elapsed.TotalSeconds:F1} s; proxy statuses {Summary(proxy)}");
+        Assert.Equal(Events, report.Received);
+
+        // A stream lost under a closing connection ends within seconds, not at the attempt timeout (30 s).
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(20), $"the flush took {clock.Elapsed}: an attempt waited for its timeout");
+        Assert.True(proxy.Statuses().Count >= Events / 100, $"fewer calls than batches: {Summary(proxy)}");
+    }
+
+    [Theory]
+    [MemberData(nameof(Servers))]
+    public async Task StopAsync_GatewayBehindTheProxyNeverAnswers_ReturnsWithinTheShutdownTimeoutEveryEventCounted(string server)
+    {
+        await using var gateway = await GatewayServers.StartAsync(server);
+        await using var proxy = await NginxProxy.StartAsync(gateway.Address, new NginxProxyOptions { UpstreamTimeout = TimeSpan.FromMinutes(5) });
+        await gateway.NeverReadNextStreamsAsync(int.MaxValue);
+        await using var harness = await RecorderHarness.StartAsync(proxy.Address, shutdownTimeout: ShutdownTimeout, startHost: false);
+        var run = new ChaosRun(harness, Padding);
+        await run.RecordAsync(0, Events);
+        await harness.Host.StartAsync();
+        await Eventually.HoldsAsync(() => harness.QueueDepth() < Events, "the worker has taken a batch");
+
+        using var timeout = new CancellationTokenSource(ShutdownTimeout);
+        var clock = Stopwatch.StartNew();
+        var stopping = harness.Host.StopAsync(timeout.Token);
+        var stopped = await Task.WhenAny(stopping, Task.Delay(ShutdownTimeout + TimeSpan.FromSeconds(15), CancellationToken.None)) == stopping;
+        var elapsed = clock.Elapsed;
+
+        var counts = harness.Counts();
+        var droppedAtShutdown = harness.DroppedWithReason("shutdown");
+        output.WriteLine(
+            $"gateway hung behind nginx, stopping [{server}]: StopAsync {(stopped ? "returned" : "still running")} after {elapsed.TotalSeconds:F1} s; " +
+            $"received {await gateway.DistinctCountAsync()}, dropped (shutdown) {droppedAtShutdown}, persisted {counts.Persisted}, pending {counts.Pending}");
+        Assert.True(stopped, $"StopAsync did not return within {ShutdownTimeout} + 15 s");
+        await stopping;
+        Assert.True(elapsed < ShutdownTimeout + TimeSpan.FromSeconds(2), $"StopAsync took {elapsed}");
+        Assert.Equal(Events, await gateway.DistinctCountAsync() + droppedAtShutdown + counts.Persisted);
+    }
+
+    private static bool IsLibraryLog(FakeLogRecord log, int id) =>
+        log.Id.Id == id && log.Category?.StartsWith("TelemetryHosting.", StringComparison.Ordinal) == true;
+
+    private static string Summary(NginxProxy proxy) =>
+        string.Join(", ", proxy.Statuses().GroupBy(status => status).OrderBy(g => g.Key).Select(g => $"{g.Key}×{g.Count()}"));
+}
