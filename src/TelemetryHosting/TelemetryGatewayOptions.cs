@@ -84,8 +84,9 @@ public sealed class TelemetryGatewayOptions
     public TimeSpan ExportTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>
-    /// Gets or sets how many times an event is sent while the gateway leaves it out of its acknowledgements
-    /// before it is given up and counted as dropped with reason <c>rejected</c>. The default value is 5.
+    /// Gets or sets how many times an event is sent while the gateway leaves it out of its acknowledgements (or it, or a
+    /// proxy in front of it, refuses the event as too large alone in a stream) before it is given up and counted as
+    /// dropped with reason <c>rejected</c>. The default value is 5.
     /// </summary>
     [Range(1, 1_000)]
     public int MaxEventAttempts { get; set; } = 5;

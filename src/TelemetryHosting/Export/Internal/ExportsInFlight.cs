@@ -140,9 +140,19 @@ internal sealed class ExportsInFlight(
 
             if (pending.IsIn(export.TooLarge))
             {
-                rejected++;
-                Settled(pending);
-                Log.EventTooLarge(logger, pending.WireId, pending.Feature, pending.Action, pending.EncodedSize);
+                // Refused as too large even alone in a stream: an attempt used, as by an event left out, so that a
+                // proxy refusing everything for a moment does not cost events at once.
+                if (++pending.Attempts >= maxEventAttempts)
+                {
+                    rejected++;
+                    Settled(pending);
+                    Log.EventTooLarge(logger, pending.WireId, pending.Feature, pending.Action, pending.EncodedSize, pending.Attempts);
+                }
+                else
+                {
+                    leftOut.Add(pending);
+                }
+
                 continue;
             }
 
