@@ -1,3 +1,5 @@
+using TelemetryHosting.Shared;
+
 namespace TelemetryHosting.DevGateway.Internal;
 
 /// <summary>

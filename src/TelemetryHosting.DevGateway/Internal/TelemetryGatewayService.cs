@@ -5,6 +5,8 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using Telemetrygateway.V1;
 
+using TelemetryHosting.Shared;
+
 namespace TelemetryHosting.DevGateway.Internal;
 
 /// <summary>

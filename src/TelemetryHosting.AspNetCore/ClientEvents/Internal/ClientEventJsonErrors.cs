@@ -1,4 +1,5 @@
 using System.Text.Json;
+using TelemetryHosting.Shared;
 
 namespace TelemetryHosting.AspNetCore.Internal;
 
@@ -14,8 +15,8 @@ internal static class ClientEventJsonErrors
 
     private const int MaxQuotedLength = 64;
 
-    /// <summary>Client text cut to what a message quotes.</summary>
-    public static string Truncate(string text) => text.Length <= MaxQuotedLength ? text : string.Concat(text.AsSpan(0, MaxQuotedLength), "…");
+    /// <summary>Client text cut to what a message quotes, never inside a surrogate pair.</summary>
+    public static string Truncate(string text) => TextClip.Clip(text, MaxQuotedLength);
 
     /// <summary>Whether the serializer refused the JSON as text (invalid UTF-8 or an escaped lone surrogate).</summary>
     public static bool IsInvalidText(Exception exception)

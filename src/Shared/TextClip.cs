@@ -1,4 +1,5 @@
-namespace TelemetryHosting.DevGateway.Internal;
+// Linked into TelemetryHosting.AspNetCore and TelemetryHosting.DevGateway, which quote text that senders control.
+namespace TelemetryHosting.Shared;
 
 /// <summary>Cuts text that senders control (refused events may carry anything) to a length, never inside a surrogate pair.</summary>
 internal static class TextClip
