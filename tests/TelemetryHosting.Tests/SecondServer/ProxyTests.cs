@@ -137,6 +137,28 @@ public sealed class ProxyTests(ITestOutputHelper output)
 
     [Theory]
     [MemberData(nameof(Servers))]
+    public async Task RecordEvents_ProxyRefusesEveryStreamAsTooLarge_TreatedAsAnOutageNothingDroppedAtOnce(string server)
+    {
+        await using var gateway = await GatewayServers.StartAsync(server);
+
+        // Below one event with its stream's metadata: every stream is refused, whatever its size.
+        await using var proxy = await NginxProxy.StartAsync(gateway.Address, new NginxProxyOptions { MaxBodyBytes = 1024 });
+        await using var harness = await RecorderHarness.StartAsync(proxy.Address, options => options.MaxBatchSize = 100, shutdownTimeout: ShutdownTimeout);
+        var run = new ChaosRun(harness, Padding);
+
+        await run.RecordAsync(0, 200);
+        await Eventually.HoldsAsync(() => harness.ExportFailures.GetMeasurementSnapshot().Count >= 5, "five export attempts have failed");
+
+        output.WriteLine(
+            $"every stream refused by nginx [{server}]: failures {harness.ExportFailures.GetMeasurementSnapshot().Count}, " +
+            $"dropped (rejected) {harness.DroppedWithReason("rejected")}, counts {harness.Counts()}; proxy statuses {Summary(proxy)}");
+        Assert.Equal(0, harness.DroppedWithReason("rejected"));
+        Assert.Equal(0, await gateway.DistinctCountAsync());
+        Assert.All(proxy.Statuses(), status => Assert.Equal(413, status));
+    }
+
+    [Theory]
+    [MemberData(nameof(Servers))]
     public async Task RecordEvents_ProxySendsGoAwayEveryThreeRequests_AllReceivedOnce(string server)
     {
         await using var gateway = await GatewayServers.StartAsync(server);

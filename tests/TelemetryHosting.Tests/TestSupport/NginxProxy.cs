@@ -204,6 +204,19 @@ internal sealed class NginxProxy : IAsyncDisposable
                 throw new InvalidOperationException($"nginx exited with {_process.ExitCode}: {await _process.StandardError.ReadToEndAsync()} {Errors()}");
             }
 
+            // nginx writes its pid file only once it has bound its port: before that, a connection could reach
+            // whatever else took the port meanwhile.
+            if (!File.Exists(Path.Combine(_directory.Path, "nginx.pid")))
+            {
+                if (clock.Elapsed > StartTimeout)
+                {
+                    throw new InvalidOperationException($"nginx did not start within {StartTimeout}: {Errors()}");
+                }
+
+                await Task.Delay(50);
+                continue;
+            }
+
             try
             {
                 using var client = new TcpClient();

@@ -70,8 +70,8 @@ internal static partial class Log
     [LoggerMessage(18, LogLevel.Error, "The telemetry export worker did not finish settling within {Time} after the host's shutdown timeout; events it still held are counted as pending.")]
     public static partial void StopTimedOut(ILogger logger, TimeSpan time);
 
-    [LoggerMessage(19, LogLevel.Warning, "The gateway or a proxy in front of it refused a telemetry stream of {RefusedBytes} bytes of events as too large (HTTP 413); later streams carry at most {LimitBytes} bytes. Raise the proxy's request body limit (nginx: client_max_body_size) or lower TelemetryGateway:MaxBatchBytes.")]
-    public static partial void StreamLimitLowered(ILogger logger, long refusedBytes, int limitBytes);
+    [LoggerMessage(19, LogLevel.Warning, "The gateway or a proxy in front of it refused a telemetry stream of {RefusedBytes} bytes of events as too large (HTTP 413); streams carry at most {LimitBytes} bytes for the next {Period}. Raise the proxy's request body limit (nginx: client_max_body_size) or lower TelemetryGateway:MaxBatchBytes.")]
+    public static partial void StreamLimitLowered(ILogger logger, long refusedBytes, int limitBytes, TimeSpan period);
 
     [LoggerMessage(20, LogLevel.Warning, "Telemetry event {TelemetryEventId} ({Feature}/{Action}) given up after {Attempts} attempts: the gateway or a proxy in front of it refused it as too large (HTTP 413) even alone in a stream ({EncodedBytes} bytes encoded).")]
     public static partial void EventTooLarge(ILogger logger, string telemetryEventId, string feature, string action, int encodedBytes, int attempts);

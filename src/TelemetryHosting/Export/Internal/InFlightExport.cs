@@ -9,7 +9,10 @@ internal sealed class InFlightExport(List<PendingEvent> events)
 
     public HashSet<string> Acknowledged { get; } = new(StringComparer.Ordinal);
 
-    /// <summary>Gets the ids the gateway or a proxy refused as too large even alone in a stream: never sent again.</summary>
+    /// <summary>
+    /// Gets the ids the gateway or a proxy refused as too large even alone in a stream: not sent again by this export;
+    /// its settlement counts the attempt and hands them back, or gives them up.
+    /// </summary>
     public HashSet<string> TooLarge { get; } = new(StringComparer.Ordinal);
 
     public Task Task { get; set; } = Task.CompletedTask;

@@ -35,18 +35,27 @@ internal sealed class TelemetryGatewayExporter
     private readonly ILogger _logger;
     private readonly Lock _streamLimitLock = new();
 
+    // How long a lowered stream limit holds before streams may grow back to a whole batch (and be refused again if the
+    // proxy's limit is still lower: one refused stream and one warning per period).
+    private static readonly TimeSpan StreamLimitPeriod = TimeSpan.FromMinutes(5);
+
+    private readonly TimeProvider _timeProvider;
+
     // The most encoded bytes of events in one stream. Unlimited (a batch is already bounded by MaxBatchBytes) until the
-    // gateway or a proxy in front of it refuses a stream as too large; then half that stream's bytes, for every later
-    // export of the process: a proxy's body limit is its configuration, which does not change by itself.
+    // gateway or a proxy in front of it refuses a stream as too large; then half that stream's bytes, for every export
+    // of the next StreamLimitPeriod: a proxy's body limit is its configuration, which rarely changes.
     private int _streamBytesLimit = int.MaxValue;
+    private long _streamLimitLoweredAt;
 
     public TelemetryGatewayExporter(
         GrpcClientFactory clientFactory,
         EventMessageBuilder messageBuilder,
         GatewayAuthentication authentication,
         IOptions<TelemetryGatewayOptions> options,
+        TimeProvider timeProvider,
         ILogger<TelemetryGatewayExporter> logger)
     {
+        _timeProvider = timeProvider;
         _logger = logger;
         _clientFactory = clientFactory;
         _messageBuilder = messageBuilder;
@@ -59,30 +68,35 @@ internal sealed class TelemetryGatewayExporter
     /// Sends those of <paramref name="events"/> not in <paramref name="acknowledged"/> nor <paramref name="tooLarge"/>
     /// yet (every attempt, including the repeat after a token renewal, keeps their ids) and adds the ids the gateway
     /// acknowledges to <paramref name="acknowledged"/>. They go in one stream, or in several once the gateway or a proxy
-    /// in front of it has refused a stream as too large; an event refused as too large alone in a stream is added to
-    /// <paramref name="tooLarge"/> instead, and never sent again.
+    /// in front of it has refused a stream as too large. An event refused as too large alone in a stream is added to
+    /// <paramref name="tooLarge"/> instead: not sent again by this export (its settlement counts the attempt).
     /// </summary>
     /// <returns>The last stream's request id.</returns>
-    /// <exception cref="RpcException">A stream failed; <paramref name="acknowledged"/> still holds what was acknowledged before.</exception>
+    /// <exception cref="RpcException">
+    /// A stream failed, or every stream was refused as too large (a proxy refusing everything is an outage, retried with
+    /// backoff, not a size to adapt to); <paramref name="acknowledged"/> still holds what was acknowledged before.
+    /// </exception>
     public async Task<string> ExportAsync(
         List<PendingEvent> events, HashSet<string> acknowledged, HashSet<string> tooLarge, CancellationToken cancellationToken)
     {
         var unsent = acknowledged.Count == 0 && tooLarge.Count == 0 ? events : [.. events.Where(e => !e.IsIn(acknowledged) && !e.IsIn(tooLarge))];
         var requestId = string.Empty;
         var sent = 0;
+        var accepted = false;
 
-        // Ends: each turn either moves past the events of a stream, or refuses one event for good, or halves the stream
-        // limit, which can only happen until streams carry one event each.
+        // Ends: each turn either moves past the events of a stream, or refuses one event, or halves the stream limit,
+        // which can only happen until streams carry one event each.
         while (NextStream(unsent, sent, acknowledged) is { Events.Count: > 0 } stream)
         {
             try
             {
-                // Authentication (issue 4): on Unauthenticated the token is renewed and the stream repeated once.
-                // The repeat leaves out what the first stream had acknowledged.
+                // Authentication (issue 4): on Unauthenticated the token is renewed and the stream repeated once; the
+                // repeat leaves out what the first stream had acknowledged.
                 requestId = await _authentication.ExecuteAsync(
                     token => ExportStreamAsync(acknowledged.Count == 0 ? stream.Events : [.. stream.Events.Where(e => !e.IsIn(acknowledged))], acknowledged, token),
                     cancellationToken).ConfigureAwait(false);
                 sent = stream.End;
+                accepted = true;
             }
             catch (RpcException exception) when (ExportFailure.IsRequestTooLarge(exception))
             {
@@ -99,6 +113,13 @@ internal sealed class TelemetryGatewayExporter
                 }
 
                 sent = stream.End;
+                if (!accepted)
+                {
+                    // Nothing got through yet: the proxy may be refusing everything. The attempt fails, so that the
+                    // retry pipeline backs off (and health and spill see an outage); the next attempt goes on with the
+                    // other events.
+                    throw;
+                }
             }
         }
 
@@ -111,6 +132,11 @@ internal sealed class TelemetryGatewayExporter
         int limit;
         lock (_streamLimitLock)
         {
+            if (_streamBytesLimit != int.MaxValue && _timeProvider.GetElapsedTime(_streamLimitLoweredAt) >= StreamLimitPeriod)
+            {
+                _streamBytesLimit = int.MaxValue;
+            }
+
             limit = _streamBytesLimit;
         }
 
@@ -137,7 +163,10 @@ internal sealed class TelemetryGatewayExporter
         return (stream, end, bytes);
     }
 
-    /// <summary>Limits every later stream to half of <paramref name="refusedBytes"/>, the bytes of events of a stream refused as too large.</summary>
+    /// <summary>
+    /// Limits the streams of the next <see cref="StreamLimitPeriod"/> to half of <paramref name="refusedBytes"/>, the
+    /// bytes of events of a stream refused as too large.
+    /// </summary>
     private void LowerStreamLimit(long refusedBytes)
     {
         var lowered = (int)Math.Max(1, refusedBytes / 2);
@@ -150,9 +179,10 @@ internal sealed class TelemetryGatewayExporter
             }
 
             _streamBytesLimit = lowered;
+            _streamLimitLoweredAt = _timeProvider.GetTimestamp();
         }
 
-        Log.StreamLimitLowered(_logger, refusedBytes, lowered);
+        Log.StreamLimitLowered(_logger, refusedBytes, lowered, StreamLimitPeriod);
     }
 
     private async Task<string> ExportStreamAsync(List<PendingEvent> events, HashSet<string> acknowledged, CancellationToken cancellationToken)
@@ -190,12 +220,14 @@ internal sealed class TelemetryGatewayExporter
                     var writeFailure = writing.Exception?.GetBaseException();
                     if (await Task.WhenAny(reading, Task.Delay(StatusAfterFailedWrite, TimeProvider.System, attempt.Token)).ConfigureAwait(false) != reading)
                     {
+                        cancellationToken.ThrowIfCancellationRequested();
                         await attempt.CancelAsync().ConfigureAwait(false);
-                        _ = reading.ContinueWith(
-                            static ended => ended.Exception,
-                            CancellationToken.None,
-                            TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously,
-                            TaskScheduler.Default);
+
+                        // The reading observes the attempt's token: it ends at once, and adds no acknowledgement after
+                        // this (the set is the export's, read when it settles). Bounded all the same.
+                        await reading.WaitAsync(StatusAfterFailedWrite, TimeProvider.System, CancellationToken.None)
+                            .ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                        _ = reading.Exception;
                         throw new RpcException(new Status(
                             StatusCode.Unavailable, $"a request write failed and no status followed within {StatusAfterFailedWrite.TotalSeconds:F0} s", writeFailure));
                     }
