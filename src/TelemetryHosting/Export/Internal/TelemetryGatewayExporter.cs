@@ -84,8 +84,8 @@ internal sealed class TelemetryGatewayExporter
         var sent = 0;
         var accepted = false;
 
-        // Ends: each turn either moves past the events of a stream, or refuses one event, or halves the stream limit,
-        // which can only happen until streams carry one event each.
+        // Ends: each turn moves past the events of a stream, or refuses one event, or makes the next stream smaller than
+        // the refused one (or throws), which can only happen until streams carry one event each.
         while (NextStream(unsent, sent, acknowledged) is { Events.Count: > 0 } stream)
         {
             try
@@ -102,9 +102,14 @@ internal sealed class TelemetryGatewayExporter
             {
                 if (stream.Events.Count > 1)
                 {
-                    // The same events again (less what was acknowledged before the refusal), in smaller streams.
-                    LowerStreamLimit(stream.Bytes);
-                    continue;
+                    if (LowerStreamLimit(stream.Bytes))
+                    {
+                        // The same events again (less what was acknowledged before the refusal), in smaller streams.
+                        continue;
+                    }
+
+                    // Smaller streams cannot be made (events of no size: a defect), so this cannot be a size to adapt to.
+                    throw;
                 }
 
                 if (!stream.Events[0].IsIn(acknowledged))
@@ -167,7 +172,8 @@ internal sealed class TelemetryGatewayExporter
     /// Limits the streams of the next <see cref="StreamLimitPeriod"/> to half of <paramref name="refusedBytes"/>, the
     /// bytes of events of a stream refused as too large.
     /// </summary>
-    private void LowerStreamLimit(long refusedBytes)
+    /// <returns>Whether the next streams are smaller than the refused one.</returns>
+    private bool LowerStreamLimit(long refusedBytes)
     {
         var lowered = (int)Math.Max(1, refusedBytes / 2);
         lock (_streamLimitLock)
@@ -175,7 +181,7 @@ internal sealed class TelemetryGatewayExporter
             if (lowered >= _streamBytesLimit)
             {
                 // Another export lowered it as far or further meanwhile.
-                return;
+                return _streamBytesLimit < refusedBytes;
             }
 
             _streamBytesLimit = lowered;
@@ -183,6 +189,7 @@ internal sealed class TelemetryGatewayExporter
         }
 
         Log.StreamLimitLowered(_logger, refusedBytes, lowered, StreamLimitPeriod);
+        return lowered < refusedBytes;
     }
 
     private async Task<string> ExportStreamAsync(List<PendingEvent> events, HashSet<string> acknowledged, CancellationToken cancellationToken)
