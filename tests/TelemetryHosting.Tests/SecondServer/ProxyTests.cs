@@ -13,10 +13,10 @@ namespace TelemetryHosting.Tests.SecondServer;
 /// </summary>
 public sealed class ProxyTests(ITestOutputHelper output)
 {
-    // About 1 KB per event (see StreamFaultTests): one full batch of 1,000 events is about 1 MB on one stream.
-    private const int Padding = 40;
-    private const int Events = 3_000;
-    private static readonly TimeSpan ShutdownTimeout = TimeSpan.FromSeconds(5);
+    // The stream fault tests' load: about 1 KB per event, so one full batch of 1,000 events is about 1 MB on one stream.
+    private const int Padding = StreamFaultTests.Padding;
+    private const int Events = StreamFaultTests.Events;
+    private static readonly TimeSpan ShutdownTimeout = StreamFaultTests.ShutdownTimeout;
 
     public static TheoryData<string> Servers => GatewayServers.All;
 
@@ -186,27 +186,8 @@ public sealed class ProxyTests(ITestOutputHelper output)
         await using var gateway = await GatewayServers.StartAsync(server);
         await using var proxy = await NginxProxy.StartAsync(gateway.Address, new NginxProxyOptions { UpstreamTimeout = TimeSpan.FromMinutes(5) });
         await gateway.NeverReadNextStreamsAsync(int.MaxValue);
-        await using var harness = await RecorderHarness.StartAsync(proxy.Address, shutdownTimeout: ShutdownTimeout, startHost: false);
-        var run = new ChaosRun(harness, Padding);
-        await run.RecordAsync(0, Events);
-        await harness.Host.StartAsync();
-        await Eventually.HoldsAsync(() => harness.QueueDepth() < Events, "the worker has taken a batch");
 
-        using var timeout = new CancellationTokenSource(ShutdownTimeout);
-        var clock = Stopwatch.StartNew();
-        var stopping = harness.Host.StopAsync(timeout.Token);
-        var stopped = await Task.WhenAny(stopping, Task.Delay(ShutdownTimeout + TimeSpan.FromSeconds(15), CancellationToken.None)) == stopping;
-        var elapsed = clock.Elapsed;
-
-        var counts = harness.Counts();
-        var droppedAtShutdown = harness.DroppedWithReason("shutdown");
-        output.WriteLine(
-            $"gateway hung behind nginx, stopping [{server}]: StopAsync {(stopped ? "returned" : "still running")} after {elapsed.TotalSeconds:F1} s; " +
-            $"received {await gateway.DistinctCountAsync()}, dropped (shutdown) {droppedAtShutdown}, persisted {counts.Persisted}, pending {counts.Pending}");
-        Assert.True(stopped, $"StopAsync did not return within {ShutdownTimeout} + 15 s");
-        await stopping;
-        Assert.True(elapsed < ShutdownTimeout + TimeSpan.FromSeconds(2), $"StopAsync took {elapsed}");
-        Assert.Equal(Events, await gateway.DistinctCountAsync() + droppedAtShutdown + counts.Persisted);
+        await StreamFaultTests.StopWhileEveryStreamHangsAsync(gateway, proxy.Address, output, $"gateway hung behind nginx, stopping [{server}]");
     }
 
     private static bool IsLibraryLog(FakeLogRecord log, int id) =>

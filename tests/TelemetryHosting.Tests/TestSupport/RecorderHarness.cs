@@ -185,6 +185,25 @@ internal sealed class RecorderHarness : IAsyncDisposable
         await Gateway.Events.WaitForDistinctCountAsync(count, timeout.Token);
     }
 
+    /// <summary>
+    /// Stops the host with <paramref name="shutdownTimeout"/> as its token, waiting at most 15 s more; returns whether it
+    /// stopped and when (a stop that hangs fails the caller's assertion, not the test run).
+    /// </summary>
+    public async Task<(bool Stopped, TimeSpan Elapsed)> StopWithinAsync(TimeSpan shutdownTimeout)
+    {
+        using var timeout = new CancellationTokenSource(shutdownTimeout);
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var stopping = Host.StopAsync(timeout.Token);
+        var stopped = await Task.WhenAny(stopping, Task.Delay(shutdownTimeout + TimeSpan.FromSeconds(15), CancellationToken.None)) == stopping;
+        var elapsed = clock.Elapsed;
+        if (stopped)
+        {
+            await stopping;
+        }
+
+        return (stopped, elapsed);
+    }
+
     public async ValueTask DisposeAsync()
     {
         using (var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30)))
