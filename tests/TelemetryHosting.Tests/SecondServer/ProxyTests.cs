@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Microsoft.Extensions.Logging.Testing;
+using Microsoft.Extensions.Time.Testing;
 using TelemetryHosting.Tests.Chaos;
 using TelemetryHosting.Tests.TestSupport;
 using Xunit.Abstractions;
@@ -97,6 +98,40 @@ public sealed class ProxyTests(ITestOutputHelper output)
         Assert.Equal(Events, report.Received);
         Assert.Contains(413, proxy.Statuses());
         Assert.NotEmpty(lowered);
+    }
+
+    [Fact]
+    public async Task RecordEvents_FiveMinutesAfterTheStreamLimitWasLowered_StreamsGrowBackAndAreLoweredAgain()
+    {
+        // Kestrel only: the limit's period is about the library's clock, not the server.
+        await using var gateway = await GatewayServers.StartAsync(GatewayServers.Kestrel);
+        await using var proxy = await NginxProxy.StartAsync(gateway.Address, new NginxProxyOptions { MaxBodyBytes = 256 * 1024 });
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 11, 30, 12, 0, 0, TimeSpan.Zero));
+        await using var harness = await RecorderHarness.StartAsync(proxy.Address, shutdownTimeout: ShutdownTimeout, timeProvider: time);
+        var run = new ChaosRun(harness, Padding);
+        int Lowered() => harness.Logs.GetSnapshot().Count(log => IsLibraryLog(log, 19));
+
+        // A whole batch (about 1 MB) in the queue, then a flush: refused twice (1 MB, then 512 KB), then sent at 256 KB.
+        await run.RecordAsync(0, 1_000);
+        await harness.Recorder.FlushWithinLimitAsync();
+        var loweredAtFirst = Lowered();
+
+        // Within the period the lowered limit holds: a second batch goes in small streams at once.
+        time.Advance(TimeSpan.FromMinutes(4));
+        await run.RecordAsync(1_000, 2_000);
+        await harness.Recorder.FlushWithinLimitAsync();
+        var loweredWithinThePeriod = Lowered();
+
+        // After it, streams grow back to a whole batch, which the proxy refuses again.
+        time.Advance(TimeSpan.FromMinutes(2));
+        await run.RecordAsync(2_000, 3_000);
+        var report = await run.VerifyAsync(gateway);
+
+        output.WriteLine($"limit period [{GatewayServers.Kestrel}]: {report}; lowered {loweredAtFirst}, {loweredWithinThePeriod}, {Lowered()}; proxy statuses {Summary(proxy)}");
+        Assert.Equal(3_000, report.Received);
+        Assert.True(loweredAtFirst >= 1, "the first batch did not lower the limit");
+        Assert.Equal(loweredAtFirst, loweredWithinThePeriod);
+        Assert.True(Lowered() > loweredWithinThePeriod, "the limit was not lowered again after its period: streams never grew back");
     }
 
     [Theory]
