@@ -26,9 +26,7 @@ public sealed class EventsPageBrowserTests
         ev.User = new EventUser { SamsExternalId = "0191d8a0-7c1e-7b3a-9f1e-2a6c1b9d4e5f" };
         ev.Source.Client = new EventSource.Types.Client { Name = "web", Version = "2.0" };
         await SendAsync(harness, ManagedService("browser-service"), ev);
-        await using var browser = await HeadlessChromium.StartAsync();
-
-        await browser.OpenAsync(harness.Gateway.WebAddress);
+        await using var browser = await OpenPageAsync(harness);
         var cells = await browser.WaitForAsync($"[...document.querySelectorAll('#events tr[data-id=\"{ev.Id}\"] td')].map(td => td.textContent)");
 
         Assert.Equal(["accepted", "browser-service (dev)", "browserTest.page", "rendered", "0191d8a0-7c1e-7b3a-9f1e-2a6c1b9d4e5f", "web 2.0", "0af7651916cd43dd8448eb211c80319c", ev.Id], cells!.AsArray().Skip(1).Select(c => c!.GetValue<string>()));
@@ -40,9 +38,7 @@ public sealed class EventsPageBrowserTests
     {
         await using var harness = await StartAsync();
         await SendAsync(harness, EveryField.Metadata(), EveryField.Event());
-        await using var browser = await HeadlessChromium.StartAsync();
-        await browser.OpenAsync(harness.Gateway.WebAddress);
-        await browser.WaitForAsync($"{Rows}.length === 1");
+        await using var browser = await OpenPageAsync(harness, rows: 1);
 
         await browser.ClickAsync("#events tr.event td.feature");
         await browser.WaitForAsync("!document.getElementById('detail').hidden");
@@ -76,8 +72,7 @@ public sealed class EventsPageBrowserTests
         var bad = NewEvent("kindless.value", "sent");
         bad.Parameters.PrivateMetadata = new Struct { Fields = { ["outer"] = Value.ForStruct(new Struct { Fields = { ["inner"] = new Value() } }) } };
         await SendAsync(harness, ManagedService(), bad, NewEvent());
-        await using var browser = await HeadlessChromium.StartAsync();
-        await browser.OpenAsync(harness.Gateway.WebAddress);
+        await using var browser = await OpenPageAsync(harness);
 
         await browser.WaitForAsync($"document.querySelector('#events tr[data-id=\"{bad.Id}\"][data-status=\"invalid\"]')");
         await browser.ClickAsync($"#events tr[data-id=\"{bad.Id}\"] td.feature");
@@ -96,9 +91,7 @@ public sealed class EventsPageBrowserTests
         accepted.Parameters.PrivateMetadata = new Struct { Fields = { ["html"] = Value.ForString("<img id=\"injected\" src=x onerror=\"document.title='pwned'\">") } };
         var refused = NewEvent("<img id=\"injected2\" src=x>", "view");
         await harness.RecordEventsAsync(null, MetadataMessage(ManagedService()), Payload(accepted, refused));
-        await using var browser = await HeadlessChromium.StartAsync();
-        await browser.OpenAsync(harness.Gateway.WebAddress);
-        await browser.WaitForAsync($"{Rows}.length === 2");
+        await using var browser = await OpenPageAsync(harness, rows: 2);
 
         await browser.ClickAsync($"#events tr[data-id=\"{accepted.Id}\"] td.feature");
         var shown = await browser.WaitForAsync("document.querySelector('#detail-body [data-field=privateMetadata]').textContent");
@@ -119,9 +112,7 @@ public sealed class EventsPageBrowserTests
         var invalid = NewEvent("Alpha", "view");
         await SendAsync(harness, ManagedService("svc-a"), alphaView, alphaClick, invalid);
         await SendAsync(harness, ManagedService("svc-b", "prod"), beta);
-        await using var browser = await HeadlessChromium.StartAsync();
-        await browser.OpenAsync(harness.Gateway.WebAddress);
-        await browser.WaitForAsync($"{Rows}.length === 4");
+        await using var browser = await OpenPageAsync(harness, rows: 4);
 
         await browser.SelectAsync("#filter-service", "svc-a (dev)");
         Assert.Equal([invalid.Id, alphaClick.Id, alphaView.Id], await ShownIdsAsync(browser));
@@ -147,9 +138,7 @@ public sealed class EventsPageBrowserTests
         await using var harness = await StartAsync();
         var first = NewEvent();
         await SendAsync(harness, ManagedService(), first);
-        await using var browser = await HeadlessChromium.StartAsync();
-        await browser.OpenAsync(harness.Gateway.WebAddress);
-        await browser.WaitForAsync($"{Rows}.length === 1");
+        await using var browser = await OpenPageAsync(harness, rows: 1);
 
         await browser.ClickAsync("#pause");
         await browser.WaitForAsync("document.getElementById('pause').getAttribute('aria-pressed') === 'true'");
@@ -172,9 +161,7 @@ public sealed class EventsPageBrowserTests
     {
         await using var harness = await StartAsync();
         await SendAsync(harness, ManagedService(), NewEvent(), NewEvent());
-        await using var browser = await HeadlessChromium.StartAsync();
-        await browser.OpenAsync(harness.Gateway.WebAddress);
-        await browser.WaitForAsync($"{Rows}.length === 2");
+        await using var browser = await OpenPageAsync(harness, rows: 2);
         await SendAsync(harness, ManagedService(), NewEvent());
 
         // The answer of a poll started before the pause arrives after it: it must change neither the list nor the status.
@@ -196,9 +183,7 @@ public sealed class EventsPageBrowserTests
         await using var harness = await StartAsync();
         var kept = new[] { NewEvent("download.kept", "view"), NewEvent("download.kept", "view") };
         await SendAsync(harness, ManagedService(), kept[0], NewEvent("download.other", "view"), kept[1]);
-        await using var browser = await HeadlessChromium.StartAsync();
-        await browser.OpenAsync(harness.Gateway.WebAddress);
-        await browser.WaitForAsync($"{Rows}.length === 3");
+        await using var browser = await OpenPageAsync(harness, rows: 3);
         await browser.TypeAsync("#filter-feature", "download.kept");
         await browser.WaitForAsync($"{Rows}.length === 2");
 
@@ -218,8 +203,7 @@ public sealed class EventsPageBrowserTests
         var first = NewEvent("download.first", "view");
         var second = NewEvent("download.second", "view");
         await SendAsync(harness, ManagedService(), first, second);
-        await using var browser = await HeadlessChromium.StartAsync();
-        await browser.OpenAsync(harness.Gateway.WebAddress);
+        await using var browser = await OpenPageAsync(harness);
         await browser.TypeAsync("#filter-feature", "download.first");
         await browser.WaitForAsync($"{Rows}.length === 1");
         await browser.ClickAsync("#download");
@@ -240,8 +224,7 @@ public sealed class EventsPageBrowserTests
     public async Task Page_EventsArrive_ChartAndFeatureCountsUpdate()
     {
         await using var harness = await StartAsync();
-        await using var browser = await HeadlessChromium.StartAsync();
-        await browser.OpenAsync(harness.Gateway.WebAddress);
+        await using var browser = await OpenPageAsync(harness);
         await browser.WaitForAsync("document.querySelectorAll('#chart g').length === 60");
         Assert.Equal(0, await browser.EvaluateAsync<int>(Sum("accepted") + " + " + Sum("refused")));
 
@@ -264,9 +247,7 @@ public sealed class EventsPageBrowserTests
     {
         await using var harness = await StartAsync();
         await SendAsync(harness, ManagedService(), NewEvent(), NewEvent("Bad", "view"));
-        await using var browser = await HeadlessChromium.StartAsync();
-        await browser.OpenAsync(harness.Gateway.WebAddress);
-        await browser.WaitForAsync($"{Rows}.length === 2");
+        await using var browser = await OpenPageAsync(harness, rows: 2);
 
         await browser.ClickAsync("#clear");
         await browser.WaitForAsync($"{Rows}.length === 0 && !document.getElementById('empty').hidden");
@@ -284,9 +265,7 @@ public sealed class EventsPageBrowserTests
     {
         await using var harness = await StartAsync();
         await SendAsync(harness, ManagedService(), NewEvent(), NewEvent());
-        await using var browser = await HeadlessChromium.StartAsync();
-        await browser.OpenAsync(harness.Gateway.WebAddress);
-        await browser.WaitForAsync($"{Rows}.length === 2");
+        await using var browser = await OpenPageAsync(harness, rows: 2);
         await browser.ClickAsync("#pause");
         await browser.WaitForAsync("document.body.classList.contains('paused')");
 
@@ -309,9 +288,7 @@ public sealed class EventsPageBrowserTests
     {
         await using var harness = await StartAsync();
         await SendAsync(harness, ManagedService(), NewEvent(), NewEvent(), NewEvent(), NewEvent());
-        await using var browser = await HeadlessChromium.StartAsync();
-        await browser.OpenAsync(harness.Gateway.WebAddress);
-        await browser.WaitForAsync($"{Rows}.length === 4");
+        await using var browser = await OpenPageAsync(harness, rows: 4);
 
         // Clear, then Pause before the page's next poll answered (a person clicking quickly).
         await browser.EvaluateAsync("(async () => { await clearGateway(); setPaused(true); })()");
@@ -326,9 +303,7 @@ public sealed class EventsPageBrowserTests
     {
         await using var harness = await StartAsync();
         await SendAsync(harness, ManagedService(), NewEvent(), NewEvent());
-        await using var browser = await HeadlessChromium.StartAsync();
-        await browser.OpenAsync(harness.Gateway.WebAddress);
-        await browser.WaitForAsync($"{Rows}.length === 2");
+        await using var browser = await OpenPageAsync(harness, rows: 2);
         await SendAsync(harness, ManagedService(), NewEvent());
 
         // The answer of a poll started before the clear (three events) arrives after the gateway was cleared.
@@ -348,9 +323,7 @@ public sealed class EventsPageBrowserTests
     {
         await using var harness = await StartAsync();
         await SendAsync(harness, ManagedService(), NewEvent());
-        await using var browser = await HeadlessChromium.StartAsync();
-        await browser.OpenAsync(harness.Gateway.WebAddress);
-        await browser.WaitForAsync($"{Rows}.length === 1");
+        await using var browser = await OpenPageAsync(harness, rows: 1);
         await StickNextRequestAsync(browser);
         await SendAsync(harness, ManagedService(), NewEvent());
 
@@ -366,9 +339,7 @@ public sealed class EventsPageBrowserTests
     {
         await using var harness = await StartAsync();
         await SendAsync(harness, ManagedService(), NewEvent());
-        await using var browser = await HeadlessChromium.StartAsync();
-        await browser.OpenAsync(harness.Gateway.WebAddress);
-        await browser.WaitForAsync($"{Rows}.length === 1");
+        await using var browser = await OpenPageAsync(harness, rows: 1);
 
         // The page's poll timeout (30 s), shortened so that the test need not wait that long.
         await browser.EvaluateAsync("state.pollTimeout = 500");
@@ -383,8 +354,7 @@ public sealed class EventsPageBrowserTests
     {
         await using var harness = await StartAsync();
         await SendAsync(harness, ManagedService(), NewEvent("stable.feature", "view"));
-        await using var browser = await HeadlessChromium.StartAsync();
-        await browser.OpenAsync(harness.Gateway.WebAddress);
+        await using var browser = await OpenPageAsync(harness);
         await browser.WaitForAsync("document.querySelector('#feature-counts tr[data-feature=\"stable.feature\"]') && document.querySelector('#chart g')");
 
         // Kept across two more completed polls (the page counts them in body's data-polls): nothing changed, so a person
@@ -396,6 +366,27 @@ public sealed class EventsPageBrowserTests
         Assert.Equal("1", await browser.EvaluateAsync<string>("window.kept[0].children[2].textContent"));
     }
     /// <summary>Waits until the page has completed two more polls (it counts them in body's data-polls).</summary>
+    /// <summary>Starts chromium on the gateway's page and, when <paramref name="rows"/> is given, waits until it lists that many events.</summary>
+    private static async Task<HeadlessChromium> OpenPageAsync(GatewayHarness harness, int? rows = null)
+    {
+        var browser = await HeadlessChromium.StartAsync();
+        try
+        {
+            await browser.OpenAsync(harness.Gateway.WebAddress);
+            if (rows is { } count)
+            {
+                await browser.WaitForAsync($"{Rows}.length === {count}");
+            }
+
+            return browser;
+        }
+        catch
+        {
+            await browser.DisposeAsync();
+            throw;
+        }
+    }
+
     private static async Task WaitForTwoMorePollsAsync(HeadlessChromium browser)
     {
         var polls = await browser.EvaluateAsync<int>("Number(document.body.dataset.polls)");
