@@ -23,11 +23,4 @@ internal struct EventCounts
             default: Oversize++; break;
         }
     }
-
-    public readonly EventCounts With(EventStatus status)
-    {
-        var copy = this;
-        copy.Add(status);
-        return copy;
-    }
 }

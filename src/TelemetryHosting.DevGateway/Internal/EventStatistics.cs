@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using TelemetryHosting.Shared;
 
 namespace TelemetryHosting.DevGateway.Internal;
@@ -64,7 +65,7 @@ internal sealed class EventStatistics
             }
         }
 
-        _byName[key] = _byName.GetValueOrDefault(key).With(status);
+        CollectionsMarshal.GetValueRefOrAddDefault(_byName, key, out _).Add(status);
     }
 
     /// <summary>Returns the counts of the <paramref name="seconds"/> seconds ending with <paramref name="now"/>'s, oldest first.</summary>

@@ -105,13 +105,9 @@ internal sealed class ClientEventEndpoint
                 await RefuseAsync(context, exception.StatusCode, "The request body could not be read.", exception.Message, "unreadable body").ConfigureAwait(false);
                 return;
             }
-            catch (Exception) when (context.RequestAborted.IsCancellationRequested)
-            {
-                // The client went away mid-body: not an unreadable body to answer and count (HandleAsync logs it).
-                throw;
-            }
 #pragma warning disable CA1031 // Whatever a body's transfer or decompression throws is the client's body: a 400, never a 500.
-            catch (Exception exception) when (exception is not OperationCanceledException)
+            // Unless the client went away mid-body: not an unreadable body to answer and count (HandleAsync logs it).
+            catch (Exception exception) when (exception is not OperationCanceledException && !context.RequestAborted.IsCancellationRequested)
 #pragma warning restore CA1031
             {
                 // A compressed body that does not decompress (gzip: InvalidDataException; Brotli: InvalidOperationException),
