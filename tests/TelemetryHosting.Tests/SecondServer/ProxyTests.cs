@@ -190,6 +190,9 @@ public sealed class ProxyTests(ITestOutputHelper output)
         Assert.Equal(0, harness.DroppedWithReason("rejected"));
         Assert.Equal(0, await gateway.DistinctCountAsync());
         Assert.All(proxy.Statuses(), status => Assert.Equal(413, status));
+
+        // No export counts as completed (log 5), so the outage is never taken as over.
+        Assert.DoesNotContain(harness.Logs.GetSnapshot(), log => IsLibraryLog(log, 5));
     }
 
     [Theory]

@@ -108,16 +108,23 @@ internal sealed class ExportsInFlight(
         {
             // Bounded: every attempt by its timeout and gRPC deadline, the delays between them by MaxRetryDelay, and
             // the whole by the abort (the worker's stop after the host's shutdown timeout).
+            string? requestId = null;
             await pipeline.ExecuteAsync(
                 async token =>
                 {
                     // A retry re-sends only what the gateway has not acknowledged yet (the exporter leaves those out).
-                    var requestId = await exporter.ExportAsync(export.Events, export.Acknowledged, export.TooLarge, token).ConfigureAwait(false);
-                    Log.ExportCompleted(logger, requestId, export.Acknowledged.Count, export.Events.Count, timeProvider.GetElapsedTime(started));
+                    requestId = await exporter.ExportAsync(export.Events, export.Acknowledged, export.TooLarge, token).ConfigureAwait(false);
                 },
                 abort).ConfigureAwait(false);
             export.Completed = true;
-            health.OnExportSucceeded();
+            if (requestId is not null)
+            {
+                Log.ExportCompleted(logger, requestId, export.Acknowledged.Count, export.Events.Count, timeProvider.GetElapsedTime(started));
+                health.OnExportSucceeded();
+            }
+
+            // Otherwise no stream was sent: every event left had been refused as too large, each alone, and the failures
+            // that refused them stand (an outage is not over until something gets through).
         }
         finally
         {
@@ -138,29 +145,22 @@ internal sealed class ExportsInFlight(
                 continue;
             }
 
-            if (pending.IsIn(export.TooLarge))
+            // Left out of a completed stream, or refused as too large even alone in a stream (so that a proxy refusing
+            // everything for a moment does not cost events at once): an attempt used.
+            var tooLarge = pending.IsIn(export.TooLarge);
+            if ((export.Completed || tooLarge) && ++pending.Attempts >= maxEventAttempts)
             {
-                // Refused as too large even alone in a stream: an attempt used, as by an event left out, so that a
-                // proxy refusing everything for a moment does not cost events at once.
-                if (++pending.Attempts >= maxEventAttempts)
+                rejected++;
+                Settled(pending);
+                if (tooLarge)
                 {
-                    rejected++;
-                    Settled(pending);
                     Log.EventTooLarge(logger, pending.WireId, pending.Feature, pending.Action, pending.EncodedSize, pending.Attempts);
                 }
                 else
                 {
-                    leftOut.Add(pending);
+                    Log.EventRejected(logger, pending.WireId, pending.Feature, pending.Action, pending.Attempts);
                 }
 
-                continue;
-            }
-
-            if (export.Completed && ++pending.Attempts >= maxEventAttempts)
-            {
-                rejected++;
-                Settled(pending);
-                Log.EventRejected(logger, pending.WireId, pending.Feature, pending.Action, pending.Attempts);
                 continue;
             }
 

@@ -4,9 +4,10 @@ namespace TelemetryHosting.Export.Internal;
 
 /// <summary>
 /// Turns an HTTP 413 that carries no gRPC status (a proxy or load balancer in front of the gateway refusing a stream's
-/// body as too large) into a <see cref="RequestTooLargeException"/>. Grpc.Net.Client would report it only as
-/// <c>Unknown</c> with a message; the exporter recognises this exception (the call's status keeps it as its debug
-/// exception) and sends the events in smaller streams.
+/// body as too large) into an <see cref="HttpRequestException"/> with that status code. Grpc.Net.Client would report it
+/// only as <c>Unknown</c> with a message; the call's status keeps the exception as its debug exception, where
+/// <see cref="Resilience.Internal.ExportFailure.IsRequestTooLarge"/> finds it, and the exporter sends the events in
+/// smaller streams.
 /// </summary>
 internal sealed class RequestTooLargeHandler : DelegatingHandler
 {
@@ -20,25 +21,7 @@ internal sealed class RequestTooLargeHandler : DelegatingHandler
 
         // Disposing the response resets the stream, which ends the request body's upload.
         response.Dispose();
-        throw new RequestTooLargeException();
-    }
-}
-
-/// <summary>The gateway, or a proxy in front of it, refused a stream as too large (HTTP 413).</summary>
-internal sealed class RequestTooLargeException : HttpRequestException
-{
-    public RequestTooLargeException()
-        : base("The gateway or a proxy in front of it refused the stream as too large (HTTP 413).", null, HttpStatusCode.RequestEntityTooLarge)
-    {
-    }
-
-    public RequestTooLargeException(string message)
-        : base(message)
-    {
-    }
-
-    public RequestTooLargeException(string message, Exception innerException)
-        : base(message, innerException)
-    {
+        throw new HttpRequestException(
+            "The gateway or a proxy in front of it refused the stream as too large (HTTP 413).", null, HttpStatusCode.RequestEntityTooLarge);
     }
 }

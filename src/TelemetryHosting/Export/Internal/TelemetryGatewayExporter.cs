@@ -71,12 +71,15 @@ internal sealed class TelemetryGatewayExporter
     /// in front of it has refused a stream as too large. An event refused as too large alone in a stream is added to
     /// <paramref name="tooLarge"/> instead: not sent again by this export (its settlement counts the attempt).
     /// </summary>
-    /// <returns>The last stream's request id.</returns>
+    /// <returns>
+    /// The last stream's request id; <see langword="null"/> when nothing got through and nothing was left to send but
+    /// events refused as too large (the failures that refused them stand: the outage is not over).
+    /// </returns>
     /// <exception cref="RpcException">
     /// A stream failed, or every stream was refused as too large (a proxy refusing everything is an outage, retried with
     /// backoff, not a size to adapt to); <paramref name="acknowledged"/> still holds what was acknowledged before.
     /// </exception>
-    public async Task<string> ExportAsync(
+    public async Task<string?> ExportAsync(
         List<PendingEvent> events, HashSet<string> acknowledged, HashSet<string> tooLarge, CancellationToken cancellationToken)
     {
         var unsent = acknowledged.Count == 0 && tooLarge.Count == 0 ? events : [.. events.Where(e => !e.IsIn(acknowledged) && !e.IsIn(tooLarge))];
@@ -86,8 +89,9 @@ internal sealed class TelemetryGatewayExporter
 
         // Ends: each turn moves past the events of a stream, or refuses one event, or makes the next stream smaller than
         // the refused one (or throws), which can only happen until streams carry one event each.
-        while (NextStream(unsent, sent, acknowledged) is { Events.Count: > 0 } stream)
+        while (sent < unsent.Count)
         {
+            var stream = Chunk(unsent, sent, StreamBytesLimit());
             try
             {
                 // Authentication (issue 4): on Unauthenticated the token is renewed and the stream repeated once; the
@@ -104,7 +108,9 @@ internal sealed class TelemetryGatewayExporter
                 {
                     if (LowerStreamLimit(stream.Bytes))
                     {
-                        // The same events again (less what was acknowledged before the refusal), in smaller streams.
+                        // The same events again, less what was acknowledged before the refusal, in smaller streams.
+                        unsent = [.. unsent.Skip(sent).Where(e => !e.IsIn(acknowledged))];
+                        sent = 0;
                         continue;
                     }
 
@@ -128,13 +134,12 @@ internal sealed class TelemetryGatewayExporter
             }
         }
 
-        return requestId;
+        return accepted || acknowledged.Count > 0 || tooLarge.Count == 0 ? requestId : null;
     }
 
-    /// <summary>The next stream: the events from <paramref name="from"/> on, not acknowledged, within the stream limit (one at least).</summary>
-    private (List<PendingEvent> Events, int End, long Bytes) NextStream(List<PendingEvent> events, int from, HashSet<string> acknowledged)
+    /// <summary>The most encoded bytes of events in one stream now: lowered after a refusal, whole again after its period.</summary>
+    private int StreamBytesLimit()
     {
-        int limit;
         lock (_streamLimitLock)
         {
             if (_streamBytesLimit != int.MaxValue && _timeProvider.GetElapsedTime(_streamLimitLoweredAt) >= StreamLimitPeriod)
@@ -142,30 +147,23 @@ internal sealed class TelemetryGatewayExporter
                 _streamBytesLimit = int.MaxValue;
             }
 
-            limit = _streamBytesLimit;
+            return _streamBytesLimit;
         }
+    }
 
-        var stream = new List<PendingEvent>();
+    /// <summary>The events from <paramref name="from"/> on that fit in <paramref name="maxBytes"/> (one at least), and where they end.</summary>
+    private static (List<PendingEvent> Events, int End, long Bytes) Chunk(IReadOnlyList<PendingEvent> events, int from, long maxBytes)
+    {
+        var chunk = new List<PendingEvent>();
         long bytes = 0;
         var end = from;
-        for (; end < events.Count; end++)
+        for (; end < events.Count && (chunk.Count == 0 || bytes + events[end].EncodedSize <= maxBytes); end++)
         {
-            var pending = events[end];
-            if (pending.IsIn(acknowledged))
-            {
-                continue;
-            }
-
-            if (stream.Count > 0 && bytes + pending.EncodedSize > limit)
-            {
-                break;
-            }
-
-            stream.Add(pending);
-            bytes += pending.EncodedSize;
+            chunk.Add(events[end]);
+            bytes += events[end].EncodedSize;
         }
 
-        return (stream, end, bytes);
+        return (chunk, end, bytes);
     }
 
     /// <summary>
@@ -223,11 +221,13 @@ internal sealed class TelemetryGatewayExporter
                 // a failed write the status is waited for only briefly.
                 if (!writing.IsCompletedSuccessfully)
                 {
-                    // Observed here: the reading's failure is what is thrown when the status arrives.
+                    // Observed here: the reading's failure is what is thrown when the status arrives. Bounded by the
+                    // time given (the attempt's token ends the reading too).
                     var writeFailure = writing.Exception?.GetBaseException();
-                    if (await Task.WhenAny(reading, Task.Delay(StatusAfterFailedWrite, TimeProvider.System, attempt.Token)).ConfigureAwait(false) != reading)
+                    await reading.WaitAsync(StatusAfterFailedWrite, TimeProvider.System, CancellationToken.None)
+                        .ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                    if (!reading.IsCompleted)
                     {
-                        cancellationToken.ThrowIfCancellationRequested();
                         await attempt.CancelAsync().ConfigureAwait(false);
 
                         // The reading observes the attempt's token: it ends at once, and adds no acknowledgement after
@@ -235,6 +235,7 @@ internal sealed class TelemetryGatewayExporter
                         await reading.WaitAsync(StatusAfterFailedWrite, TimeProvider.System, CancellationToken.None)
                             .ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
                         _ = reading.Exception;
+                        cancellationToken.ThrowIfCancellationRequested();
                         throw new RpcException(new Status(
                             StatusCode.Unavailable, $"a request write failed and no status followed within {StatusAfterFailedWrite.TotalSeconds:F0} s", writeFailure));
                     }
@@ -323,23 +324,10 @@ internal sealed class TelemetryGatewayExporter
 
     private IEnumerable<List<PendingEvent>> Payloads(IReadOnlyList<PendingEvent> events)
     {
-        var payload = new List<PendingEvent>();
-        var bytes = 0;
-        foreach (var pending in events)
+        for (var from = 0; from < events.Count;)
         {
-            if (payload.Count > 0 && bytes + pending.EncodedSize > _maxPayloadBytes)
-            {
-                yield return payload;
-                payload = [];
-                bytes = 0;
-            }
-
-            payload.Add(pending);
-            bytes += pending.EncodedSize;
-        }
-
-        if (payload.Count > 0)
-        {
+            var (payload, end, _) = Chunk(events, from, _maxPayloadBytes);
+            from = end;
             yield return payload;
         }
     }

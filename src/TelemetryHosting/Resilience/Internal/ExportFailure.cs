@@ -54,7 +54,7 @@ internal static class ExportFailure
     {
         for (var current = exception is RpcException rpc ? rpc.Status.DebugException : exception; current is not null; current = current.InnerException)
         {
-            if (current is Export.Internal.RequestTooLargeException)
+            if (current is HttpRequestException { StatusCode: System.Net.HttpStatusCode.RequestEntityTooLarge })
             {
                 return true;
             }
