@@ -59,7 +59,7 @@ public sealed class EventsApiTests
     {
         await using var harness = await StartAsync();
         await harness.RecordEventsAsync(harness.Auth(), MetadataMessage(ManagedService()), Payload(NewEvent()));
-        using var http = new HttpClient();
+        using var http = new HttpClient { Timeout = WaitLimit };
 
         using var response = await http.DeleteAsync(new Uri(harness.Gateway.WebAddress, "api/events"));
 

@@ -324,6 +324,9 @@ public sealed class EventsPageBrowserTests
         await using var harness = await StartAsync();
         await SendAsync(harness, ManagedService(), NewEvent());
         await using var browser = await OpenPageAsync(harness, rows: 1);
+
+        // The page's own poll timeout (30 s) would end the stuck poll within the test's wait: only Pause and Resume may.
+        await browser.EvaluateAsync("state.pollTimeout = 3600000");
         await StickNextRequestAsync(browser);
         await SendAsync(harness, ManagedService(), NewEvent());
 
@@ -365,7 +368,7 @@ public sealed class EventsPageBrowserTests
         Assert.Equal([true, true], (await browser.EvaluateAsync("window.kept.map(e => e.isConnected)"))!.AsArray().Select(n => n!.GetValue<bool>()));
         Assert.Equal("1", await browser.EvaluateAsync<string>("window.kept[0].children[2].textContent"));
     }
-    /// <summary>Waits until the page has completed two more polls (it counts them in body's data-polls).</summary>
+
     /// <summary>Starts chromium on the gateway's page and, when <paramref name="rows"/> is given, waits until it lists that many events.</summary>
     private static async Task<HeadlessChromium> OpenPageAsync(GatewayHarness harness, int? rows = null)
     {
@@ -387,6 +390,7 @@ public sealed class EventsPageBrowserTests
         }
     }
 
+    /// <summary>Waits until the page has completed two more polls (it counts them in body's data-polls).</summary>
     private static async Task WaitForTwoMorePollsAsync(HeadlessChromium browser)
     {
         var polls = await browser.EvaluateAsync<int>("Number(document.body.dataset.polls)");
