@@ -30,8 +30,17 @@ internal sealed class QueueDrain : IAsyncDisposable
         var options = services.GetRequiredService<IOptions<TelemetryGatewayOptions>>().Value;
         return new QueueDrain(async token =>
         {
-            while (await queue.WaitToReadAsync(token).ConfigureAwait(false))
+            while (!token.IsCancellationRequested)
             {
+                try
+                {
+                    await queue.WaitForEventsAsync(1).WaitAsync(token).ConfigureAwait(false);
+                }
+                finally
+                {
+                    queue.StopWaiting();
+                }
+
                 var taken = Take(queue, options.MaxBatchSize);
                 var deadline = DateTime.UtcNow + options.FlushInterval;
                 while (taken < options.MaxBatchSize && DateTime.UtcNow < deadline)
@@ -63,6 +72,8 @@ internal sealed class QueueDrain : IAsyncDisposable
             taken++;
         }
 
+        // Sent at once: the events stop waiting, as the worker's export takes them.
+        queue.Taken(taken);
         return taken;
     }
 

@@ -172,8 +172,9 @@ public sealed class BatchingTests
 
         // The two refused events wait apart until the resend time, the third in the open batch for the interval: the
         // worker must wait without spinning. A spinning worker reads the clock hundreds of thousands of times a second.
-        await Eventually.HoldsAsync(() => harness.QueueDepth() == 0, "the third event is taken into the batch");
+        await Eventually.HoldsAsync(() => harness.EventsRead() == 3, "the third event is taken into the batch");
         Assert.Equal(3, harness.Counts().Pending);
+        Assert.Equal(3, harness.QueueDepth());
         var before = time.Calls;
         var window = System.Diagnostics.Stopwatch.StartNew();
         await Task.Delay(TimeSpan.FromMilliseconds(200));
@@ -223,7 +224,7 @@ public sealed class BatchingTests
             timeProvider: new FakeTimeProvider(Start));
 
         harness.Recorder.Record("search", "view");
-        await Eventually.HoldsAsync(() => harness.QueueDepth() == 0, "the worker takes the small event");
+        await Eventually.HoldsAsync(() => harness.EventsRead() == 1, "the worker takes the small event");
         var large = new TelemetryEventParameters
         {
             Metadata = new Dictionary<string, double> { [new string('k', 1_000)] = 1 },
@@ -246,6 +247,12 @@ public sealed class BatchingTests
         {
             Interlocked.Increment(ref _calls);
             return base.GetUtcNow();
+        }
+
+        public override long GetTimestamp()
+        {
+            Interlocked.Increment(ref _calls);
+            return base.GetTimestamp();
         }
     }
 }

@@ -4,13 +4,13 @@ using TelemetryHosting.Recording.Internal;
 
 namespace TelemetryHosting.Tests.Export;
 
-/// <summary>The channel between the recorder and the worker: its bound, its close, flush requests and spill requests.</summary>
+/// <summary>The channel between the recorder and the worker: its bound, its numbering, flush marks, its close and wake-ups.</summary>
 public sealed class TelemetryEventQueueTests
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
 
     [Fact]
-    public void TryEnqueue_AtCapacity_RefusesUntilAnEventIsTaken()
+    public void TryEnqueue_AtCapacity_RefusesUntilTheWorkerTakesAnEvent()
     {
         var queue = NewQueue(capacity: 3);
         Assert.All(Enumerable.Range(0, 3), _ => Assert.True(queue.TryEnqueue(NewEvent())));
@@ -18,72 +18,121 @@ public sealed class TelemetryEventQueueTests
         Assert.False(queue.TryEnqueue(NewEvent()));
         Assert.Equal(3, queue.Depth);
         Assert.Equal(3, queue.Counts.Snapshot().Pending);
+
+        // Read, an event still waits (in the worker's batch) until it is sent, settled or on disk.
         Assert.True(queue.TryRead(out _));
+        Assert.False(queue.TryEnqueue(NewEvent()));
+        queue.Taken(1);
 
         Assert.True(queue.TryEnqueue(NewEvent()));
         Assert.Equal(3, queue.Depth);
         Assert.Equal(4, queue.Counts.Snapshot().Pending);
+
+        // Sent, then left out by the gateway: it waits again.
+        queue.Returned(1);
+        Assert.Equal(4, queue.Depth);
+        Assert.False(queue.TryEnqueue(NewEvent()));
     }
 
     [Fact]
-    public void EnqueueFlush_FullQueue_IsQueuedBehindTheEventsAndNotCountedAsAnEvent()
+    public void TryEnqueue_NumbersEveryAcceptedEvent_AndAFlushWaitsForTheLastNumber()
     {
         var queue = NewQueue(capacity: 2);
         var first = NewEvent();
+        var second = NewEvent();
         Assert.True(queue.TryEnqueue(first));
-        Assert.True(queue.TryEnqueue(NewEvent()));
+        Assert.True(queue.TryEnqueue(second));
+        Assert.False(queue.TryEnqueue(NewEvent()));
 
-        var flush = queue.EnqueueFlush();
-
-        Assert.NotNull(flush);
-        Assert.Equal(2, queue.Depth);
-        Assert.Equal(2, queue.Counts.Snapshot().Pending);
-        Assert.True(queue.TryRead(out var entry));
-        Assert.Same(first, entry);
-        Assert.True(queue.TryRead(out _));
-        Assert.True(queue.TryRead(out entry));
-        Assert.Same(flush, entry);
-        Assert.False(queue.TryRead(out _));
+        Assert.Equal(1, first.Sequence);
+        Assert.Equal(2, second.Sequence);
+        Assert.Equal(2, queue.LastSequence);
     }
 
     [Fact]
-    public void EnqueueFlush_ManyCallersWithNothingRecordedBetween_ShareOneRequest()
+    public void Flush_NoWorkerRunning_CompletesAtOnce_BeforeTheStartAndAfterTheStop()
     {
-        // Callers that give up waiting (a cancelled flush) must not leave requests piling up in the queue.
         var queue = NewQueue(capacity: 10);
         Assert.True(queue.TryEnqueue(NewEvent()));
 
-        var requests = Enumerable.Range(0, 1_000).Select(_ => queue.EnqueueFlush()).Distinct().ToList();
+        Assert.True(queue.FlushAsync().IsCompleted);
 
-        Assert.Single(requests);
+        queue.Flushes.WorkerStarted();
+        var waiting = queue.FlushAsync();
+        Assert.False(waiting.IsCompleted);
+
+        queue.Flushes.WorkerStopped();
+        Assert.True(waiting.IsCompleted);
+        Assert.True(queue.FlushAsync().IsCompleted);
+    }
+
+    [Fact]
+    public void Flush_CompletesOnceEveryEventUpToItsMarkIsSettled_InOrder()
+    {
+        var queue = NewQueue(capacity: 10);
+        queue.Flushes.WorkerStarted();
         Assert.True(queue.TryEnqueue(NewEvent()));
-        var later = queue.EnqueueFlush();
-        Assert.NotSame(requests[0], later);
-        var entries = 0;
-        while (queue.TryRead(out _))
+        var first = queue.FlushAsync();
+        Assert.True(queue.TryEnqueue(NewEvent()));
+        Assert.True(queue.TryEnqueue(NewEvent()));
+        var second = queue.FlushAsync();
+
+        queue.Flushes.CompleteThrough(0);
+        Assert.False(first.IsCompleted);
+
+        queue.Flushes.CompleteThrough(2);
+        Assert.True(first.IsCompleted);
+        Assert.False(second.IsCompleted);
+
+        queue.Flushes.CompleteThrough(3);
+        Assert.True(second.IsCompleted);
+    }
+
+    [Fact]
+    public void Flush_ManyCallersWithNothingRecordedBetween_ShareOneWait()
+    {
+        // Callers that give up waiting (a cancelled flush) must not leave waits piling up.
+        var queue = NewQueue(capacity: 10);
+        queue.Flushes.WorkerStarted();
+        Assert.True(queue.TryEnqueue(NewEvent()));
+
+        var waits = Enumerable.Range(0, 1_000).Select(_ => queue.FlushAsync()).Distinct().ToList();
+
+        Assert.Single(waits);
+        Assert.True(queue.TryEnqueue(NewEvent()));
+        Assert.NotSame(waits[0], queue.FlushAsync());
+        Assert.Equal(2, queue.Flushes.HighestMark);
+    }
+
+    [Fact]
+    public async Task FlushAfterRecord_RacingOtherFlushes_AlwaysWaitsForTheRecordedEvent()
+    {
+        // The first channel-based core could share a flush request queued ahead of an event whose Record had returned.
+        var queue = NewQueue(capacity: 10_000_000);
+        queue.Flushes.WorkerStarted();
+        using var stop = new CancellationTokenSource();
+        var otherFlusher = Task.Run(() =>
         {
-            entries++;
+            while (!stop.IsCancellationRequested)
+            {
+                _ = queue.FlushAsync();
+            }
+        });
+
+        for (var i = 0; i < 100_000; i++)
+        {
+            var pending = NewEvent();
+            Assert.True(queue.TryEnqueue(pending));
+            _ = queue.FlushAsync();
+            Assert.True(queue.Flushes.HighestMark >= pending.Sequence, $"a flush after event {pending.Sequence} waits only up to {queue.Flushes.HighestMark}");
         }
 
-        Assert.Equal(4, entries);
+        await stop.CancelAsync();
+        await otherFlusher.WaitAsync(Timeout);
     }
 
     [Fact]
-    public void EnqueueFlush_LastRequestAlreadyTaken_QueuesANewOne()
-    {
-        var queue = NewQueue(capacity: 10);
-        var first = queue.EnqueueFlush();
-        Assert.True(queue.TryRead(out _));
-
-        var second = queue.EnqueueFlush();
-
-        Assert.NotSame(first, second);
-        Assert.True(queue.TryRead(out var entry));
-        Assert.Same(second, entry);
-    }
-
-    [Fact]
-    public async Task Close_RefusesEventsAndFlushRequests_KeepsWhatIsQueued_AndEndsTheReadersWait()
+    public void Close_RefusesEvents_KeepsWhatIsQueued()
     {
         var queue = NewQueue(capacity: 10);
         Assert.True(queue.TryEnqueue(NewEvent()));
@@ -92,12 +141,10 @@ public sealed class TelemetryEventQueueTests
 
         Assert.True(queue.IsClosed);
         Assert.False(queue.TryEnqueue(NewEvent()));
-        Assert.Null(queue.EnqueueFlush());
         Assert.Equal(1, queue.Counts.Snapshot().Pending);
         Assert.False(queue.IsClosedAndEmpty);
-        Assert.True(await queue.WaitToReadAsync(CancellationToken.None).AsTask().WaitAsync(Timeout));
         Assert.True(queue.TryRead(out _));
-        Assert.False(await queue.WaitToReadAsync(CancellationToken.None).AsTask().WaitAsync(Timeout));
+        Assert.False(queue.TryRead(out _));
         Assert.True(queue.IsClosedAndEmpty);
     }
 
@@ -123,38 +170,38 @@ public sealed class TelemetryEventQueueTests
             await Task.WhenAll(writers).WaitAsync(Timeout);
 
             var read = 0;
-            while (await queue.WaitToReadAsync(CancellationToken.None).AsTask().WaitAsync(Timeout))
+            while (queue.TryRead(out _))
             {
-                while (queue.TryRead(out _))
-                {
-                    read++;
-                }
+                read++;
             }
 
+            Assert.True(queue.IsClosedAndEmpty);
             Assert.Equal(accepted.Sum(), read);
             Assert.Equal(read, queue.Counts.Snapshot().Pending);
         }
     }
 
     [Fact]
-    public void TryEnqueue_AboveTheHighWaterMark_AsksForOneSpillUntilItIsTaken()
+    public async Task TryEnqueue_AtTheHighWaterMark_WakesTheWorkerAtOnce()
     {
         var queue = new TelemetryEventQueue(Options.Create(new TelemetryGatewayOptions
         {
             QueueCapacity = 10,
             Persistence = { Directory = Path.GetTempPath(), HighWaterMark = 0.5 },
         }));
+        var wait = queue.WaitForEventsAsync(null);
 
-        for (var i = 0; i < 9; i++)
+        for (var i = 0; i < 4; i++)
         {
             Assert.True(queue.TryEnqueue(NewEvent()));
         }
 
-        Assert.True(queue.SpillRequests.TryPeek(out _));
-        queue.TakeSpillRequest();
-        Assert.False(queue.SpillRequests.TryPeek(out _));
+        Assert.False(queue.IsAboveHighWaterMark);
+        Assert.False(wait.IsCompleted);
         Assert.True(queue.TryEnqueue(NewEvent()));
-        Assert.True(queue.SpillRequests.TryPeek(out _));
+        Assert.True(queue.IsAboveHighWaterMark);
+        await wait.WaitAsync(Timeout);
+        queue.StopWaiting();
     }
 
     [Fact]
@@ -173,11 +220,11 @@ public sealed class TelemetryEventQueueTests
     }
 
     [Fact]
-    public async Task WaitForEvents_FlushRequestLargeEventOrClose_EndTheWaitAtOnce()
+    public async Task WaitForEvents_FlushLargeEventOrClose_EndTheWaitAtOnce()
     {
         var queue = NewQueue(capacity: 10);
         var wait = queue.WaitForEventsAsync(5);
-        Assert.NotNull(queue.EnqueueFlush());
+        _ = queue.FlushAsync();
         await wait.WaitAsync(Timeout);
         queue.StopWaiting();
 

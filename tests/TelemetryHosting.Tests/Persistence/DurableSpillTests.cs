@@ -57,7 +57,7 @@ public sealed class DurableSpillTests : IDisposable
             harness.Recorder.Record("search", "view");
         }
 
-        // Ninety queued events go to disk; the ten the failing export holds are journaled there too.
+        // Every event goes to disk: the queued ones, and the ten of the failing export (stopped, so that they can).
         await Eventually.HoldsAsync(() => harness.Counts().Persisted == 100, "queued events are spilled");
         Assert.NotEmpty(SegmentFiles());
 
@@ -78,7 +78,7 @@ public sealed class DurableSpillTests : IDisposable
             Assert.True(first.Recorder.Record("search", "view", new TelemetryEventParameters { Metadata = new Dictionary<string, double> { ["n"] = i } }));
         }
 
-        // The ten events the failing export holds are on disk too: still in flight, and counted as persisted.
+        // The ten events the failing export held are on disk too (the export was stopped), and counted as persisted.
         await Eventually.HoldsAsync(() => EventsOnDisk() == 100, "every event is on disk, the batch being retried included");
         await Eventually.HoldsAsync(() => first.Counts().Persisted == 100, "every event counts as persisted");
 
@@ -90,7 +90,7 @@ public sealed class DurableSpillTests : IDisposable
     }
 
     [Fact]
-    public async Task Stop_JournalFilePartlyDelivered_KeepsOnlyTheUndeliveredOnDisk()
+    public async Task Stop_ReplayedFilePartlyDelivered_KeepsOnlyTheUndeliveredOnDisk()
     {
         await using var gateway = await DevelopmentGateway.StartAsync(new DevelopmentGatewayOptions());
         gateway.Faults.FailNextCalls(int.MaxValue);
@@ -108,9 +108,10 @@ public sealed class DurableSpillTests : IDisposable
             Assert.True(first.Recorder.Record(i < 5 ? "search" : "refused", "view", parameters));
         }
 
-        // The export of ten is journaled: still in flight, and counted as persisted (a flush need not wait for it).
+        // The export of ten is stopped and its events written to disk, counted as persisted (a flush need not wait for them);
+        // the file is replayed as the only export while the outage lasts.
         await Eventually.HoldsAsync(() => EventsOnDisk() == 10, "the batch being retried is on disk");
-        await Eventually.HoldsAsync(() => first.Counts().Persisted == 10, "the journaled events count as persisted");
+        await Eventually.HoldsAsync(() => first.Counts().Persisted == 10, "the events on disk count as persisted");
 
         // The gateway answers: five acknowledged, five left out (in memory, and still in the file).
         gateway.Faults.FailNextCalls(0);
@@ -144,12 +145,12 @@ public sealed class DurableSpillTests : IDisposable
 
         await Eventually.HoldsAsync(() => EventsOnDisk() == 10, "the batch being retried is on disk");
 
-        // On disk, they count as persisted: a flush does not wait for the outage to end.
-        await Eventually.HoldsAsync(() => harness.Counts().Persisted == 10, "the journaled events count as persisted");
+        // On disk (and sent from there), they count as persisted: a flush does not wait for the outage to end.
+        await Eventually.HoldsAsync(() => harness.Counts().Persisted == 10, "the events on disk count as persisted");
         Assert.Equal(new TelemetryFlushResult(0, 0, 0) { Persisted = 10 }, await harness.Recorder.FlushWithinLimitAsync());
         harness.Gateway.Faults.Reset();
 
-        await Eventually.HoldsAsync(() => harness.Counts().Delivered == 10, "the journaled events are delivered");
+        await Eventually.HoldsAsync(() => harness.Counts().Delivered == 10, "the events on disk are delivered");
         Assert.Equal(new TelemetryFlushResult(10, 0, 0), await harness.Recorder.FlushWithinLimitAsync());
         Assert.Equal(10, harness.Gateway.Events.DistinctCount);
         Assert.Equal(0, harness.Gateway.Events.DuplicateCount);

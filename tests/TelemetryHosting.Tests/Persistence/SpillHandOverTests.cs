@@ -34,8 +34,8 @@ public sealed class SpillHandOverTests : IDisposable
             harness.Recorder.Record("search", "view");
         }
 
-        // The failing export's events are journaled: from now on the worker waits on the !CanStart path.
-        await Eventually.HoldsAsync(() => harness.Counts().Persisted >= 10, "the batch being retried is journaled");
+        // The failing export's events are on disk: from now on the worker sends them from there, and spills what comes.
+        await Eventually.HoldsAsync(() => harness.Counts().Persisted >= 10, "the batch being retried is on disk");
 
         long recorded = 10;
         using var stop = new CancellationTokenSource();

@@ -170,6 +170,9 @@ internal sealed class RecorderHarness : IAsyncDisposable
         return _queueDepth.LastMeasurement?.Value ?? 0;
     }
 
+    /// <summary>How many events the worker has taken from the queue so far.</summary>
+    public long EventsRead() => Host.Services.GetRequiredService<TelemetryHosting.Export.Internal.TelemetryEventQueue>().EventsRead;
+
     /// <summary>What the library itself logged (not the HTTP client or the host).</summary>
     public IReadOnlyList<FakeLogRecord> LibraryLogs() =>
         [.. Logs.GetSnapshot().Where(log => log.Category?.StartsWith("TelemetryHosting.", StringComparison.Ordinal) == true)];

@@ -7,8 +7,8 @@ internal sealed class DropHistory(TimeProvider timeProvider)
 
     public LastDrop? Last => Volatile.Read(ref _last);
 
-    public void Record(string reason, long count) => Volatile.Write(ref _last, new LastDrop(reason, count, timeProvider.GetUtcNow()));
+    public void Record(string reason, long count) => Volatile.Write(ref _last, new LastDrop(reason, count, timeProvider.GetTimestamp()));
 
-    /// <summary>One report of dropped events.</summary>
-    public sealed record LastDrop(string Reason, long Count, DateTimeOffset At);
+    /// <summary>One report of dropped events, with when it was made as a monotonic timestamp.</summary>
+    public sealed record LastDrop(string Reason, long Count, long At);
 }

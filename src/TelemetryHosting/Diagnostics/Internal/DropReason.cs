@@ -15,6 +15,12 @@ internal static class DropReason
     /// </summary>
     public const string Rejected = "rejected";
 
+    /// <summary>
+    /// The export resilience pipeline gave up on the event's export on every allowed attempt (only a pipeline the
+    /// application configured to stop retrying gives up).
+    /// </summary>
+    public const string ExportFailed = "export_failed";
+
     /// <summary>Spilled events did not fit on disk (the byte cap was reached, or the disk is full).</summary>
     public const string DiskFull = "disk_full";
 

@@ -64,9 +64,6 @@ internal static partial class Log
     [LoggerMessage(16, LogLevel.Warning, "Telemetry event enricher {Enricher} failed on {Feature}/{Action}; events are recorded without what it adds ({Suppressed} similar failures since the last report).")]
     public static partial void EnricherFailed(ILogger logger, Exception exception, string enricher, string feature, string action, int suppressed);
 
-    [LoggerMessage(17, LogLevel.Warning, "Could not write the {Count} telemetry events of an export being retried to disk ({Reason}); they stay in memory only.")]
-    public static partial void JournalFailed(ILogger logger, int count, string reason);
-
     [LoggerMessage(18, LogLevel.Error, "The telemetry export worker did not finish settling within {Time} after the host's shutdown timeout; events it still held are counted as pending.")]
     public static partial void StopTimedOut(ILogger logger, TimeSpan time);
 
@@ -75,4 +72,7 @@ internal static partial class Log
 
     [LoggerMessage(20, LogLevel.Warning, "Telemetry event {TelemetryEventId} ({Feature}/{Action}) given up after {Attempts} attempts: the gateway or a proxy in front of it refused it as too large (HTTP 413) even alone in a stream ({EncodedBytes} bytes encoded).")]
     public static partial void EventTooLarge(ILogger logger, string telemetryEventId, string feature, string action, int encodedBytes, int attempts);
+
+    [LoggerMessage(21, LogLevel.Warning, "Telemetry event {TelemetryEventId} ({Feature}/{Action}) given up after {Attempts} sends: the export resilience pipeline gave up on each of them (a pipeline configured to stop retrying).")]
+    public static partial void EventExportFailed(ILogger logger, string telemetryEventId, string feature, string action, int attempts);
 }

@@ -6,6 +6,9 @@ namespace TelemetryHosting.Diagnostics.Internal;
 /// </summary>
 internal sealed class LogThrottle(TimeProvider timeProvider, TimeSpan interval)
 {
+    // On the monotonic clock, in its own ticks.
+    private readonly long _interval = (long)(interval.TotalSeconds * timeProvider.TimestampFrequency);
+
     private long _nextTicks = long.MinValue;
     private int _suppressed;
 
@@ -15,9 +18,9 @@ internal sealed class LogThrottle(TimeProvider timeProvider, TimeSpan interval)
     /// <summary>Returns <see langword="true"/> at most once per interval, with how many occurrences were held back since the last one logged.</summary>
     public bool ShouldLog(out int suppressed)
     {
-        var now = timeProvider.GetUtcNow().UtcTicks;
+        var now = timeProvider.GetTimestamp();
         var next = Interlocked.Read(ref _nextTicks);
-        if (now >= next && Interlocked.CompareExchange(ref _nextTicks, now + interval.Ticks, next) == next)
+        if (now >= next && Interlocked.CompareExchange(ref _nextTicks, now + _interval, next) == next)
         {
             suppressed = Interlocked.Exchange(ref _suppressed, 0);
             return true;

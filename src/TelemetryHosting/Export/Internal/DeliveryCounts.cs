@@ -29,7 +29,7 @@ internal sealed class DeliveryCounts
     /// <summary>Counts events moved from memory to disk.</summary>
     public void Persisted(long count) => Interlocked.Add(ref _persisted, count);
 
-    /// <summary>Counts events read back from disk (or settled there): they are no longer persisted.</summary>
+    /// <summary>Counts events on disk that were settled (delivered, or given up): they are no longer persisted.</summary>
     public void Replayed(long count) => Interlocked.Add(ref _persisted, -count);
 
     /// <summary>Counts events a previous run left on disk: this recorder's to deliver, and persisted.</summary>

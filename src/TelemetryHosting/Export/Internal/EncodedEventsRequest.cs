@@ -1,13 +1,12 @@
 using Google.Protobuf;
 using Grpc.Core;
 using Telemetrygateway.V1;
-using TelemetryHosting.Recording.Internal;
 
 namespace TelemetryHosting.Export.Internal;
 
 /// <summary>
 /// One message of a <c>RecordEvents</c> stream, written by its own marshaller: either the metadata, or an events
-/// payload made of events already encoded (<see cref="PendingEvent.Encoded"/>), copied as they are instead of being
+/// payload made of events already encoded (<see cref="OutboundEvent.Encoded"/>), copied as they are instead of being
 /// sized and encoded again through generated messages.
 /// </summary>
 internal sealed class EncodedEventsRequest
@@ -25,7 +24,7 @@ internal sealed class EncodedEventsRequest
     private const byte EventsPayloadTag = (2 << 3) | 2; // RecordEventsRequest.events
     private const byte EventTag = (1 << 3) | 2;         // EventsPayload.events
 
-    private EncodedEventsRequest(RecordEventsRequestMetadata? metadata, List<PendingEvent>? events)
+    private EncodedEventsRequest(RecordEventsRequestMetadata? metadata, List<OutboundEvent>? events)
     {
         Metadata = metadata;
         Events = events;
@@ -33,11 +32,11 @@ internal sealed class EncodedEventsRequest
 
     public RecordEventsRequestMetadata? Metadata { get; }
 
-    public List<PendingEvent>? Events { get; }
+    public List<OutboundEvent>? Events { get; }
 
     public static EncodedEventsRequest ForMetadata(RecordEventsRequestMetadata metadata) => new(metadata, null);
 
-    public static EncodedEventsRequest ForEvents(List<PendingEvent> events) => new(null, events);
+    public static EncodedEventsRequest ForEvents(List<OutboundEvent> events) => new(null, events);
 
     private static void Serialize(EncodedEventsRequest request, SerializationContext context)
     {
@@ -67,7 +66,7 @@ internal sealed class EncodedEventsRequest
     }
 
     /// <summary>The size of an <c>EventsPayload</c> holding these encoded events.</summary>
-    public static int PayloadSize(IReadOnlyList<PendingEvent> events)
+    public static int PayloadSize(IReadOnlyList<OutboundEvent> events)
     {
         var size = 0;
         foreach (var pending in events)
@@ -83,7 +82,7 @@ internal sealed class EncodedEventsRequest
     /// Writes an <c>EventsPayload</c> holding these encoded events (<see cref="PayloadSize"/> bytes): the bytes the
     /// generated message would serialize to, as the spill files store them.
     /// </summary>
-    public static void WritePayload(Span<byte> destination, IReadOnlyList<PendingEvent> events)
+    public static void WritePayload(Span<byte> destination, IReadOnlyList<OutboundEvent> events)
     {
         foreach (var pending in events)
         {

@@ -6,28 +6,28 @@ using TelemetryHosting.Recording.Internal;
 namespace TelemetryHosting.Export.Internal;
 
 /// <summary>
-/// Encodes a queued event for the wire once, as the worker or the spiller takes it from the queue. An event that
-/// cannot be built, or that the gateway would drop for its size, is given up here with reason <c>invalid</c> rather
-/// than holding back the others.
+/// Encodes a recorded event for the wire once, as the worker takes it from the queue. An event that cannot be built,
+/// or that the gateway would drop for its size, is given up here with reason <c>invalid</c> rather than holding back
+/// the others.
 /// </summary>
 internal sealed class EventPreparer(EventMessageBuilder messageBuilder, DeliveryCounts counts, TelemetryHostingMetrics metrics, ILogger logger)
 {
     private const int MaxEventBytes = 10_000_000;
 
-    /// <returns>Whether the event is encoded and may be sent; otherwise it has been counted as failed.</returns>
-    public bool TryPrepare(PendingEvent pending)
+    /// <returns>The event, encoded; <see langword="null"/> when it has been counted as failed instead.</returns>
+    public OutboundEvent? TryPrepare(PendingEvent pending)
     {
         string problem;
         try
         {
-            pending.Encoded ??= EventEncoder.Encode(pending, messageBuilder.ServiceVersion);
+            var encoded = EventEncoder.Encode(pending, messageBuilder.ServiceVersion);
 
             // The gateway drops (while acknowledging) events whose published JSON is 10,000,000 bytes or more. JSON
             // can be smaller than the encoding (short numeric metadata), so it is measured, but only for the rare
             // event whose encoding reaches the limit.
-            if (pending.EncodedSize < MaxEventBytes || JsonBytes(pending) < MaxEventBytes)
+            if (encoded.Length < MaxEventBytes || JsonBytes(pending) < MaxEventBytes)
             {
-                return true;
+                return OutboundEvent.FromRecorded(pending, encoded);
             }
 
             problem = $"its JSON form is {MaxEventBytes} bytes or more, which the gateway drops";
@@ -42,13 +42,10 @@ internal sealed class EventPreparer(EventMessageBuilder messageBuilder, Delivery
         counts.Failed(1);
         metrics.Dropped(DropReason.Invalid);
         Log.EventInvalid(logger, pending.Id.ToString("D"), pending.Feature, pending.Action, problem);
-        return false;
+        return null;
     }
 
     /// <summary>The size of the event's JSON form, as the gateway publishes it.</summary>
-    private int JsonBytes(PendingEvent pending)
-    {
-        var message = pending.Message ?? messageBuilder.Build(pending);
-        return System.Text.Encoding.UTF8.GetByteCount(JsonFormatter.Default.Format(message));
-    }
+    private int JsonBytes(PendingEvent pending) =>
+        System.Text.Encoding.UTF8.GetByteCount(JsonFormatter.Default.Format(messageBuilder.Build(pending)));
 }

@@ -1,29 +1,55 @@
-using TelemetryHosting.Recording.Internal;
-
 namespace TelemetryHosting.Export.Internal;
 
 /// <summary>
-/// The batch being built, oldest first, and the events the gateway left out, held apart until the retry delay has
-/// passed (so that new events filling the batch do not make them go again at once). The worker's own state.
+/// The events the worker holds that are not in flight: the batch being built, oldest first, and the events an export
+/// ended without delivering, held apart until <c>RetryDelay</c> has passed (so that new events filling the batch do not
+/// make them go again at once). The worker's own state; all times on the monotonic clock.
 /// </summary>
-internal sealed class ExportBatch(TelemetryGatewayOptions options, TimeProvider timeProvider)
+/// <param name="options">The batch's byte limit, flush interval and retry delay.</param>
+/// <param name="maxCount">
+/// The most events in a batch: <c>MaxBatchSize</c>, or fewer when the queue refuses events sooner (the events in the
+/// batch still wait in it), so that a batch can always fill.
+/// </param>
+/// <param name="timeProvider">The monotonic clock.</param>
+internal sealed class ExportBatch(TelemetryGatewayOptions options, int maxCount, TimeProvider timeProvider)
 {
-    private readonly List<PendingEvent> _events = [];
-    // Left-out events by when they may go again, oldest first: each settlement's own group, so that events left out
-    // later never push back those held before them.
-    private readonly Queue<(DateTimeOffset DueAt, List<PendingEvent> Events)> _retries = new();
+    private readonly List<OutboundEvent> _events = [];
+
+    // In the order they may go again: each is held for the same RetryDelay.
+    private readonly Queue<OutboundEvent> _held = new();
+    private long _deadline;
 
     public int Count => _events.Count;
 
     public int Bytes { get; private set; }
 
-    /// <summary>Gets when the batch is sent even if it is not full: its oldest event has waited the flush interval.</summary>
-    public DateTimeOffset Deadline { get; private set; }
+    public bool IsEmpty => _events.Count == 0 && _held.Count == 0;
 
-    /// <summary>Gets the sequence number of the last event taken; every event taken gets the next one.</summary>
-    public long LastSequence { get; private set; }
+    public bool HasRoom => _events.Count < maxCount && Bytes < options.MaxBatchBytes;
 
-    public bool HasRoom => _events.Count < options.MaxBatchSize && Bytes < options.MaxBatchBytes;
+    /// <summary>Gets how long until the batch is sent even if it is not full: its oldest event has waited the flush interval.</summary>
+    public TimeSpan UntilDeadline => TimeSpan.FromSeconds((double)(_deadline - timeProvider.GetTimestamp()) / timeProvider.TimestampFrequency);
+
+    /// <summary>Gets how long until held events may go again, if any are held.</summary>
+    public TimeSpan? UntilRetry => _held.TryPeek(out var next)
+        ? TimeSpan.FromSeconds((double)(next.NotBefore - timeProvider.GetTimestamp()) / timeProvider.TimestampFrequency)
+        : null;
+
+    /// <summary>The lowest sequence number in the batch, and among the held events when <paramref name="held"/>.</summary>
+    /// <returns><see langword="long.MaxValue"/> when there is none.</returns>
+    public long LowestSequence(bool held)
+    {
+        var lowest = long.MaxValue;
+        foreach (var outbound in held ? _events.Concat(_held) : _events)
+        {
+            if (outbound.Sequence > 0)
+            {
+                lowest = Math.Min(lowest, outbound.Sequence);
+            }
+        }
+
+        return lowest;
+    }
 
     /// <summary>
     /// Gets the fewest events that could fill the batch: by count, or by bytes if each were as large as a light event may
@@ -31,70 +57,63 @@ internal sealed class ExportBatch(TelemetryGatewayOptions options, TimeProvider 
     /// </summary>
     public long EventsToFill(int lightEventBytes)
     {
-        long byCount = options.MaxBatchSize - _events.Count;
+        long byCount = maxCount - _events.Count;
         long byBytes = ((long)options.MaxBatchBytes - Bytes + lightEventBytes - 1) / lightEventBytes;
         return Math.Max(1, Math.Min(byCount, byBytes));
     }
 
-    /// <summary>Gets when the held-back events may be sent again, if any are held.</summary>
-    public DateTimeOffset? RetryAt => _retries.TryPeek(out var next) ? next.DueAt : null;
-
-    /// <summary>Gets the events in the batch and the held-back ones.</summary>
-    public IEnumerable<PendingEvent> All => _events.Concat(_retries.SelectMany(group => group.Events));
-
-    /// <summary>Gets the sequence number of the oldest event held here that is not on disk.</summary>
-    public long OldestNotPersisted =>
-        _retries.Aggregate(OldestNotPersistedIn(_events), (oldest, group) => Math.Min(oldest, OldestNotPersistedIn(group.Events)));
-
-    /// <summary>Adds an event taken from the queue or read back from disk.</summary>
-    public void Add(PendingEvent pending)
+    /// <summary>Adds an event taken from the queue, read back from disk, or kept in memory (a spill that failed).</summary>
+    public void Add(OutboundEvent outbound)
     {
-        pending.Sequence = ++LastSequence;
-        Append(pending);
+        if (_events.Count == 0)
+        {
+            _deadline = timeProvider.GetTimestamp() + (long)(options.FlushInterval.TotalSeconds * timeProvider.TimestampFrequency);
+        }
+
+        _events.Add(outbound);
+        Bytes += outbound.EncodedSize;
     }
 
     /// <summary>Makes the batch go now (replayed events have waited long enough).</summary>
-    public void SendSoon() => Deadline = timeProvider.GetUtcNow();
+    public void SendSoon() => _deadline = timeProvider.GetTimestamp();
 
-    /// <summary>Holds events the gateway left out until the retry delay has passed.</summary>
-    public void HoldForRetry(List<PendingEvent> leftOut)
+    /// <summary>Holds events an export ended without delivering until the retry delay has passed.</summary>
+    public void Hold(List<OutboundEvent> unsettled)
     {
-        if (leftOut.Count == 0)
+        var notBefore = timeProvider.GetTimestamp() + (long)(options.RetryDelay.TotalSeconds * timeProvider.TimestampFrequency);
+        foreach (var outbound in unsettled)
         {
-            return;
+            outbound.NotBefore = notBefore;
+            _held.Enqueue(outbound);
         }
-
-        _retries.Enqueue((timeProvider.GetUtcNow() + options.RetryDelay, leftOut));
     }
 
-    /// <summary>Moves the held-back events into the batch once their delay has passed; they go with the next export.</summary>
+    /// <summary>Moves the held events whose delay has passed into the batch, and makes it go now.</summary>
     public void TakeDueRetries()
     {
-        var now = timeProvider.GetUtcNow();
-        if (!_retries.TryPeek(out var next) || now < next.DueAt)
+        var now = timeProvider.GetTimestamp();
+        if (!_held.TryPeek(out var next) || next.NotBefore > now)
         {
             return;
         }
 
-        while (_retries.TryPeek(out next) && next.DueAt <= now)
+        while (_held.TryPeek(out next) && next.NotBefore <= now)
         {
-            foreach (var pending in _retries.Dequeue().Events)
-            {
-                Append(pending);
-            }
+            Add(_held.Dequeue());
         }
 
-        // Older than what was filled meanwhile: the batch stays in sequence order.
-        _events.Sort(static (a, b) => a.Sequence.CompareTo(b.Sequence));
         SendSoon();
     }
 
-    /// <summary>Takes the events of one export: at most a batch (held-back events may have made it larger).</summary>
-    public List<PendingEvent> TakeExport()
+    /// <summary>Whether the batch should go now: full, or its deadline passed.</summary>
+    public bool IsDue => !HasRoom || timeProvider.GetTimestamp() >= _deadline;
+
+    /// <summary>Takes the events of one export: at most a batch, by count and bytes (the batch may hold more).</summary>
+    public List<OutboundEvent> TakeExport()
     {
         var count = 0;
         var bytes = 0;
-        while (count < _events.Count && count < options.MaxBatchSize && bytes < options.MaxBatchBytes)
+        while (count < _events.Count && count < maxCount && bytes < options.MaxBatchBytes)
         {
             bytes += _events[count++].EncodedSize;
         }
@@ -105,37 +124,18 @@ internal sealed class ExportBatch(TelemetryGatewayOptions options, TimeProvider 
         return export;
     }
 
-    /// <summary>Takes every event, sent or held back, for the final drain.</summary>
-    public List<PendingEvent> TakeAll()
+    /// <summary>Takes the events of the batch being built, and the held ones too when <paramref name="held"/>.</summary>
+    public List<OutboundEvent> TakeAll(bool held = true)
     {
-        var all = All.ToList();
+        var all = new List<OutboundEvent>(_events);
         _events.Clear();
-        _retries.Clear();
         Bytes = 0;
+        if (held)
+        {
+            all.AddRange(_held);
+            _held.Clear();
+        }
+
         return all;
-    }
-
-    private static long OldestNotPersistedIn(List<PendingEvent> events)
-    {
-        foreach (var pending in events)
-        {
-            if (!pending.CountsAsPersisted)
-            {
-                return pending.Sequence;
-            }
-        }
-
-        return long.MaxValue;
-    }
-
-    private void Append(PendingEvent pending)
-    {
-        if (_events.Count == 0)
-        {
-            Deadline = timeProvider.GetUtcNow() + options.FlushInterval;
-        }
-
-        _events.Add(pending);
-        Bytes += pending.EncodedSize;
     }
 }

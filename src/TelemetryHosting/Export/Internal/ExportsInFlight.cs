@@ -1,15 +1,15 @@
 using Microsoft.Extensions.Logging;
 using Polly;
+using Polly.Timeout;
 using TelemetryHosting.Diagnostics.Internal;
-using TelemetryHosting.Recording.Internal;
 using TelemetryHosting.Resilience.Internal;
 
 namespace TelemetryHosting.Export.Internal;
 
 /// <summary>
-/// The exports under way, oldest first, and their settlement: acknowledged events are delivered; after a completed
-/// stream an event left out has used an attempt, and once it has used them all it is given up; the others are handed
-/// back to be sent again.
+/// The exports under way, oldest first, and their settlement: acknowledged events are delivered; an event an export
+/// ended without delivering has used a send, and once it has used <c>MaxEventAttempts</c> it is given up; the others
+/// are handed back to be sent again.
 /// </summary>
 /// <remarks>
 /// A second export may start while the first waits for its acknowledgements, so that building and sending one batch
@@ -31,77 +31,91 @@ internal sealed class ExportsInFlight(
     private bool _anExportSucceeded;
 
     /// <summary>Raised for each event settled (delivered or given up), for its spill segment's bookkeeping.</summary>
-    public event Action<PendingEvent>? EventSettled;
+    public event Action<OutboundEvent>? EventSettled;
 
     public int Count => _exports.Count;
 
     public IReadOnlyList<InFlightExport> All => _exports;
 
     public bool CanStart =>
-        _exports.Count == 0
-        || (_exports.Count < MaxConcurrentExports && _anExportSucceeded && health.FailingSince is null);
+        _exports.Count == 0 || (_exports.Count < MaxConcurrentExports && _anExportSucceeded && !health.IsFailing);
 
-    /// <summary>Gets the sequence number of the oldest event in flight that is not on disk.</summary>
-    public long OldestNotPersisted
+    /// <summary>Gets the lowest sequence number in flight (<see cref="long.MaxValue"/> when none is).</summary>
+    public long LowestSequence
     {
         get
         {
-            var oldest = long.MaxValue;
+            var lowest = long.MaxValue;
             foreach (var export in _exports)
             {
-                foreach (var pending in export.Events)
+                foreach (var outbound in export.Events)
                 {
-                    if (!pending.CountsAsPersisted)
+                    if (outbound.Sequence > 0)
                     {
-                        oldest = Math.Min(oldest, pending.Sequence);
-                        break;
+                        lowest = Math.Min(lowest, outbound.Sequence);
                     }
                 }
             }
 
-            return oldest;
+            return lowest;
         }
     }
 
     /// <summary>Sends <paramref name="events"/> as an export of its own, through the resilience pipeline.</summary>
     /// <param name="events">The events, encoded.</param>
     /// <param name="abort">Ends the export (the retries, the attempt in progress, its waits) when the worker stops.</param>
-    public void Start(List<PendingEvent> events, CancellationToken abort)
+    public void Start(List<OutboundEvent> events, CancellationToken abort)
     {
-        var export = new InFlightExport(events);
-        export.Task = Task.Run(() => ExportAsync(export, abort), CancellationToken.None);
+        var export = new InFlightExport(events) { Stop = CancellationTokenSource.CreateLinkedTokenSource(abort) };
+        export.Task = Task.Run(() => ExportAsync(export, export.Stop.Token), CancellationToken.None);
         _exports.Add(export);
     }
 
+    /// <summary>
+    /// Ends the exports that hold events not on disk: during a long outage their events go to disk instead (they come
+    /// back unsettled at the next settlement; bounded like the abort).
+    /// </summary>
+    public void StopThoseInMemoryOnly()
+    {
+        foreach (var export in _exports)
+        {
+            if (export.Events.Exists(e => e.Segment is null))
+            {
+                export.Stop.Cancel();
+            }
+        }
+    }
+
     /// <summary>Settles the exports that have ended; rethrows the failure of one that failed (a defect).</summary>
-    /// <param name="leftOut">Receives the events to send again.</param>
-    public void SettleFinished(List<PendingEvent> leftOut)
+    /// <param name="unsettled">Receives the events to send again.</param>
+    public void SettleFinished(List<OutboundEvent> unsettled)
     {
         while (_exports.Find(e => e.Task.IsCompleted) is { } export)
         {
             _exports.Remove(export);
-            Settle(export, leftOut);
-            _anExportSucceeded |= export.Completed;
+            export.Stop.Dispose();
+            Settle(export, unsettled);
             export.Task.GetAwaiter().GetResult();
         }
     }
 
     /// <summary>Waits for every export, then settles them; bounded by the exports, which end soon once aborted.</summary>
-    /// <param name="leftOut">Receives the events not settled.</param>
-    public async Task SettleAllAsync(List<PendingEvent> leftOut)
+    /// <param name="unsettled">Receives the events not settled.</param>
+    public async Task SettleAllAsync(List<OutboundEvent> unsettled)
     {
         foreach (var export in _exports)
         {
             // Bounded: the abort ends the pipeline's retries and delays, and the exporter's attempt (its reading
             // observes the token; a write it cannot end is abandoned).
             await export.Task.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-            Settle(export, leftOut);
+            export.Stop.Dispose();
+            Settle(export, unsettled);
         }
 
         _exports.Clear();
     }
 
-    private async Task ExportAsync(InFlightExport export, CancellationToken abort)
+    private async Task ExportAsync(InFlightExport export, CancellationToken stop)
     {
         var started = timeProvider.GetTimestamp();
         try
@@ -113,18 +127,43 @@ internal sealed class ExportsInFlight(
                 async token =>
                 {
                     // A retry re-sends only what the gateway has not acknowledged yet (the exporter leaves those out).
-                    requestId = await exporter.ExportAsync(export.Events, export.Acknowledged, export.TooLarge, token).ConfigureAwait(false);
+                    try
+                    {
+                        requestId = await exporter.ExportAsync(export.Events, export.Acknowledged, export.TooLarge, token).ConfigureAwait(false);
+                    }
+                    catch (Exception exception) when (!stop.IsCancellationRequested
+                        && (token.IsCancellationRequested || ExportFailure.Classify(exception) != ExportFailureKind.None))
+                    {
+                        // Health comes from the attempts themselves, whatever pipeline the application configured. The
+                        // attempt's token ended it while the export goes on: the pipeline's timeout.
+                        health.OnAttemptFailed(token.IsCancellationRequested ? new TimeoutRejectedException("the export attempt timed out", exception) : exception);
+                        throw;
+                    }
+
+                    if (requestId is not null)
+                    {
+                        health.OnAttemptSucceeded();
+                    }
+
+                    // Otherwise no stream was sent: every event left had been refused as too large, each alone, and the
+                    // failures that refused them stand (an outage is not over until something gets through).
                 },
-                abort).ConfigureAwait(false);
-            export.Completed = true;
+                stop).ConfigureAwait(false);
+            export.Outcome = ExportOutcome.Completed;
             if (requestId is not null)
             {
+                _anExportSucceeded = true;
                 Log.ExportCompleted(logger, requestId, export.Acknowledged.Count, export.Events.Count, timeProvider.GetElapsedTime(started));
-                health.OnExportSucceeded();
             }
-
-            // Otherwise no stream was sent: every event left had been refused as too large, each alone, and the failures
-            // that refused them stand (an outage is not over until something gets through).
+        }
+        catch (Exception exception) when (!stop.IsCancellationRequested && ExportFailure.Classify(exception) != ExportFailureKind.None)
+        {
+            // The pipeline gave up (one the application configured to stop retrying).
+            export.Outcome = ExportOutcome.GaveUp;
+        }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        {
+            export.Outcome = ExportOutcome.Aborted;
         }
         finally
         {
@@ -132,39 +171,29 @@ internal sealed class ExportsInFlight(
         }
     }
 
-    private void Settle(InFlightExport export, List<PendingEvent> leftOut)
+    private void Settle(InFlightExport export, List<OutboundEvent> unsettled)
     {
         var delivered = 0;
-        var rejected = 0;
-        foreach (var pending in export.Events)
+        var given = 0;
+        foreach (var outbound in export.Events)
         {
-            if (pending.IsIn(export.Acknowledged))
+            if (outbound.IsIn(export.Acknowledged))
             {
                 delivered++;
-                Settled(pending);
+                EventSettled?.Invoke(outbound);
                 continue;
             }
 
-            // Left out of a completed stream, or refused as too large even alone in a stream (so that a proxy refusing
-            // everything for a moment does not cost events at once): an attempt used.
-            var tooLarge = pending.IsIn(export.TooLarge);
-            if ((export.Completed || tooLarge) && ++pending.Attempts >= maxEventAttempts)
+            var tooLarge = outbound.IsIn(export.TooLarge);
+            if ((export.Outcome != ExportOutcome.Aborted || tooLarge) && ++outbound.Sends >= maxEventAttempts)
             {
-                rejected++;
-                Settled(pending);
-                if (tooLarge)
-                {
-                    Log.EventTooLarge(logger, pending.WireId, pending.Feature, pending.Action, pending.EncodedSize, pending.Attempts);
-                }
-                else
-                {
-                    Log.EventRejected(logger, pending.WireId, pending.Feature, pending.Action, pending.Attempts);
-                }
-
+                given++;
+                EventSettled?.Invoke(outbound);
+                GiveUp(outbound, tooLarge, export.Outcome);
                 continue;
             }
 
-            leftOut.Add(pending);
+            unsettled.Add(outbound);
         }
 
         if (delivered > 0)
@@ -173,22 +202,28 @@ internal sealed class ExportsInFlight(
             metrics.Exported(delivered);
         }
 
-        if (rejected > 0)
+        if (given > 0)
         {
-            counts.Failed(rejected);
-            metrics.Dropped(DropReason.Rejected, rejected);
+            counts.Failed(given);
         }
     }
 
-    private void Settled(PendingEvent pending)
+    private void GiveUp(OutboundEvent outbound, bool tooLarge, ExportOutcome outcome)
     {
-        if (pending.CountsAsPersisted)
+        if (tooLarge)
         {
-            // Journaled during an outage, and now settled: no longer persisted.
-            pending.CountsAsPersisted = false;
-            counts.Replayed(1);
+            metrics.Dropped(DropReason.Rejected);
+            Log.EventTooLarge(logger, outbound.WireId, outbound.Feature, outbound.Action, outbound.EncodedSize, outbound.Sends);
         }
-
-        EventSettled?.Invoke(pending);
+        else if (outcome == ExportOutcome.GaveUp)
+        {
+            metrics.Dropped(DropReason.ExportFailed);
+            Log.EventExportFailed(logger, outbound.WireId, outbound.Feature, outbound.Action, outbound.Sends);
+        }
+        else
+        {
+            metrics.Dropped(DropReason.Rejected);
+            Log.EventRejected(logger, outbound.WireId, outbound.Feature, outbound.Action, outbound.Sends);
+        }
     }
 }

@@ -1,21 +1,20 @@
 using Microsoft.Extensions.Logging;
 using TelemetryHosting.Diagnostics.Internal;
 using TelemetryHosting.Persistence.Internal;
-using TelemetryHosting.Recording.Internal;
 
 namespace TelemetryHosting.Export.Internal;
 
 /// <summary>
 /// What the worker does once its loop has ended (the queue drained, or the host's shutdown timeout): settle the
-/// exports still in flight, then write what is left to disk when persistence is on, or count it as dropped with
-/// reason <c>shutdown</c>; complete every flush request; signal that the recorder has drained.
+/// exports still in flight, then write what is left to disk when persistence is on, or count it as dropped with reason
+/// <c>shutdown</c>; then end every flush, now and later.
 /// </summary>
 internal sealed class FinalDrain(
     TelemetryEventQueue queue,
     ExportsInFlight exports,
     ExportBatch batch,
-    PendingFlushes flushes,
-    SpillCoordinator? spill,
+    SpillStage? spill,
+    Func<List<OutboundEvent>> readQueue,
     TelemetryHostingMetrics metrics,
     ILogger logger)
 {
@@ -24,62 +23,44 @@ internal sealed class FinalDrain(
         try
         {
             queue.Close();
-            var leftOut = new List<PendingEvent>();
+            var left = new List<OutboundEvent>();
 
             // Bounded: each export ends soon once the worker is aborted (and has ended already when the loop drained).
-            await exports.SettleAllAsync(leftOut).ConfigureAwait(false);
-            batch.HoldForRetry(leftOut);
-
-            if (spill is not null)
-            {
-                // Bounded by disk writes.
-                await spill.PersistAsync(batch.TakeAll()).ConfigureAwait(false);
-            }
-            else
-            {
-                DropEverythingLeft();
-            }
+            await exports.SettleAllAsync(left).ConfigureAwait(false);
+            left.AddRange(batch.TakeAll());
+            left.AddRange(readQueue());
+            Settle(left);
         }
-#pragma warning disable CA1031 // Flush requests and the drained signal must complete whatever happened above.
+#pragma warning disable CA1031 // The flushes must end whatever happened above.
         catch (Exception exception)
 #pragma warning restore CA1031
         {
+            // A defect: what was not taken yet is counted, so that no event is left pending for good.
             Log.WorkerFailed(logger, exception);
-            DropEverythingLeft();
+            Settle([.. batch.TakeAll(), .. readQueue()]);
         }
         finally
         {
-            spill?.HandOverRemaining();
-            flushes.CompleteAll();
+            queue.Flushes.WorkerStopped();
             var counts = queue.Counts.Snapshot();
             Log.Stopped(logger, counts.Delivered, counts.Failed);
-            queue.MarkDrained();
         }
     }
 
-    private void DropEverythingLeft()
+    /// <summary>Writes <paramref name="left"/> to disk, or counts it as dropped; never throws.</summary>
+    private void Settle(List<OutboundEvent> left)
     {
-        // Events still in a segment file stay there (the next start delivers them): persisted, not lost.
-        var held = batch.TakeAll();
-        queue.Counts.Persisted(held.Count(e => e.Segment is not null && !e.CountsAsPersisted));
-        long left = held.Count(e => e.Segment is null);
-        while (queue.TryRead(out var entry))
+        if (spill is not null)
         {
-            if (entry is FlushRequest flush)
-            {
-                flush.Complete();
-            }
-            else
-            {
-                left++;
-            }
+            spill.WriteOrDrop(left);
+            return;
         }
 
-        if (left > 0)
+        if (left.Count > 0)
         {
-            queue.Counts.Failed(left);
-            metrics.Dropped(DropReason.Shutdown, left);
-            Log.UndeliveredAtShutdown(logger, left);
+            queue.Counts.Failed(left.Count);
+            metrics.Dropped(DropReason.Shutdown, left.Count);
+            Log.UndeliveredAtShutdown(logger, left.Count);
         }
     }
 }

@@ -1,25 +1,37 @@
-using TelemetryHosting.Recording.Internal;
-
 namespace TelemetryHosting.Export.Internal;
 
 /// <summary>One batch on its way: the events sent, the ids acknowledged so far, the task sending them.</summary>
-internal sealed class InFlightExport(List<PendingEvent> events)
+/// <remarks>Only the export's own task touches the sets until it completes; the worker reads them after.</remarks>
+internal sealed class InFlightExport(List<OutboundEvent> events)
 {
-    public List<PendingEvent> Events { get; } = events;
+    public List<OutboundEvent> Events { get; } = events;
 
     public HashSet<string> Acknowledged { get; } = new(StringComparer.Ordinal);
 
     /// <summary>
     /// Gets the ids the gateway or a proxy refused as too large even alone in a stream: not sent again by this export;
-    /// its settlement counts the attempt and hands them back, or gives them up.
+    /// each uses a send.
     /// </summary>
     public HashSet<string> TooLarge { get; } = new(StringComparer.Ordinal);
 
     public Task Task { get; set; } = Task.CompletedTask;
 
-    /// <summary>Gets or sets a value indicating whether the stream completed (so left-out events used an attempt).</summary>
-    public bool Completed { get; set; }
+    /// <summary>Gets the source that ends this export alone (linked to the worker's abort).</summary>
+    public required CancellationTokenSource Stop { get; init; }
 
-    /// <summary>Gets or sets a value indicating whether its events were written to disk during an outage.</summary>
-    public bool Journaled { get; set; }
+    /// <summary>Gets or sets how the export ended; meaningful once <see cref="Task"/> has completed.</summary>
+    public ExportOutcome Outcome { get; set; } = ExportOutcome.Aborted;
+}
+
+/// <summary>How an export ended, which decides whether its unacknowledged events used a send.</summary>
+internal enum ExportOutcome
+{
+    /// <summary>Its streams completed: events left out used a send.</summary>
+    Completed,
+
+    /// <summary>The resilience pipeline gave up: every unacknowledged event used a send.</summary>
+    GaveUp,
+
+    /// <summary>The worker stopped it (at stop, or to move its events to disk): no event used a send (only those refused as too large).</summary>
+    Aborted,
 }

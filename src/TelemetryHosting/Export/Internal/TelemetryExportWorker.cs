@@ -11,11 +11,11 @@ using TelemetryHosting.Resilience.Internal;
 namespace TelemetryHosting.Export.Internal;
 
 /// <summary>
-/// The hosted service that delivers the queue: its loop takes events into a batch (<see cref="ExportBatch"/>), sends a
-/// batch when it is full (events or bytes), when its oldest event has waited the flush interval, when a flush is
-/// requested, or while draining at shutdown (<see cref="ExportsInFlight"/>), settles flush requests
-/// (<see cref="PendingFlushes"/>), spills and replays when persistence is on (<see cref="SpillCoordinator"/>), and at
-/// stop settles what is left (<see cref="FinalDrain"/>).
+/// The hosted service that delivers the queue. Its loop is the queue's one reader and each event's one owner once
+/// read: it takes events into the batch (<see cref="ExportBatch"/>), sends a batch when it is full, when its oldest event
+/// has waited the flush interval, or when a flush waits on it (<see cref="ExportsInFlight"/>), moves waiting events to
+/// disk when persistence is on and the queue runs high or an outage lasts (<see cref="SpillStage"/>), completes the
+/// flushes whose events are settled, and at stop settles what is left (<see cref="FinalDrain"/>).
 /// </summary>
 internal sealed class TelemetryExportWorker : IHostedService, IDisposable
 {
@@ -23,17 +23,18 @@ internal sealed class TelemetryExportWorker : IHostedService, IDisposable
     private static readonly TimeSpan SettleAfterAbort = TimeSpan.FromSeconds(2);
 
     private readonly TelemetryEventQueue _queue;
-    private readonly BatchFiller _filler;
     private readonly ExportsInFlight _exports;
     private readonly ExportBatch _batch;
-    private readonly PendingFlushes _flushes = new();
-    private readonly SpillCoordinator? _spill;
+    private readonly EventPreparer _preparer;
+    private readonly SpillStage? _spill;
     private readonly FinalDrain _finalDrain;
     private readonly TimeProvider _timeProvider;
     private readonly ExportHealth _health;
     private readonly ILogger _logger;
     private readonly TelemetryGatewayOptions _options;
     private readonly CancellationTokenSource _abort = new();
+    private readonly SortedSet<long> _readAhead = [];
+    private long _readThrough;
     private Task? _running;
 
     public TelemetryExportWorker(
@@ -52,25 +53,23 @@ internal sealed class TelemetryExportWorker : IHostedService, IDisposable
         _timeProvider = timeProvider;
         _health = health;
         _logger = logger;
-        var preparer = new EventPreparer(messageBuilder, queue.Counts, metrics, logger);
-        _batch = new ExportBatch(_options, timeProvider);
+        _preparer = new EventPreparer(messageBuilder, queue.Counts, metrics, logger);
+        _batch = new ExportBatch(_options, Math.Min(_options.MaxBatchSize, queue.WakeLimit), timeProvider);
         _exports = new ExportsInFlight(
             exporter, pipelines.GetPipeline(TelemetryGatewayResilience.PipelineKey), health, queue.Counts, metrics, timeProvider, logger, _options.MaxEventAttempts);
         if (_options.Persistence.Directory is not null)
         {
-            _spill = new SpillCoordinator(_options, timeProvider, queue, preparer, () => _batch.LastSequence, health, metrics, logger);
-            _spill.StopRequested += _abort.Cancel;
+            _spill = new SpillStage(_options, timeProvider, queue.Counts, metrics, logger);
             _exports.EventSettled += _spill.OnSettled;
         }
 
-        _filler = new BatchFiller(queue, _batch, _flushes, preparer, _spill);
-        _finalDrain = new FinalDrain(queue, _exports, _batch, _flushes, _spill, metrics, logger);
+        _finalDrain = new FinalDrain(queue, _exports, _batch, _spill, ReadAll, metrics, logger);
     }
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
+        _queue.Flushes.WorkerStarted();
         _running ??= Task.Run(RunAsync, CancellationToken.None);
-        _spill?.Start();
         return Task.CompletedTask;
     }
 
@@ -84,12 +83,6 @@ internal sealed class TelemetryExportWorker : IHostedService, IDisposable
     {
         _queue.Close();
         _running ??= Task.Run(RunAsync, CancellationToken.None);
-        if (_spill is not null && _health.FailingSince is not null)
-        {
-            // Rather than retry until the host's timeout, write what is left to disk now.
-            await _abort.CancelAsync().ConfigureAwait(false);
-        }
-
         try
         {
             // Bounded by the host's shutdown token.
@@ -110,11 +103,7 @@ internal sealed class TelemetryExportWorker : IHostedService, IDisposable
         }
     }
 
-    public void Dispose()
-    {
-        _abort.Dispose();
-        _spill?.Dispose();
-    }
+    public void Dispose() => _abort.Dispose();
 
     private async Task RunAsync()
     {
@@ -122,7 +111,7 @@ internal sealed class TelemetryExportWorker : IHostedService, IDisposable
         Activity.Current = null;
         try
         {
-            // Each step is bounded: its waits by WaitAsync's bounds, its fill and journal by the reader gate's holder.
+            // Each step is bounded by WaitAsync's bounds, and otherwise only reads memory and writes files.
             while (await StepAsync().ConfigureAwait(false))
             {
             }
@@ -134,60 +123,53 @@ internal sealed class TelemetryExportWorker : IHostedService, IDisposable
         }
     }
 
-    /// <summary>One turn of the worker: settle finished exports, fill, wait, or start an export.</summary>
+    /// <summary>One turn of the worker: settle, fill, spill or replay, complete flushes, then start an export or wait.</summary>
     /// <returns><see langword="false"/> when the queue is closed and everything settled, or the worker was aborted.</returns>
     private async Task<bool> StepAsync()
     {
-        if (_abort.IsCancellationRequested)
-        {
-            // Also when no wait observed it (a wait that ended at once): what is left is settled by the final drain.
-            return false;
-        }
-
         try
         {
-            SettleFinishedExports();
-
-            // Flush requests the spiller met: settled like the others (and the spiller's wake-up taken).
-            _spill?.TakeHandedOver(_flushes);
-            if (!_exports.CanStart)
+            if (_spill is not null && _queue.IsClosed && _health.IsFailing)
             {
-                // The next batch is not taken from the queue yet: out of the queue, the worker holds at most the
-                // batches it may send at once (one while the gateway is failing). Taken before journaling, so that an
-                // attempt failing meanwhile ends the wait rather than being missed.
-                var outage = _spill is not null && _exports.All.Any(e => !e.Journaled) ? _spill.NextOutageSignal() : null;
-                if (_spill is not null)
-                {
-                    // Bounded by disk writes and the spiller's pass (the reader gate).
-                    await _spill.JournalAsync(_exports, _batch).ConfigureAwait(false);
-                    SettleFlushes();
-                }
+                // Stopping while the gateway fails: rather than retry until the host's timeout, write what is left now.
+                await _abort.CancelAsync().ConfigureAwait(false);
+            }
 
-                await WaitAsync(until: null, entries: false, outage).ConfigureAwait(false);
+            if (_abort.IsCancellationRequested)
+            {
+                return false;
+            }
+
+            var unsettled = new List<OutboundEvent>();
+            _exports.SettleFinished(unsettled);
+            _batch.Hold(unsettled);
+            _queue.Returned(Recorded(unsettled));
+            _batch.TakeDueRetries();
+            while (_batch.HasRoom && ReadOne() is { } outbound)
+            {
+                _batch.Add(outbound);
+            }
+
+            if (_spill is not null)
+            {
+                Spill(_spill);
+            }
+
+            _queue.Flushes.CompleteThrough(Math.Min(ReadThrough, Math.Min(_batch.LowestSequence(held: true), _exports.LowestSequence) - 1));
+            if (_queue.IsClosedAndEmpty && _batch.IsEmpty && _exports.Count == 0)
+            {
+                return false;
+            }
+
+            if (_batch.Count > 0 && _exports.CanStart && (_batch.IsDue || _queue.IsClosed || _queue.Flushes.HighestMark >= _batch.LowestSequence(held: false)))
+            {
+                var export = _batch.TakeExport();
+                _queue.Taken(Recorded(export));
+                _exports.Start(export, _abort.Token);
                 return true;
             }
 
-            // Bounded by the spiller's pass, which holds the reader gate only while it reads the queue and writes files.
-            await _filler.FillAsync().ConfigureAwait(false);
-            SettleFlushes();
-            if (_batch.Count == 0)
-            {
-                if (_queue.IsClosedAndEmpty && _exports.Count == 0 && _batch.RetryAt is null && !_flushes.Any)
-                {
-                    return false;
-                }
-
-                await WaitAsync(until: _batch.RetryAt, entries: CanTakeEntries()).ConfigureAwait(false);
-                return true;
-            }
-
-            if (!IsBatchReady())
-            {
-                await WaitAsync(until: _batch.RetryAt < _batch.Deadline ? _batch.RetryAt : _batch.Deadline, entries: CanTakeEntries()).ConfigureAwait(false);
-                return true;
-            }
-
-            _exports.Start(_batch.TakeExport(), _abort.Token);
+            await WaitAsync().ConfigureAwait(false);
             return true;
         }
         catch (OperationCanceledException) when (_abort.IsCancellationRequested)
@@ -214,78 +196,138 @@ internal sealed class TelemetryExportWorker : IHostedService, IDisposable
         }
     }
 
-    /// <summary>Whether new entries would be taken now: not behind a flush request, nor into a full batch.</summary>
-    private bool CanTakeEntries() => !_flushes.Any && _batch.HasRoom && !_queue.IsClosedAndEmpty;
-
-    private bool IsBatchReady() =>
-        !_batch.HasRoom
-        || _flushes.Any
-        || _queue.IsClosed
-        || _timeProvider.GetUtcNow() >= _batch.Deadline;
-
-    private void SettleFinishedExports()
+    /// <summary>
+    /// Moves the waiting events to disk while the queue is above its high-water mark, and every event in memory once
+    /// exports have failed for <c>SpillAfter</c> (the exports holding some are stopped first), so that a crash during an
+    /// outage loses nothing; what cannot be written stays in memory and still waits. Replays a segment beside live
+    /// traffic, and during an outage as its only export, which finds out when the gateway answers again.
+    /// </summary>
+    private void Spill(SpillStage spill)
     {
-        var leftOut = new List<PendingEvent>();
-        try
+        var outage = _health.FailingFor >= _options.Persistence.SpillAfter;
+        if ((outage || _queue.IsAboveHighWaterMark) && !_queue.IsClosed && spill.MayWrite)
         {
-            _exports.SettleFinished(leftOut);
+            if (outage)
+            {
+                _exports.StopThoseInMemoryOnly();
+            }
+
+            // Events read back from disk are still there: they stay as they are.
+            var waiting = _batch.TakeAll(held: outage);
+            waiting.AddRange(ReadAll());
+            var notWritten = spill.Write(waiting.FindAll(e => e.Segment is null));
+            _queue.Taken(Recorded(waiting) - Recorded(notWritten));
+            foreach (var outbound in waiting.Where(e => e.Segment is not null).Concat(notWritten))
+            {
+                _batch.Add(outbound);
+            }
         }
-        finally
+
+        if (!_queue.IsClosed && _batch.HasRoom && (!_health.IsFailing || _exports.Count == 0))
         {
-            _batch.HoldForRetry(leftOut);
+            spill.Replay(_batch);
         }
     }
 
-    /// <summary>Completes the flush requests that no unsettled event in memory was queued ahead of.</summary>
-    private void SettleFlushes() => _flushes.SettleBefore(Math.Min(_batch.OldestNotPersisted, _exports.OldestNotPersisted));
-
     /// <summary>
-    /// Waits until an export in flight completes, <paramref name="until"/> passes, an entry is queued (when
-    /// <paramref name="entries"/>), the spiller hands something over, <paramref name="orThis"/> completes, or the worker
-    /// is aborted. Each of these is bounded: an export by its attempt timeout, deadline and the abort; the abort by the
-    /// host's shutdown token.
+    /// Waits until an export in flight completes, the batch's deadline or the retry time passes, the queue holds what
+    /// would fill the batch (or a flush, a large event, the high-water mark, the close), an outage reaches
+    /// <c>SpillAfter</c> or an attempt fails (persistence only), or the worker is aborted. Each of these is bounded: an
+    /// export by its attempt timeout, deadline and the abort; the abort by the host's shutdown token.
     /// </summary>
-    private async Task WaitAsync(DateTimeOffset? until, bool entries, Task? orThis = null)
+    private async Task WaitAsync()
     {
-        var delay = until is { } time ? time - _timeProvider.GetUtcNow() : Timeout.InfiniteTimeSpan;
-        if (until is not null && delay <= TimeSpan.Zero)
+        var until = _batch.UntilRetry;
+        if (_batch.Count > 0 && _exports.CanStart)
+        {
+            until = until < _batch.UntilDeadline ? until : _batch.UntilDeadline;
+        }
+
+        if (_spill is not null && _health.IsFailing)
+        {
+            var untilSpill = _options.Persistence.SpillAfter - _health.FailingFor;
+            until = until < untilSpill ? until : untilSpill;
+        }
+
+        if (until <= TimeSpan.Zero)
         {
             return;
         }
 
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(_abort.Token);
-        var waits = new List<Task>(_exports.Count + 4) { Task.Delay(delay, _timeProvider, stop.Token) };
-        foreach (var export in _exports.All)
+        var waits = new List<Task>(_exports.Count + 3)
         {
-            waits.Add(export.Task);
-        }
+            Task.Delay(until ?? Timeout.InfiniteTimeSpan, _timeProvider, stop.Token),
 
-        if (entries && _batch.Count > 0)
-        {
-            // A batch is open: woken when the events that would complete it are queued (or a flush, a large event, the
-            // close), not for every event.
-            waits.Add(_queue.WaitForEventsAsync(_batch.EventsToFill(_queue.LightEventBytes)));
-        }
-        else if (entries)
-        {
-            waits.Add(_queue.WaitToReadAsync(stop.Token).AsTask());
-        }
+            // The first event of a batch, an event a flush waits for, or what could fill the batch; with a full batch,
+            // only what cannot wait for it (a flush, a large event, the high-water mark, the close).
+            _queue.WaitForEventsAsync(
+                !_batch.HasRoom ? null
+                : _batch.Count == 0 || _queue.Flushes.HighestMark > _readThrough ? 1
+                : _batch.EventsToFill(_queue.LightEventBytes)),
+        };
 
-        if (_spill is not null)
+        waits.AddRange(_exports.All.Select(export => export.Task));
+        if (_spill is not null && _health.IsFailing)
         {
-            waits.Add(_spill.Woken);
-        }
-
-        if (orThis is not null)
-        {
-            waits.Add(orThis);
+            waits.Add(_health.NextFailure);
         }
 
         _ = await Task.WhenAny(waits).ConfigureAwait(false);
 
-        // Ends the delay and the channel wait (cancelled, not faulted: nothing to observe).
+        // Ends the delay (cancelled, not faulted: nothing to observe).
         await stop.CancelAsync().ConfigureAwait(false);
         _queue.StopWaiting();
         _abort.Token.ThrowIfCancellationRequested();
     }
+
+    /// <summary>Reads and encodes the next queued event that can be sent; one that cannot is counted as invalid.</summary>
+    private OutboundEvent? ReadOne()
+    {
+        while (_queue.TryRead(out var pending))
+        {
+            MarkRead(pending.Sequence);
+            if (_preparer.TryPrepare(pending) is { } outbound)
+            {
+                return outbound;
+            }
+
+            _queue.Taken(1);
+        }
+
+        return null;
+    }
+
+    private List<OutboundEvent> ReadAll()
+    {
+        var all = new List<OutboundEvent>();
+        while (ReadOne() is { } outbound)
+        {
+            all.Add(outbound);
+        }
+
+        return all;
+    }
+
+    /// <summary>Gets the sequence number up to which every event has been read (all of them once the queue is closed and empty).</summary>
+    private long ReadThrough => _queue.IsClosedAndEmpty ? long.MaxValue : _readThrough;
+
+    /// <summary>Writers reach the channel out of order now and then: the watermark moves over an unbroken run only.</summary>
+    private void MarkRead(long sequence)
+    {
+        if (sequence != _readThrough + 1)
+        {
+            _readAhead.Add(sequence);
+            return;
+        }
+
+        _readThrough = sequence;
+        while (_readAhead.Remove(_readThrough + 1))
+        {
+            _readThrough++;
+        }
+    }
+
+    /// <summary>How many of the events were recorded in this process (events read back from disk do not wait in the queue).</summary>
+    private static int Recorded(List<OutboundEvent> events) => events.Count(e => e.Sequence > 0);
 }

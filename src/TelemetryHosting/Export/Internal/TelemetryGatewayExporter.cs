@@ -80,7 +80,7 @@ internal sealed class TelemetryGatewayExporter
     /// backoff, not a size to adapt to); <paramref name="acknowledged"/> still holds what was acknowledged before.
     /// </exception>
     public async Task<string?> ExportAsync(
-        List<PendingEvent> events, HashSet<string> acknowledged, HashSet<string> tooLarge, CancellationToken cancellationToken)
+        List<OutboundEvent> events, HashSet<string> acknowledged, HashSet<string> tooLarge, CancellationToken cancellationToken)
     {
         var unsent = acknowledged.Count == 0 && tooLarge.Count == 0 ? events : [.. events.Where(e => !e.IsIn(acknowledged) && !e.IsIn(tooLarge))];
         var requestId = string.Empty;
@@ -152,9 +152,9 @@ internal sealed class TelemetryGatewayExporter
     }
 
     /// <summary>The events from <paramref name="from"/> on that fit in <paramref name="maxBytes"/> (one at least), and where they end.</summary>
-    private static (List<PendingEvent> Events, int End, long Bytes) Chunk(IReadOnlyList<PendingEvent> events, int from, long maxBytes)
+    private static (List<OutboundEvent> Events, int End, long Bytes) Chunk(IReadOnlyList<OutboundEvent> events, int from, long maxBytes)
     {
-        var chunk = new List<PendingEvent>();
+        var chunk = new List<OutboundEvent>();
         long bytes = 0;
         var end = from;
         for (; end < events.Count && (chunk.Count == 0 || bytes + events[end].EncodedSize <= maxBytes); end++)
@@ -190,7 +190,7 @@ internal sealed class TelemetryGatewayExporter
         return lowered < refusedBytes;
     }
 
-    private async Task<string> ExportStreamAsync(List<PendingEvent> events, HashSet<string> acknowledged, CancellationToken cancellationToken)
+    private async Task<string> ExportStreamAsync(List<OutboundEvent> events, HashSet<string> acknowledged, CancellationToken cancellationToken)
     {
         using var activity = ActivitySource.StartActivity("TelemetryHosting.Export", ActivityKind.Client);
         activity?.SetTag("telemetryhosting.batch.size", events.Count);
@@ -205,11 +205,15 @@ internal sealed class TelemetryGatewayExporter
         var client = _clientFactory.CreateClient<TelemeteryGatewayService.TelemeteryGatewayServiceClient>(ClientName);
         using var call = client.Invoker.AsyncDuplexStreamingCall(
             EncodedEventsRequest.RecordEvents, null, new CallOptions(deadline: deadline, cancellationToken: attempt.Token));
+
+        // The reading adds to a set of the stream's own, merged into the export's once this attempt is over: a reading
+        // abandoned below may still add to it, but no one reads it then.
+        var received = new HashSet<string>(StringComparer.Ordinal);
         try
         {
             // Responses are read while payloads are still being written: HTTP/2 flow control must not stall on
             // unread responses, and a server error ends the call with the status read here.
-            var reading = ReadAcknowledgementsAsync(call.ResponseStream, acknowledged, attempt.Token);
+            var reading = ReadAcknowledgementsAsync(call.ResponseStream, received, attempt.Token);
             var writing = WriteRequestsAsync(call.RequestStream, requestId, events, attempt.Token);
 
             // Bounded by the reading, which ends with the response (its status), the attempt's token or the deadline.
@@ -230,8 +234,7 @@ internal sealed class TelemetryGatewayExporter
                     {
                         await attempt.CancelAsync().ConfigureAwait(false);
 
-                        // The reading observes the attempt's token: it ends at once, and adds no acknowledgement after
-                        // this (the set is the export's, read when it settles). Bounded all the same.
+                        // The reading observes the attempt's token: it ends at once. Bounded all the same.
                         await reading.WaitAsync(StatusAfterFailedWrite, TimeProvider.System, CancellationToken.None)
                             .ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
                         _ = reading.Exception;
@@ -275,6 +278,13 @@ internal sealed class TelemetryGatewayExporter
             // cancellation, or the attempt's own source ended it after a refusal; the status says which.
             throw new RpcException(StatusOf(call));
         }
+        finally
+        {
+            lock (received)
+            {
+                acknowledged.UnionWith(received);
+            }
+        }
 
         activity?.SetTag("telemetryhosting.batch.acknowledged", acknowledged.Count);
         return requestId;
@@ -283,7 +293,7 @@ internal sealed class TelemetryGatewayExporter
     // Not bounded by itself: a write can wait for flow-control credit for good. The attempt awaits it only while the
     // response is still open (which its token and the deadline bound), and abandons it once the response has ended.
     private async Task WriteRequestsAsync(
-        IClientStreamWriter<EncodedEventsRequest> requests, string requestId, IReadOnlyList<PendingEvent> events, CancellationToken cancellationToken)
+        IClientStreamWriter<EncodedEventsRequest> requests, string requestId, IReadOnlyList<OutboundEvent> events, CancellationToken cancellationToken)
     {
         await requests.WriteAsync(
             EncodedEventsRequest.ForMetadata(new RecordEventsRequestMetadata { RequestId = requestId, Identifier = _messageBuilder.Identifier }),
@@ -315,14 +325,14 @@ internal sealed class TelemetryGatewayExporter
         // Bounded: the response ends with the status, the attempt's token, or the call's deadline.
         while (await responses.MoveNext(cancellationToken).ConfigureAwait(false))
         {
-            foreach (var id in responses.Current.SucceededEvents)
+            lock (acknowledged)
             {
-                acknowledged.Add(id);
+                acknowledged.UnionWith(responses.Current.SucceededEvents);
             }
         }
     }
 
-    private IEnumerable<List<PendingEvent>> Payloads(IReadOnlyList<PendingEvent> events)
+    private IEnumerable<List<OutboundEvent>> Payloads(IReadOnlyList<OutboundEvent> events)
     {
         for (var from = 0; from < events.Count;)
         {

@@ -21,7 +21,6 @@ internal sealed class TelemetryGatewayHealthCheck(
     public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
         var settings = options.Get(context.Registration.Name);
-        var now = timeProvider.GetUtcNow();
         var depth = queue.Depth;
         var failingFor = exportHealth.FailingFor;
         var data = new Dictionary<string, object>
@@ -31,15 +30,15 @@ internal sealed class TelemetryGatewayHealthCheck(
             ["exports_failing_for_seconds"] = failingFor.TotalSeconds,
         };
 
-        if (drops.Last is { } drop && now - drop.At <= settings.DropWindow)
+        if (drops.Last is { } drop && timeProvider.GetElapsedTime(drop.At) <= settings.DropWindow)
         {
             data["last_drop_reason"] = drop.Reason;
             return Result(HealthStatus.Unhealthy, data, string.Create(
                 CultureInfo.InvariantCulture,
-                $"Telemetry events are being dropped: {drop.Count} with reason '{drop.Reason}' {Ago(now - drop.At)} ago."));
+                $"Telemetry events are being dropped: {drop.Count} with reason '{drop.Reason}' {Ago(timeProvider.GetElapsedTime(drop.At))} ago."));
         }
 
-        if (exportHealth.FailingSince is not null && failingFor >= settings.FailingThreshold)
+        if (exportHealth.IsFailing && failingFor >= settings.FailingThreshold)
         {
             var status = exportHealth.LastFailure;
             return Result(HealthStatus.Degraded, data, string.Create(

@@ -1,6 +1,6 @@
 namespace TelemetryHosting.Persistence.Internal;
 
-/// <summary>A segment file whose events are in memory (replayed, or a batch being retried); deleted once every one is settled.</summary>
+/// <summary>A segment file whose events were read back into memory; deleted once every one is settled.</summary>
 internal sealed class SpillSegment(string path, int eventCount)
 {
     public string Path { get; } = path;

@@ -1,7 +1,6 @@
 using System.Buffers.Binary;
 using System.Security.Cryptography;
 using TelemetryHosting.Export.Internal;
-using TelemetryHosting.Recording.Internal;
 
 namespace TelemetryHosting.Persistence.Internal;
 
@@ -21,11 +20,11 @@ internal static class SpillSegmentFormat
     /// <summary>The size of a segment file whose payload is <paramref name="bodyLength"/> bytes.</summary>
     public static int Size(int bodyLength) => checked(HeaderLength + bodyLength + HashLength);
 
-    /// <summary>A whole segment file: header, the encoded events (<see cref="PendingEvent.Encoded"/>) and checksum.</summary>
+    /// <summary>A whole segment file: header, the encoded events (<see cref="OutboundEvent.Encoded"/>) and checksum.</summary>
     /// <param name="events">The events, encoded.</param>
     /// <param name="bodyLength">Their payload's size, <see cref="EncodedEventsRequest.PayloadSize"/>.</param>
     /// <param name="created">The creation time written in the header, from which the segment expires.</param>
-    public static byte[] Write(IReadOnlyList<PendingEvent> events, int bodyLength, DateTimeOffset created)
+    public static byte[] Write(IReadOnlyList<OutboundEvent> events, int bodyLength, DateTimeOffset created)
     {
         var buffer = new byte[Size(bodyLength)];
         Magic.CopyTo(buffer, 0);

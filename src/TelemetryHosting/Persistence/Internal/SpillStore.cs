@@ -2,7 +2,6 @@ using Microsoft.Extensions.Logging;
 using Telemetrygateway.V1;
 using TelemetryHosting.Diagnostics.Internal;
 using TelemetryHosting.Export.Internal;
-using TelemetryHosting.Recording.Internal;
 
 namespace TelemetryHosting.Persistence.Internal;
 
@@ -51,37 +50,25 @@ internal sealed class SpillStore
         metrics.ObserveSpill(() => Directory.EnumerateFiles(_directory, "*" + Extension).Count(), CurrentBytes);
     }
 
-    /// <summary>Writes one segment of encoded events (<see cref="PendingEvent.Encoded"/>), as they are.</summary>
+    /// <summary>Writes one segment of encoded events (<see cref="OutboundEvent.Encoded"/>), as they are.</summary>
     /// <returns><see langword="null"/> when written; otherwise why not (the events are then not on disk).</returns>
-    public string? TryWrite(IReadOnlyList<PendingEvent> events) => TryWrite(events, out _);
-
-    /// <summary>Writes one segment, and gives it back for deleting once its events are settled.</summary>
-    /// <param name="events">The events, encoded.</param>
-    /// <param name="segment">The file written, or <see langword="null"/>.</param>
-    /// <param name="reserveBytes">Room to leave free in the directory (for a copy that is only a precaution).</param>
-    /// <param name="recordedAt">When its oldest event was recorded, which orders replay; by default now.</param>
-    /// <returns><see langword="null"/> when written; otherwise why not (the events are then not on disk).</returns>
-    public string? TryWrite(IReadOnlyList<PendingEvent> events, out SpillSegment? segment, long reserveBytes = 0, DateTimeOffset? recordedAt = null)
+    public string? TryWrite(IReadOnlyList<OutboundEvent> events)
     {
-        segment = null;
         var temporary = string.Empty;
         try
         {
             var bodyLength = EncodedEventsRequest.PayloadSize(events);
             var size = SpillSegmentFormat.Size(bodyLength);
-            if (CurrentBytes() + size + reserveBytes > _maxBytes)
+            if (CurrentBytes() + size > _maxBytes)
             {
-                return reserveBytes == 0
-                    ? $"the spill directory holds its maximum of {_maxBytes} bytes"
-                    : $"the spill directory is within {reserveBytes} bytes of its maximum of {_maxBytes}";
+                return $"the spill directory holds its maximum of {_maxBytes} bytes";
             }
 
             var created = _timeProvider.GetUtcNow();
             var buffer = SpillSegmentFormat.Write(events, bodyLength, created);
 
-            // Time first, so that replay follows recording order; a random part, so that no two writers collide.
-            var order = recordedAt is { } at && at < created ? at : created;
-            var name = $"{Math.Max(0, order.ToUnixTimeMilliseconds()):D15}-{Guid.NewGuid():N}{Extension}";
+            // Time first, so that replay follows the order of writing; a random part, so that no two writers collide.
+            var name = $"{Math.Max(0, created.ToUnixTimeMilliseconds()):D15}-{Guid.NewGuid():N}{Extension}";
             var path = Path.Combine(_directory, name);
             temporary = path + Temporary;
             using (var stream = new FileStream(temporary, SpillFiles.OwnerOnlyFile()))
@@ -92,7 +79,6 @@ internal sealed class SpillStore
 
             File.Move(temporary, path);
             Log.Spilled(_logger, events.Count, name);
-            segment = new SpillSegment(path, events.Count);
             return null;
         }
 #pragma warning disable CA1031 // Whatever fails, the caller counts the events as not written: none is lost uncounted.
@@ -105,15 +91,14 @@ internal sealed class SpillStore
     }
 
     /// <summary>
-    /// Reads the oldest good segment. Corrupt ones are moved aside and expired ones deleted, their events counted,
-    /// on the way.
+    /// Reads the oldest good segment. Corrupt ones are moved aside, and expired or empty ones deleted, their events
+    /// counted, on the way.
     /// </summary>
-    /// <param name="loaded">Paths of segments whose events are in memory already, which are passed over.</param>
-    public (SpillSegment Segment, List<Event> Events)? TryReadOldest(IReadOnlySet<string> loaded)
+    public (SpillSegment Segment, List<Event> Events)? TryReadOldest()
     {
         foreach (var path in SegmentPaths())
         {
-            if (IsUndeletable(path) || loaded.Contains(path))
+            if (IsUndeletable(path))
             {
                 continue;
             }
@@ -176,6 +161,13 @@ internal sealed class SpillStore
             if (events.Count != count)
             {
                 Quarantine(path, name, "the event count does not match the header", count);
+                return null;
+            }
+
+            if (events.Count == 0)
+            {
+                // Nothing to replay, and nothing would ever settle it.
+                Delete(new SpillSegment(path, 0));
                 return null;
             }
 

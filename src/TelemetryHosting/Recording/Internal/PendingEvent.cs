@@ -1,15 +1,13 @@
 using System.Diagnostics;
 using Google.Protobuf.WellKnownTypes;
-using Telemetrygateway.V1;
-using TelemetryHosting.Export.Internal;
 
 namespace TelemetryHosting.Recording.Internal;
 
 /// <summary>
 /// A recorded event on its way to the gateway. The recorder fills the first part on the caller's thread with
-/// copies of everything mutable; the worker builds the wire message from it and tracks its delivery.
+/// copies of everything mutable; the worker encodes it once and tracks its delivery apart (OutboundEvent).
 /// </summary>
-internal sealed class PendingEvent : QueueEntry
+internal sealed class PendingEvent
 {
     // Captured by the recorder.
     public required Guid Id { get; init; }
@@ -70,43 +68,8 @@ internal sealed class PendingEvent : QueueEntry
         return bytes + 11 + 64;
     }
 
-    // Owned by the worker.
+    /// <summary>Gets or sets the event's number, given by the queue as it accepts the event (flushes wait on it).</summary>
     public long Sequence { get; set; }
-
-    /// <summary>Gets or sets the wire message: set for events replayed from disk only; others are encoded directly.</summary>
-    public Event? Message { get; set; }
-
-    /// <summary>Gets or sets the event in the gateway's wire format.</summary>
-    public byte[]? Encoded { get; set; }
-
-    public int EncodedSize => Encoded?.Length ?? 0;
-    public int Attempts { get; set; }
-
-    /// <summary>Gets the id as sent: the replayed message's, or the recorded one in its canonical form.</summary>
-    public string WireId => Message?.Id ?? Id.ToString("D");
-
-    /// <summary>Returns whether the gateway acknowledged this event, without formatting its id as a new string.</summary>
-    public bool IsIn(HashSet<string> acknowledged)
-    {
-        if (Message is { } message)
-        {
-            return acknowledged.Contains(message.Id);
-        }
-
-        Span<char> id = stackalloc char[36];
-        _ = Id.TryFormat(id, out _, "D");
-        return acknowledged.GetAlternateLookup<ReadOnlySpan<char>>().Contains(id);
-    }
-
-    /// <summary>Gets or sets the spill segment that holds the event (replayed from it, or journaled to it), if any.</summary>
-    public TelemetryHosting.Persistence.Internal.SpillSegment? Segment { get; set; }
-
-    /// <summary>
-    /// Gets or sets a value indicating whether the event, still in memory, counts as persisted: it was journaled to
-    /// <see cref="Segment"/> during an outage. Flushes do not wait for it; settling it moves it from persisted to
-    /// delivered or failed.
-    /// </summary>
-    public bool CountsAsPersisted { get; set; }
 
     private RareParts? _rare;
 

@@ -91,13 +91,12 @@ internal sealed class TelemetryRecorder : ITelemetryRecorder
     {
         try
         {
-            // A flush already cancelled queues nothing: it only reports the counts.
+            // A flush already cancelled waits for nothing: it only reports the counts.
             cancellationToken.ThrowIfCancellationRequested();
-            var settled = _queue.EnqueueFlush()?.Settled ?? _queue.Drained;
 
-            // Bounded by the caller's token; without one, by the worker, which settles every request at the latest when
-            // it stops (within the host's shutdown timeout).
-            await settled.WaitAsync(cancellationToken).ConfigureAwait(false);
+            // Bounded by the caller's token; without one, by the worker, which ends every flush at the latest when it
+            // stops (within the host's shutdown timeout). With no worker running, it completes at once.
+            await _queue.FlushAsync().WaitAsync(cancellationToken).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {

@@ -6,8 +6,9 @@ using TelemetryHosting.Diagnostics.Internal;
 namespace TelemetryHosting.Resilience.Internal;
 
 /// <summary>
-/// What the worker knows about the gateway's health: when the current run of failed export attempts started,
-/// the last failure, and a log of failures that does not flood during an outage.
+/// What the worker knows about the gateway's health, from the outcome of every export attempt whatever resilience
+/// pipeline runs them: since when (on the monotonic clock) attempts have been failing, the last failure, and a log of
+/// failures that does not flood during an outage.
 /// </summary>
 internal sealed class ExportHealth
 {
@@ -15,8 +16,9 @@ internal sealed class ExportHealth
     private readonly TelemetryHostingMetrics _metrics;
     private readonly ILogger _logger;
     private readonly LogThrottle _failureLog;
-    private readonly object _lock = new();
-    private DateTimeOffset? _failingSince;
+    private readonly Lock _lock = new();
+    private long? _failingSince;
+    private TaskCompletionSource _nextFailure = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     public ExportHealth(TimeProvider timeProvider, TelemetryHostingMetrics metrics, IOptions<TelemetryGatewayOptions> options, ILogger<ExportHealth> logger)
     {
@@ -26,17 +28,26 @@ internal sealed class ExportHealth
         _failureLog = new LogThrottle(timeProvider, options.Value.FailureLogInterval);
     }
 
-    /// <summary>Raised after each failed attempt, on the worker's flow.</summary>
-    public event Action? AttemptFailed;
-
-    /// <summary>Gets when the current run of failures started, or <see langword="null"/> when the last export succeeded.</summary>
-    public DateTimeOffset? FailingSince
+    /// <summary>Gets a value indicating whether the last export attempt failed.</summary>
+    public bool IsFailing
     {
         get
         {
             lock (_lock)
             {
-                return _failingSince;
+                return _failingSince is not null;
+            }
+        }
+    }
+
+    /// <summary>Gets a task that completes at the next failed attempt.</summary>
+    public Task NextFailure
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _nextFailure.Task;
             }
         }
     }
@@ -44,50 +55,66 @@ internal sealed class ExportHealth
     /// <summary>Gets the status of the last failed attempt.</summary>
     public Status LastFailure { get; private set; }
 
-    /// <summary>Gets how long exports have been failing; zero when they are not.</summary>
-    public TimeSpan FailingFor => FailingSince is { } since ? _timeProvider.GetUtcNow() - since : TimeSpan.Zero;
-
-    public void OnAttemptFailed(Exception exception, TimeSpan retryIn)
+    /// <summary>Gets how long attempts have been failing; zero when they are not.</summary>
+    public TimeSpan FailingFor
     {
-        var kind = ExportFailure.Classify(exception);
+        get
+        {
+            lock (_lock)
+            {
+                return _failingSince is { } since ? _timeProvider.GetElapsedTime(since) : TimeSpan.Zero;
+            }
+        }
+    }
+
+    /// <summary>An export attempt failed (not by our own cancellation).</summary>
+    public void OnAttemptFailed(Exception exception)
+    {
         var status = ExportFailure.StatusOf(exception);
-        var now = _timeProvider.GetUtcNow();
         lock (_lock)
         {
-            _failingSince ??= now;
+            _failingSince ??= _timeProvider.GetTimestamp();
             LastFailure = status;
+            _nextFailure.TrySetResult();
+            _nextFailure = new(TaskCreationOptions.RunContinuationsAsynchronously);
         }
 
         _metrics.ExportFailed(status.StatusCode);
-        if (_failureLog.ShouldLog(out var suppressed))
-        {
-            if (kind == ExportFailureKind.Configuration)
-            {
-                Log.ExportMisconfigured(_logger, status.StatusCode, status.Detail, suppressed, retryIn);
-            }
-            else
-            {
-                Log.ExportRetrying(_logger, status.StatusCode, status.Detail, suppressed, retryIn);
-            }
-        }
-
-        AttemptFailed?.Invoke();
     }
 
-    public void OnExportSucceeded()
+    /// <summary>The default pipeline retries a failed attempt after <paramref name="retryIn"/>: logged, at a bounded rate.</summary>
+    public void OnRetry(Exception exception, TimeSpan retryIn)
     {
-        DateTimeOffset? since;
+        if (!_failureLog.ShouldLog(out var suppressed))
+        {
+            return;
+        }
+
+        var status = ExportFailure.StatusOf(exception);
+        if (ExportFailure.Classify(exception) == ExportFailureKind.Configuration)
+        {
+            Log.ExportMisconfigured(_logger, status.StatusCode, status.Detail, suppressed, retryIn);
+        }
+        else
+        {
+            Log.ExportRetrying(_logger, status.StatusCode, status.Detail, suppressed, retryIn);
+        }
+    }
+
+    /// <summary>An export attempt got through to the gateway.</summary>
+    public void OnAttemptSucceeded()
+    {
+        long? since;
         lock (_lock)
         {
             since = _failingSince;
             _failingSince = null;
         }
 
-        _failureLog.Reset();
-
         if (since is { } start)
         {
-            Log.ExportRecovered(_logger, _timeProvider.GetUtcNow() - start);
+            _failureLog.Reset();
+            Log.ExportRecovered(_logger, _timeProvider.GetElapsedTime(start));
         }
     }
 }

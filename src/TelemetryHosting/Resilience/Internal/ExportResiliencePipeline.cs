@@ -48,7 +48,7 @@ internal static class ExportResiliencePipeline
                     ExportFailure.Classify(args.Outcome.Exception) == ExportFailureKind.Configuration ? options.MaxRetryDelay : null),
                 OnRetry = args =>
                 {
-                    health.OnAttemptFailed(args.Outcome.Exception!, args.RetryDelay);
+                    health.OnRetry(args.Outcome.Exception!, args.RetryDelay);
                     return default;
                 },
             })
