@@ -268,8 +268,9 @@ internal sealed class TelemetryExportWorker : IHostedService, IDisposable
         };
 
         waits.AddRange(_exports.All.Select(export => export.Task));
-        if (_spill is not null && _health.IsFailing)
+        if (_spill is not null)
         {
+            // An outage starts, or goes on: the worker times its spill, or stops retrying once the queue is closed.
             waits.Add(_health.NextFailure);
         }
 
