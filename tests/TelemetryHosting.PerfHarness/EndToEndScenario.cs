@@ -12,8 +12,8 @@ internal static class EndToEndScenario
 
     public static async Task RunAsync(HarnessSettings settings, ResultTable results)
     {
-        Console.WriteLine($"# e2e: {settings.Events:N0} events through the library, {settings.NaiveEvents:N0} through the naive unary integration");
-        await using var gateway = await GatewayProcess.StartAsync();
+        Console.WriteLine($"# e2e: {settings.Events:N0} events through the library, {settings.NaiveEvents:N0} through the naive unary integration, gateway latency {settings.GatewayLatency.TotalMilliseconds:0} ms");
+        await using var gateway = await GatewayProcess.StartAsync(settings.GatewayLatency);
 
         // Warm-up: connections, the gateway's own start-up, and JIT. Tiered compilation keeps recompiling hot methods
         // (instrumented, then optimized with the profile) for the first seconds of a process: a full-size run of each
@@ -26,9 +26,10 @@ internal static class EndToEndScenario
         var naive = await RunNaiveAsync(gateway, settings.NaiveEvents, concurrency: 1);
         var naiveConcurrent = await RunNaiveAsync(gateway, settings.NaiveEvents, concurrency: 8);
 
-        Report(results, $"e2e library ({settings.Events:N0}, {settings.RecordThreads} recording threads)", library);
-        Report(results, $"e2e naive unary, sequential ({settings.NaiveEvents:N0})", naive);
-        Report(results, $"e2e naive unary, 8 concurrent callers ({settings.NaiveEvents:N0})", naiveConcurrent);
+        var latency = settings.GatewayLatency > TimeSpan.Zero ? $", {settings.GatewayLatency.TotalMilliseconds:0} ms latency" : string.Empty;
+        Report(results, $"e2e library ({settings.Events:N0}, {settings.RecordThreads} recording threads{latency})", library);
+        Report(results, $"e2e naive unary, sequential ({settings.NaiveEvents:N0}{latency})", naive);
+        Report(results, $"e2e naive unary, 8 concurrent callers ({settings.NaiveEvents:N0}{latency})", naiveConcurrent);
         results.Add("e2e ratio", "library / naive sequential, events/s", Format.Number(library.Rate / naive.Rate, "F1") + "×");
         results.Add("e2e ratio", "library / naive 8 concurrent, events/s", Format.Number(library.Rate / naiveConcurrent.Rate, "F1") + "×");
         results.Add("e2e ratio", "naive sequential / library, client CPU per event", Format.Number(naive.ClientCpuPerEvent / library.ClientCpuPerEvent, "F1") + "×");

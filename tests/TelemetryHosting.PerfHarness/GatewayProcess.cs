@@ -17,7 +17,9 @@ internal sealed class GatewayProcess : IAsyncDisposable
 
     public Uri Address { get; }
 
-    public static async Task<GatewayProcess> StartAsync(int maxStoredEvents = 1_000)
+    /// <param name="latency">The gateway's delay before each response (per events payload, per unary call).</param>
+    /// <param name="maxStoredEvents">How many events the gateway keeps (counts are kept regardless).</param>
+    public static async Task<GatewayProcess> StartAsync(TimeSpan latency, int maxStoredEvents = 1_000)
     {
         var self = Environment.ProcessPath!;
         var start = new ProcessStartInfo
@@ -38,6 +40,7 @@ internal sealed class GatewayProcess : IAsyncDisposable
 
         start.ArgumentList.Add("gateway");
         start.ArgumentList.Add(maxStoredEvents.ToString(CultureInfo.InvariantCulture));
+        start.ArgumentList.Add(((long)latency.TotalMilliseconds).ToString(CultureInfo.InvariantCulture));
         var process = Process.Start(start)!;
         while (await process.StandardOutput.ReadLineAsync() is { } line)
         {

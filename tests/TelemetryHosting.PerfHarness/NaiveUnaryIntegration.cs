@@ -6,7 +6,8 @@ namespace TelemetryHosting.PerfHarness;
 
 /// <summary>
 /// What a user would write by hand (and what the Go managed-service helper does): one unary <c>RecordEvent</c> call
-/// per event, awaited where the event happens.
+/// per event, awaited where the event happens. With a gateway latency (<c>--gateway-latency-ms</c>) each call waits for
+/// it, as each events payload of the library's streams does: the gateway delays every response the same way.
 /// </summary>
 internal sealed class NaiveUnaryIntegration : IDisposable
 {

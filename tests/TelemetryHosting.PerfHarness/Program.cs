@@ -1,13 +1,13 @@
 using System.Globalization;
 using TelemetryHosting.PerfHarness;
 
-// dotnet run -c Release --project tests/TelemetryHosting.PerfHarness -- e2e|memory|shutdown|all [--events N] [--naive-events N]
+// dotnet run -c Release --project tests/TelemetryHosting.PerfHarness -- e2e|memory|shutdown|all [--events N] [--naive-events N] [--gateway-latency-ms N]
 // "gateway" is internal: the harness runs the development gateway in a child process of its own, so that the
 // CPU time measured here is the client's alone.
 var mode = args.Length > 0 ? args[0] : "all";
 if (mode == "gateway")
 {
-    await GatewayChild.RunAsync(int.Parse(args[1], CultureInfo.InvariantCulture));
+    await GatewayChild.RunAsync(int.Parse(args[1], CultureInfo.InvariantCulture), TimeSpan.FromMilliseconds(int.Parse(args[2], CultureInfo.InvariantCulture)));
     return 0;
 }
 

@@ -12,7 +12,7 @@ internal static class ShutdownScenario
     public static async Task RunAsync(HarnessSettings settings, ResultTable results)
     {
         Console.WriteLine($"# shutdown: drain {settings.ShutdownEvents:N0} queued events on stop");
-        await using var gateway = await GatewayProcess.StartAsync();
+        await using var gateway = await GatewayProcess.StartAsync(settings.GatewayLatency);
 
         // Warm-up in a host of its own, a full-size drain: JIT (tiered compilation keeps recompiling hot methods for the
         // first seconds) and the gateway's start-up are not part of the stop.

@@ -1,4 +1,5 @@
 using System.Diagnostics.Metrics;
+using TelemetryHosting.Shared;
 
 namespace TelemetryHosting.AspNetCore.Internal;
 
@@ -8,22 +9,17 @@ namespace TelemetryHosting.AspNetCore.Internal;
 /// </summary>
 internal sealed class TelemetryHostingAspNetCoreMetrics
 {
-    /// <summary>The meter name: the library's, shared with the telemetry recorder's instruments.</summary>
-    public const string MeterName = "TelemetryHosting";
-
-    public const string ReasonTag = "reason";
-
     private readonly Counter<long> _interactionIdIgnored;
 
     public TelemetryHostingAspNetCoreMetrics(IMeterFactory meterFactory)
     {
-        var meter = meterFactory.Create(MeterName);
+        var meter = meterFactory.Create(TelemetryHostingInstruments.MeterName);
         _interactionIdIgnored = meter.CreateCounter<long>(
-            "telemetryhosting.interaction_id.ignored",
+            TelemetryHostingInstruments.InteractionIdIgnored,
             "{header}",
             "Interaction id headers not copied into events, by reason: too long, or a character outside letters, digits and -_.:.");
     }
 
     public void InteractionIdIgnored(string reason) =>
-        _interactionIdIgnored.Add(1, new KeyValuePair<string, object?>(ReasonTag, reason));
+        _interactionIdIgnored.Add(1, new KeyValuePair<string, object?>(TelemetryHostingInstruments.ReasonTag, reason));
 }

@@ -1,4 +1,4 @@
-using TelemetryHosting.Diagnostics.Internal;
+using TelemetryHosting.Shared;
 
 // The namespace of OpenTelemetry's own AddXxxInstrumentation extensions, so that they are found where they are expected.
 namespace OpenTelemetry.Metrics;
@@ -21,6 +21,6 @@ public static class TelemetryGatewayMeterProviderBuilderExtensions
     public static MeterProviderBuilder AddTelemetryGatewayInstrumentation(this MeterProviderBuilder builder)
     {
         ArgumentNullException.ThrowIfNull(builder);
-        return builder.AddMeter(TelemetryHostingMetrics.MeterName, PollyMeterName);
+        return builder.AddMeter(TelemetryHostingInstruments.MeterName, PollyMeterName);
     }
 }

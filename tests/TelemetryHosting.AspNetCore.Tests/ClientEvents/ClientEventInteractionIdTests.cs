@@ -3,6 +3,7 @@ using System.Net;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.Metrics.Testing;
 using TelemetryHosting.AspNetCore.Tests.TestSupport;
+using TelemetryHosting.Shared;
 
 namespace TelemetryHosting.AspNetCore.Tests.ClientEvents;
 
@@ -10,7 +11,6 @@ namespace TelemetryHosting.AspNetCore.Tests.ClientEvents;
 public sealed class ClientEventInteractionIdTests
 {
     private const string Header = "X-Sourcegraph-Interaction-ID";
-    private const string IgnoredInstrument = "telemetryhosting.interaction_id.ignored";
 
     [Theory]
     [InlineData("interaction-7")]
@@ -51,7 +51,7 @@ public sealed class ClientEventInteractionIdTests
         Assert.Equal(3, app.Recorder.Events.Count);
         var measurement = Assert.Single(ignored.GetMeasurementSnapshot());
         Assert.Equal(1, measurement.Value);
-        Assert.Equal(reason, measurement.Tags["reason"]);
+        Assert.Equal(reason, measurement.Tags[TelemetryHostingInstruments.ReasonTag]);
     }
 
     [Theory]
@@ -67,9 +67,9 @@ public sealed class ClientEventInteractionIdTests
 
         Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
         Assert.Null(Assert.Single(app.Recorder.Events).InteractionId);
-        Assert.Equal("invalid_character", Assert.Single(ignored.GetMeasurementSnapshot()).Tags["reason"]);
+        Assert.Equal("invalid_character", Assert.Single(ignored.GetMeasurementSnapshot()).Tags[TelemetryHostingInstruments.ReasonTag]);
     }
 
     private static MetricCollector<long> Collect(ClientEventsApp app) =>
-        new(app.Services.GetRequiredService<IMeterFactory>(), "TelemetryHosting", IgnoredInstrument);
+        new(app.Services.GetRequiredService<IMeterFactory>(), TelemetryHostingInstruments.MeterName, TelemetryHostingInstruments.InteractionIdIgnored);
 }

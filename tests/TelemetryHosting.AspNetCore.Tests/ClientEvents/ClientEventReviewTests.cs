@@ -11,6 +11,7 @@ using Microsoft.Extensions.Diagnostics.Metrics.Testing;
 using Microsoft.Extensions.Logging;
 using TelemetryHosting.AspNetCore.Tests.ClientEvents;
 using TelemetryHosting.AspNetCore.Tests.TestSupport;
+using TelemetryHosting.Shared;
 
 namespace TelemetryHosting.AspNetCore.Tests.ClientEvents;
 
@@ -46,7 +47,7 @@ public sealed class ClientEventReviewTests
         app.MapTelemetryEvents("/api/telemetry");
         await app.StartAsync();
         using var ignored = new MetricCollector<long>(
-            app.Services.GetRequiredService<IMeterFactory>(), "TelemetryHosting", "telemetryhosting.interaction_id.ignored");
+            app.Services.GetRequiredService<IMeterFactory>(), TelemetryHostingInstruments.MeterName, TelemetryHostingInstruments.InteractionIdIgnored);
         using var client = BrowserLikeClient.Create(new Uri(app.Urls.First()));
         using var request = new HttpRequestMessage(HttpMethod.Post, "/api/telemetry")
         {

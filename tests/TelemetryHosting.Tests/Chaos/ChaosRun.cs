@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Globalization;
 using TelemetryHosting.DevGateway;
+using TelemetryHosting.Shared;
 using TelemetryHosting.Tests.TestSupport;
 
 namespace TelemetryHosting.Tests.Chaos;
@@ -101,7 +102,7 @@ internal sealed class ChaosRun(RecorderHarness harness, int padding = 0)
         var dropped = new Dictionary<string, long>(StringComparer.Ordinal);
         foreach (var measurement in harness.Dropped.GetMeasurementSnapshot())
         {
-            var reason = (string)measurement.Tags["reason"]!;
+            var reason = (string)measurement.Tags[TelemetryHostingInstruments.ReasonTag]!;
             dropped[reason] = dropped.GetValueOrDefault(reason) + measurement.Value;
         }
 

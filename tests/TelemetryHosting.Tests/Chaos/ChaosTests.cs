@@ -1,5 +1,6 @@
 using Grpc.Core;
 using TelemetryHosting.DevGateway;
+using TelemetryHosting.Shared;
 using TelemetryHosting.Tests.TestSupport;
 using Xunit.Abstractions;
 
@@ -131,7 +132,7 @@ public sealed class ChaosTests(ITestOutputHelper output) : IDisposable
         await gateway.DelayResponsesAsync(TimeSpan.FromSeconds(1));
         await run.RecordAsync(Events / 2, Events);
         await Eventually.HoldsAsync(
-            () => harness.ExportFailures.GetMeasurementSnapshot().Count(m => Equals(m.Tags["rpc.grpc.status_code"], (int)Grpc.Core.StatusCode.DeadlineExceeded)) >= 3,
+            () => harness.ExportFailures.GetMeasurementSnapshot().Count(m => Equals(m.Tags[TelemetryHostingInstruments.StatusTag], (int)Grpc.Core.StatusCode.DeadlineExceeded)) >= 3,
             "attempts have timed out");
         await gateway.ResetAsync();
         var report = await run.VerifyAsync(gateway);

@@ -2,6 +2,7 @@ using System.Diagnostics.Metrics;
 using Grpc.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.Metrics.Testing;
+using TelemetryHosting.Shared;
 using TelemetryHosting.Tests.TestSupport;
 
 namespace TelemetryHosting.Tests.Diagnostics;
@@ -16,7 +17,7 @@ public sealed class MetricsTests
         {
             InstrumentPublished = (instrument, _) =>
             {
-                if (instrument.Meter.Name == "TelemetryHosting")
+                if (instrument.Meter.Name == TelemetryHostingInstruments.MeterName)
                 {
                     lock (instruments)
                     {
@@ -31,16 +32,16 @@ public sealed class MetricsTests
 
         var expected = new Dictionary<string, string>
         {
-            ["telemetryhosting.events.recorded"] = "{event}",
-            ["telemetryhosting.events.exported"] = "{event}",
-            ["telemetryhosting.events.dropped"] = "{event}",
-            ["telemetryhosting.export.failures"] = "{attempt}",
-            ["telemetryhosting.export.duration"] = "s",
-            ["telemetryhosting.export.batch.size"] = "{event}",
-            ["telemetryhosting.queue.depth"] = "{event}",
-            ["telemetryhosting.spill.events.written"] = "{event}",
-            ["telemetryhosting.spill.events.replayed"] = "{event}",
-            ["telemetryhosting.spill.files.corrupt"] = "{file}",
+            [TelemetryHostingInstruments.EventsRecorded] = "{event}",
+            [TelemetryHostingInstruments.EventsExported] = "{event}",
+            [TelemetryHostingInstruments.EventsDropped] = "{event}",
+            [TelemetryHostingInstruments.ExportFailures] = "{attempt}",
+            [TelemetryHostingInstruments.ExportDuration] = "s",
+            [TelemetryHostingInstruments.ExportBatchSize] = "{event}",
+            [TelemetryHostingInstruments.QueueDepth] = "{event}",
+            [TelemetryHostingInstruments.SpillEventsWritten] = "{event}",
+            [TelemetryHostingInstruments.SpillEventsReplayed] = "{event}",
+            [TelemetryHostingInstruments.SpillFilesCorrupt] = "{file}",
         };
         lock (instruments)
         {
@@ -58,9 +59,9 @@ public sealed class MetricsTests
     {
         await using var harness = await RecorderHarness.StartAsync(options => options.MaxBatchSize = 10);
         var meterFactory = harness.Host.Services.GetRequiredService<IMeterFactory>();
-        using var recorded = new MetricCollector<long>(meterFactory, "TelemetryHosting", "telemetryhosting.events.recorded");
-        using var duration = new MetricCollector<double>(meterFactory, "TelemetryHosting", "telemetryhosting.export.duration");
-        using var batchSize = new MetricCollector<int>(meterFactory, "TelemetryHosting", "telemetryhosting.export.batch.size");
+        using var recorded = new MetricCollector<long>(meterFactory, TelemetryHostingInstruments.MeterName, TelemetryHostingInstruments.EventsRecorded);
+        using var duration = new MetricCollector<double>(meterFactory, TelemetryHostingInstruments.MeterName, TelemetryHostingInstruments.ExportDuration);
+        using var batchSize = new MetricCollector<int>(meterFactory, TelemetryHostingInstruments.MeterName, TelemetryHostingInstruments.ExportBatchSize);
         harness.Gateway.Faults.FailNextCalls(1, StatusCode.ResourceExhausted);
 
         for (var i = 0; i < 25; i++)
@@ -78,7 +79,7 @@ public sealed class MetricsTests
         Assert.All(duration.GetMeasurementSnapshot(), m => Assert.True(m.Value > 0));
         Assert.Equal(batchSize.GetMeasurementSnapshot().Count, duration.GetMeasurementSnapshot().Count);
         var failure = Assert.Single(harness.ExportFailures.GetMeasurementSnapshot());
-        Assert.Equal((int)StatusCode.ResourceExhausted, failure.Tags["rpc.grpc.status_code"]);
+        Assert.Equal((int)StatusCode.ResourceExhausted, failure.Tags[TelemetryHostingInstruments.StatusTag]);
         Assert.Equal(0, harness.QueueDepth());
     }
 }

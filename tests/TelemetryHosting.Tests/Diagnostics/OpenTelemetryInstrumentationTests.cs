@@ -2,6 +2,7 @@ using System.Diagnostics;
 using OpenTelemetry;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Trace;
+using TelemetryHosting.Shared;
 using TelemetryHosting.Tests.TestSupport;
 
 namespace TelemetryHosting.Tests.Diagnostics;
@@ -39,7 +40,7 @@ public sealed class OpenTelemetryInstrumentationTests
     {
         var names = await ExportOneEventAsync(metrics => metrics.Select(metric => metric.MeterName + "/" + metric.Name).ToArray());
 
-        Assert.Contains("TelemetryHosting/telemetryhosting.events.exported", names);
+        Assert.Contains($"{TelemetryHostingInstruments.MeterName}/{TelemetryHostingInstruments.EventsExported}", names);
         Assert.Contains(names, name => name.StartsWith("Polly/resilience.polly.", StringComparison.Ordinal));
     }
 
@@ -50,7 +51,7 @@ public sealed class OpenTelemetryInstrumentationTests
         var bounds = await ExportOneEventAsync(metrics =>
         {
             List<double> found = [];
-            var duration = Assert.Single(metrics, metric => metric.Name == "telemetryhosting.export.duration");
+            var duration = Assert.Single(metrics, metric => metric.Name == TelemetryHostingInstruments.ExportDuration);
             foreach (ref readonly var point in duration.GetMetricPoints())
             {
                 foreach (var bucket in point.GetHistogramBuckets())

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Diagnostics.Metrics.Testing;
 using Microsoft.Extensions.Time.Testing;
 using System.Diagnostics.Metrics;
 using TelemetryHosting.DevGateway;
+using TelemetryHosting.Shared;
 using TelemetryHosting.Tests.TestSupport;
 
 namespace TelemetryHosting.Tests.Persistence;
@@ -220,7 +221,7 @@ public sealed class DurableSpillTests : IDisposable
 
         gateway.Faults.Reset();
         await using var second = await RecorderHarness.StartAsync(Spill, gateway: gateway, startHost: false);
-        using var corrupt = new MetricCollector<long>(second.Host.Services.GetRequiredService<IMeterFactory>(), "TelemetryHosting", "telemetryhosting.spill.files.corrupt");
+        using var corrupt = new MetricCollector<long>(second.Host.Services.GetRequiredService<IMeterFactory>(), TelemetryHostingInstruments.MeterName, TelemetryHostingInstruments.SpillFilesCorrupt);
         await second.Host.StartAsync();
         await second.WaitForDistinctAsync(150);
         await Eventually.HoldsAsync(() => SegmentFiles().Length == 0, "every segment is replayed or moved aside");

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Time.Testing;
 using System.Diagnostics.Metrics;
 using TelemetryHosting.DevGateway;
+using TelemetryHosting.Shared;
 using TelemetryHosting.Tests.TestSupport;
 
 namespace TelemetryHosting.Tests.Persistence;
@@ -76,7 +77,7 @@ public sealed class SpillDirectorySafetyTests : IDisposable
         }
 
         await using var harness = await RecorderHarness.StartAsync(options => { Spill(options); options.Persistence.MaxBytes = 2_048; }, startHost: false);
-        using var corrupt = new MetricCollector<long>(harness.Host.Services.GetRequiredService<IMeterFactory>(), "TelemetryHosting", "telemetryhosting.spill.files.corrupt");
+        using var corrupt = new MetricCollector<long>(harness.Host.Services.GetRequiredService<IMeterFactory>(), TelemetryHostingInstruments.MeterName, TelemetryHostingInstruments.SpillFilesCorrupt);
         await harness.Host.StartAsync();
         await Eventually.HoldsAsync(() => !File.Exists(huge), "the oversized file is moved aside");
 

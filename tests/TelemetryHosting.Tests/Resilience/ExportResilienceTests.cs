@@ -1,6 +1,7 @@
 using Grpc.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Polly;
+using TelemetryHosting.Shared;
 using TelemetryHosting.Tests.TestSupport;
 
 namespace TelemetryHosting.Tests.Resilience;
@@ -26,7 +27,7 @@ public sealed class ExportResilienceTests
         var log = Assert.Single(harness.LibraryLogs(), log => log.Id.Id == 3);
         Assert.Equal(Microsoft.Extensions.Logging.LogLevel.Warning, log.Level);
         Assert.Contains(status.ToString(), log.Message, StringComparison.Ordinal);
-        Assert.Equal(2, harness.ExportFailures.GetMeasurementSnapshot().Count(m => Equals(m.Tags["rpc.grpc.status_code"], (int)status)));
+        Assert.Equal(2, harness.ExportFailures.GetMeasurementSnapshot().Count(m => Equals(m.Tags[TelemetryHostingInstruments.StatusTag], (int)status)));
     }
 
     [Theory]

@@ -5,6 +5,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Testing;
 using Microsoft.Extensions.Time.Testing;
 using System.Diagnostics.Metrics;
+using TelemetryHosting.Shared;
 using Telemetrygateway.V1;
 using TelemetryHosting.DevGateway;
 
@@ -36,11 +37,11 @@ internal sealed class RecorderHarness : IAsyncDisposable
         Recorder = host.Services.GetRequiredService<ITelemetryRecorder>();
         Logs = host.Services.GetFakeLogCollector();
         var meterFactory = host.Services.GetRequiredService<IMeterFactory>();
-        Dropped = new MetricCollector<long>(meterFactory, "TelemetryHosting", "telemetryhosting.events.dropped");
-        Exported = new MetricCollector<long>(meterFactory, "TelemetryHosting", "telemetryhosting.events.exported");
-        ExportFailures = new MetricCollector<long>(meterFactory, "TelemetryHosting", "telemetryhosting.export.failures");
-        _queueDepth = new MetricCollector<int>(meterFactory, "TelemetryHosting", "telemetryhosting.queue.depth");
-        AuthFailures = new MetricCollector<long>(meterFactory, "TelemetryHosting", "telemetryhosting.auth.failures");
+        Dropped = new MetricCollector<long>(meterFactory, TelemetryHostingInstruments.MeterName, TelemetryHostingInstruments.EventsDropped);
+        Exported = new MetricCollector<long>(meterFactory, TelemetryHostingInstruments.MeterName, TelemetryHostingInstruments.EventsExported);
+        ExportFailures = new MetricCollector<long>(meterFactory, TelemetryHostingInstruments.MeterName, TelemetryHostingInstruments.ExportFailures);
+        _queueDepth = new MetricCollector<int>(meterFactory, TelemetryHostingInstruments.MeterName, TelemetryHostingInstruments.QueueDepth);
+        AuthFailures = new MetricCollector<long>(meterFactory, TelemetryHostingInstruments.MeterName, TelemetryHostingInstruments.AuthFailures);
     }
 
     public MetricCollector<long> ExportFailures { get; }
@@ -178,10 +179,10 @@ internal sealed class RecorderHarness : IAsyncDisposable
         [.. Logs.GetSnapshot().Where(log => log.Category?.StartsWith("TelemetryHosting.", StringComparison.Ordinal) == true)];
 
     public long DroppedWithReason(string reason) =>
-        Dropped.GetMeasurementSnapshot().Where(m => Equals(m.Tags["reason"], reason)).Sum(m => m.Value);
+        Dropped.GetMeasurementSnapshot().Where(m => Equals(m.Tags[TelemetryHostingInstruments.ReasonTag], reason)).Sum(m => m.Value);
 
     public long AuthFailuresWithReason(string reason) =>
-        AuthFailures.GetMeasurementSnapshot().Where(m => Equals(m.Tags["reason"], reason)).Sum(m => m.Value);
+        AuthFailures.GetMeasurementSnapshot().Where(m => Equals(m.Tags[TelemetryHostingInstruments.ReasonTag], reason)).Sum(m => m.Value);
 
     public async Task WaitForDistinctAsync(int count)
     {

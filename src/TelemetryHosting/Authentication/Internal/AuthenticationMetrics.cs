@@ -1,5 +1,5 @@
 using System.Diagnostics.Metrics;
-using TelemetryHosting.Diagnostics.Internal;
+using TelemetryHosting.Shared;
 
 namespace TelemetryHosting.Authentication.Internal;
 
@@ -25,11 +25,11 @@ internal sealed class AuthenticationMetrics
 
     public AuthenticationMetrics(IMeterFactory meterFactory)
     {
-        var meter = meterFactory.Create(TelemetryHostingMetrics.MeterName);
+        var meter = meterFactory.Create(TelemetryHostingInstruments.MeterName);
         _failures = meter.CreateCounter<long>(
-            "telemetryhosting.auth.failures", "{failure}", "Failed SAMS token requests and gateway authentication failures, by reason.");
+            TelemetryHostingInstruments.AuthFailures, "{failure}", "Failed SAMS token requests and gateway authentication failures, by reason.");
     }
 
     public void Failed(string reason) =>
-        _failures.Add(1, new KeyValuePair<string, object?>(TelemetryHostingMetrics.ReasonTag, reason));
+        _failures.Add(1, new KeyValuePair<string, object?>(TelemetryHostingInstruments.ReasonTag, reason));
 }

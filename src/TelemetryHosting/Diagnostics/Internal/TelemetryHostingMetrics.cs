@@ -1,17 +1,12 @@
 using System.Diagnostics.Metrics;
 using TelemetryHosting.Export.Internal;
+using TelemetryHosting.Shared;
 
 namespace TelemetryHosting.Diagnostics.Internal;
 
 /// <summary>The library's own instruments, created from the application's <see cref="IMeterFactory"/>.</summary>
 internal sealed class TelemetryHostingMetrics
 {
-    /// <summary>The meter name, the package's name.</summary>
-    public const string MeterName = "TelemetryHosting";
-
-    public const string ReasonTag = "reason";
-    public const string StatusTag = "rpc.grpc.status_code";
-
     /// <summary>
     /// Buckets for export durations in seconds, as OpenTelemetry's semantic conventions give for request durations,
     /// extended to two minutes because an export's duration includes its retries. Collectors that honour advice (the
@@ -37,36 +32,36 @@ internal sealed class TelemetryHostingMetrics
     public TelemetryHostingMetrics(IMeterFactory meterFactory, TelemetryEventQueue queue, DropHistory drops)
     {
         _drops = drops;
-        var meter = _meter = meterFactory.Create(MeterName);
+        var meter = _meter = meterFactory.Create(TelemetryHostingInstruments.MeterName);
         // Observed from the queue's counts rather than added to per event: Record stays free of a second shared
         // counter when metrics are collected.
         meter.CreateObservableCounter(
-            "telemetryhosting.events.recorded", () => queue.Counts.Accepted, "{event}", "Events accepted for delivery by the telemetry recorder.");
+            TelemetryHostingInstruments.EventsRecorded, () => queue.Counts.Accepted, "{event}", "Events accepted for delivery by the telemetry recorder.");
         _exported = meter.CreateCounter<long>(
-            "telemetryhosting.events.exported", "{event}", "Events acknowledged by the Telemetry Gateway.");
+            TelemetryHostingInstruments.EventsExported, "{event}", "Events acknowledged by the Telemetry Gateway.");
         _dropped = meter.CreateCounter<long>(
-            "telemetryhosting.events.dropped", "{event}", "Events that will not be delivered, by reason.");
+            TelemetryHostingInstruments.EventsDropped, "{event}", "Events that will not be delivered, by reason.");
         _exportFailures = meter.CreateCounter<long>(
-            "telemetryhosting.export.failures", "{attempt}", "Export attempts that failed and were retried, by gRPC status code.");
+            TelemetryHostingInstruments.ExportFailures, "{attempt}", "Export attempts that failed and were retried, by gRPC status code.");
         _exportDuration = meter.CreateHistogram<double>(
-            "telemetryhosting.export.duration", "s", "Duration of exports: one batch, from its first attempt to its outcome.", tags: null, ExportDurationAdvice);
+            TelemetryHostingInstruments.ExportDuration, "s", "Duration of exports: one batch, from its first attempt to its outcome.", tags: null, ExportDurationAdvice);
         _batchSize = meter.CreateHistogram<int>(
-            "telemetryhosting.export.batch.size", "{event}", "Events in each exported batch.");
+            TelemetryHostingInstruments.ExportBatchSize, "{event}", "Events in each exported batch.");
         meter.CreateObservableGauge(
-            "telemetryhosting.queue.depth", () => queue.Depth, "{event}", "Events waiting in the queue for delivery.");
+            TelemetryHostingInstruments.QueueDepth, () => queue.Depth, "{event}", "Events waiting in the queue for delivery.");
         _spilled = meter.CreateCounter<long>(
-            "telemetryhosting.spill.events.written", "{event}", "Events written to disk by durable spill.");
+            TelemetryHostingInstruments.SpillEventsWritten, "{event}", "Events written to disk by durable spill.");
         _replayed = meter.CreateCounter<long>(
-            "telemetryhosting.spill.events.replayed", "{event}", "Spilled events read back from disk for delivery.");
+            TelemetryHostingInstruments.SpillEventsReplayed, "{event}", "Spilled events read back from disk for delivery.");
         _corruptFiles = meter.CreateCounter<long>(
-            "telemetryhosting.spill.files.corrupt", "{file}", "Spill files that failed their checks and were moved aside.");
+            TelemetryHostingInstruments.SpillFilesCorrupt, "{file}", "Spill files that failed their checks and were moved aside.");
     }
 
     /// <summary>Adds the gauges of the spill directory; called once persistence is set up.</summary>
     public void ObserveSpill(Func<int> files, Func<long> bytes)
     {
-        _meter.CreateObservableGauge("telemetryhosting.spill.files", files, "{file}", "Spill files waiting to be replayed.");
-        _meter.CreateObservableGauge("telemetryhosting.spill.size", bytes, "By", "Bytes of spill files waiting to be replayed.");
+        _meter.CreateObservableGauge(TelemetryHostingInstruments.SpillFiles, files, "{file}", "Spill files waiting to be replayed.");
+        _meter.CreateObservableGauge(TelemetryHostingInstruments.SpillSize, bytes, "By", "Bytes of spill files waiting to be replayed.");
     }
 
     public void Spilled(int count) => _spilled.Add(count);
@@ -79,13 +74,13 @@ internal sealed class TelemetryHostingMetrics
 
     public void Dropped(string reason, long count = 1)
     {
-        _dropped.Add(count, new KeyValuePair<string, object?>(ReasonTag, reason));
+        _dropped.Add(count, new KeyValuePair<string, object?>(TelemetryHostingInstruments.ReasonTag, reason));
         _drops.Record(reason, count);
     }
 
     /// <summary>Counts a failed attempt, tagged with the status's number as OpenTelemetry's RPC conventions give it (14 = Unavailable).</summary>
     public void ExportFailed(Grpc.Core.StatusCode status) =>
-        _exportFailures.Add(1, new KeyValuePair<string, object?>(StatusTag, (int)status));
+        _exportFailures.Add(1, new KeyValuePair<string, object?>(TelemetryHostingInstruments.StatusTag, (int)status));
 
     public void ExportCompleted(TimeSpan duration, int batchSize)
     {
