@@ -81,7 +81,6 @@ public static partial class TelemetryGatewayServiceCollectionExtensions
         services.TryAddSingleton<TelemetryEventQueue>();
         services.TryAddSingleton<TelemetryHostingMetrics>();
         services.TryAddSingleton<DropHistory>();
-        services.TryAddSingleton<EventMessageBuilder>();
         services.TryAddSingleton<TelemetryGatewayExporter>();
         services.TryAddSingleton<ITelemetryRecorder, TelemetryRecorder>();
         services.TryAddSingleton<ExportHealth>();

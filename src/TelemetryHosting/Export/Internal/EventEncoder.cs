@@ -4,7 +4,7 @@ namespace TelemetryHosting.Export.Internal;
 
 /// <summary>
 /// Encodes a recorded event straight into the gateway's <c>Event</c> wire format: the bytes
-/// <see cref="EventMessageBuilder.Build"/> followed by <c>ToByteArray()</c> would give (a test compares them), without
+/// the generated message would serialize to (a test compares them with a reference built through it), without
 /// the ten or so message, map and string objects per event that building the message costs.
 /// </summary>
 internal static class EventEncoder

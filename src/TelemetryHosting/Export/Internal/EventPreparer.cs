@@ -1,5 +1,6 @@
 using Google.Protobuf;
 using Microsoft.Extensions.Logging;
+using Telemetrygateway.V1;
 using TelemetryHosting.Diagnostics.Internal;
 using TelemetryHosting.Recording.Internal;
 
@@ -10,7 +11,7 @@ namespace TelemetryHosting.Export.Internal;
 /// or that the gateway would drop for its size, is given up here with reason <c>invalid</c> rather than holding back
 /// the others.
 /// </summary>
-internal sealed class EventPreparer(EventMessageBuilder messageBuilder, DeliveryCounts counts, TelemetryHostingMetrics metrics, ILogger logger)
+internal sealed class EventPreparer(string serviceVersion, DeliveryCounts counts, TelemetryHostingMetrics metrics, ILogger logger)
 {
     private const int MaxEventBytes = 10_000_000;
 
@@ -20,12 +21,12 @@ internal sealed class EventPreparer(EventMessageBuilder messageBuilder, Delivery
         string problem;
         try
         {
-            var encoded = EventEncoder.Encode(pending, messageBuilder.ServiceVersion);
+            var encoded = EventEncoder.Encode(pending, serviceVersion);
 
             // The gateway drops (while acknowledging) events whose published JSON is 10,000,000 bytes or more. JSON
             // can be smaller than the encoding (short numeric metadata), so it is measured, but only for the rare
             // event whose encoding reaches the limit.
-            if (encoded.Length < MaxEventBytes || JsonBytes(pending) < MaxEventBytes)
+            if (encoded.Length < MaxEventBytes || JsonBytes(encoded) < MaxEventBytes)
             {
                 return OutboundEvent.FromRecorded(pending, encoded);
             }
@@ -46,6 +47,6 @@ internal sealed class EventPreparer(EventMessageBuilder messageBuilder, Delivery
     }
 
     /// <summary>The size of the event's JSON form, as the gateway publishes it.</summary>
-    private int JsonBytes(PendingEvent pending) =>
-        System.Text.Encoding.UTF8.GetByteCount(JsonFormatter.Default.Format(messageBuilder.Build(pending)));
+    private static int JsonBytes(byte[] encoded) =>
+        System.Text.Encoding.UTF8.GetByteCount(JsonFormatter.Default.Format(Event.Parser.ParseFrom(encoded)));
 }

@@ -14,7 +14,7 @@ internal sealed class FinalDrain(
     ExportsInFlight exports,
     ExportBatch batch,
     SpillStage? spill,
-    Func<List<OutboundEvent>> readQueue,
+    QueueReader reader,
     TelemetryHostingMetrics metrics,
     ILogger logger)
 {
@@ -28,7 +28,7 @@ internal sealed class FinalDrain(
             // Bounded: each export ends soon once the worker is aborted (and has ended already when the loop drained).
             await exports.SettleAllAsync(left).ConfigureAwait(false);
             left.AddRange(batch.TakeAll());
-            left.AddRange(readQueue());
+            left.AddRange(reader.ReadAll());
             Settle(left);
         }
 #pragma warning disable CA1031 // The flushes must end whatever happened above.
@@ -37,7 +37,7 @@ internal sealed class FinalDrain(
         {
             // A defect: what was not taken yet is counted, so that no event is left pending for good.
             Log.WorkerFailed(logger, exception);
-            Settle([.. batch.TakeAll(), .. readQueue()]);
+            Settle([.. batch.TakeAll(), .. reader.ReadAll()]);
         }
         finally
         {

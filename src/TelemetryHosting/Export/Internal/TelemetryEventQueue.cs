@@ -10,7 +10,7 @@ namespace TelemetryHosting.Export.Internal;
 /// </summary>
 /// <remarks>
 /// The bound counts the events that <em>wait</em>: in the channel, or taken by the worker and not yet sent nor settled
-/// (the worker gives them back with <see cref="Taken"/> and <see cref="Returned"/>). So a full queue refuses at once,
+/// (the worker gives them back with <c>Taken</c> and <c>Returned</c>). So a full queue refuses at once,
 /// and nothing the worker holds back (a spill that failed, events to send again) lets memory grow past the bound.
 /// </remarks>
 internal sealed class TelemetryEventQueue
@@ -120,7 +120,7 @@ internal sealed class TelemetryEventQueue
         return flush;
     }
 
-    /// <summary>Takes the next event, if one is queued; it still waits until <see cref="Taken"/>.</summary>
+    /// <summary>Takes the next event, if one is queued; it still waits until <c>Taken</c>.</summary>
     public bool TryRead([System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out PendingEvent? pendingEvent)
     {
         if (!_events.Reader.TryRead(out pendingEvent))
@@ -135,8 +135,14 @@ internal sealed class TelemetryEventQueue
     /// <summary>Events the worker holds stopped waiting: sent, settled, or written to disk.</summary>
     public void Taken(int count) => Interlocked.Add(ref _waiting, -count);
 
+    /// <summary>Events the worker holds stopped waiting (those read back from disk never waited in the queue).</summary>
+    public void Taken(IEnumerable<OutboundEvent> events) => Taken(events.Count(e => e.Sequence > 0));
+
     /// <summary>Events sent wait again (the gateway left them out, or the export failed).</summary>
     public void Returned(int count) => Interlocked.Add(ref _waiting, count);
+
+    /// <summary>Events sent wait again (those read back from disk never waited in the queue).</summary>
+    public void Returned(IEnumerable<OutboundEvent> events) => Returned(events.Count(e => e.Sequence > 0));
 
     /// <summary>
     /// For the worker while it has a batch open: a task that completes when <paramref name="events"/> more events than

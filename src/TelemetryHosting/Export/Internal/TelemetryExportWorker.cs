@@ -25,7 +25,7 @@ internal sealed class TelemetryExportWorker : IHostedService, IDisposable
     private readonly TelemetryEventQueue _queue;
     private readonly ExportsInFlight _exports;
     private readonly ExportBatch _batch;
-    private readonly EventPreparer _preparer;
+    private readonly QueueReader _reader;
     private readonly SpillStage? _spill;
     private readonly FinalDrain _finalDrain;
     private readonly TimeProvider _timeProvider;
@@ -33,14 +33,11 @@ internal sealed class TelemetryExportWorker : IHostedService, IDisposable
     private readonly ILogger _logger;
     private readonly TelemetryGatewayOptions _options;
     private readonly CancellationTokenSource _abort = new();
-    private readonly SortedSet<long> _readAhead = [];
-    private long _readThrough;
     private Task? _running;
 
     public TelemetryExportWorker(
         TelemetryEventQueue queue,
         TelemetryGatewayExporter exporter,
-        EventMessageBuilder messageBuilder,
         IOptions<TelemetryGatewayOptions> options,
         TimeProvider timeProvider,
         TelemetryHostingMetrics metrics,
@@ -53,7 +50,7 @@ internal sealed class TelemetryExportWorker : IHostedService, IDisposable
         _timeProvider = timeProvider;
         _health = health;
         _logger = logger;
-        _preparer = new EventPreparer(messageBuilder, queue.Counts, metrics, logger);
+        _reader = new QueueReader(queue, new EventPreparer(_options.ServiceVersion ?? string.Empty, queue.Counts, metrics, logger));
         _batch = new ExportBatch(_options, Math.Min(_options.MaxBatchSize, queue.WakeLimit), timeProvider);
         _exports = new ExportsInFlight(
             exporter, pipelines.GetPipeline(TelemetryGatewayResilience.PipelineKey), health, queue.Counts, metrics, timeProvider, logger, _options.MaxEventAttempts);
@@ -63,7 +60,7 @@ internal sealed class TelemetryExportWorker : IHostedService, IDisposable
             _exports.EventSettled += _spill.OnSettled;
         }
 
-        _finalDrain = new FinalDrain(queue, _exports, _batch, _spill, ReadAll, metrics, logger);
+        _finalDrain = new FinalDrain(queue, _exports, _batch, _spill, _reader, metrics, logger);
     }
 
     public Task StartAsync(CancellationToken cancellationToken)
@@ -143,9 +140,9 @@ internal sealed class TelemetryExportWorker : IHostedService, IDisposable
             var unsettled = new List<OutboundEvent>();
             _exports.SettleFinished(unsettled);
             _batch.Hold(unsettled);
-            _queue.Returned(Recorded(unsettled));
+            _queue.Returned(unsettled);
             _batch.TakeDueRetries();
-            while (_batch.HasRoom && ReadOne() is { } outbound)
+            while (_batch.HasRoom && _reader.ReadOne() is { } outbound)
             {
                 _batch.Add(outbound);
             }
@@ -155,7 +152,7 @@ internal sealed class TelemetryExportWorker : IHostedService, IDisposable
                 Spill(_spill);
             }
 
-            _queue.Flushes.CompleteThrough(Math.Min(ReadThrough, Math.Min(_batch.LowestSequence(held: true), _exports.LowestSequence) - 1));
+            _queue.Flushes.CompleteThrough(Math.Min(_reader.ReadThrough, Math.Min(_batch.LowestSequence(held: true), _exports.LowestSequence) - 1));
             if (_queue.IsClosedAndEmpty && _batch.IsEmpty && _exports.Count == 0)
             {
                 return false;
@@ -164,7 +161,7 @@ internal sealed class TelemetryExportWorker : IHostedService, IDisposable
             if (_batch.Count > 0 && _exports.CanStart && (_batch.IsDue || _queue.IsClosed || _queue.Flushes.HighestMark >= _batch.LowestSequence(held: false)))
             {
                 var export = _batch.TakeExport();
-                _queue.Taken(Recorded(export));
+                _queue.Taken(export);
                 _exports.Start(export, _abort.Token);
                 return true;
             }
@@ -214,9 +211,9 @@ internal sealed class TelemetryExportWorker : IHostedService, IDisposable
 
             // Events read back from disk are still there: they stay as they are.
             var waiting = _batch.TakeAll(held: outage);
-            waiting.AddRange(ReadAll());
+            waiting.AddRange(_reader.ReadAll());
             var notWritten = spill.Write(waiting.FindAll(e => e.Segment is null));
-            _queue.Taken(Recorded(waiting) - Recorded(notWritten));
+            _queue.Taken(waiting.Except(notWritten));
             foreach (var outbound in waiting.Where(e => e.Segment is not null).Concat(notWritten))
             {
                 _batch.Add(outbound);
@@ -263,7 +260,7 @@ internal sealed class TelemetryExportWorker : IHostedService, IDisposable
             // only what cannot wait for it (a flush, a large event, the high-water mark, the close).
             _queue.WaitForEventsAsync(
                 !_batch.HasRoom ? null
-                : _batch.Count == 0 || _queue.Flushes.HighestMark > _readThrough ? 1
+                : _batch.Count == 0 || _queue.Flushes.HighestMark > _reader.ReadThrough ? 1
                 : _batch.EventsToFill(_queue.LightEventBytes)),
         };
 
@@ -281,54 +278,4 @@ internal sealed class TelemetryExportWorker : IHostedService, IDisposable
         _queue.StopWaiting();
         _abort.Token.ThrowIfCancellationRequested();
     }
-
-    /// <summary>Reads and encodes the next queued event that can be sent; one that cannot is counted as invalid.</summary>
-    private OutboundEvent? ReadOne()
-    {
-        while (_queue.TryRead(out var pending))
-        {
-            MarkRead(pending.Sequence);
-            if (_preparer.TryPrepare(pending) is { } outbound)
-            {
-                return outbound;
-            }
-
-            _queue.Taken(1);
-        }
-
-        return null;
-    }
-
-    private List<OutboundEvent> ReadAll()
-    {
-        var all = new List<OutboundEvent>();
-        while (ReadOne() is { } outbound)
-        {
-            all.Add(outbound);
-        }
-
-        return all;
-    }
-
-    /// <summary>Gets the sequence number up to which every event has been read (all of them once the queue is closed and empty).</summary>
-    private long ReadThrough => _queue.IsClosedAndEmpty ? long.MaxValue : _readThrough;
-
-    /// <summary>Writers reach the channel out of order now and then: the watermark moves over an unbroken run only.</summary>
-    private void MarkRead(long sequence)
-    {
-        if (sequence != _readThrough + 1)
-        {
-            _readAhead.Add(sequence);
-            return;
-        }
-
-        _readThrough = sequence;
-        while (_readAhead.Remove(_readThrough + 1))
-        {
-            _readThrough++;
-        }
-    }
-
-    /// <summary>How many of the events were recorded in this process (events read back from disk do not wait in the queue).</summary>
-    private static int Recorded(List<OutboundEvent> events) => events.Count(e => e.Sequence > 0);
 }

@@ -13,8 +13,8 @@ namespace TelemetryHosting.Export.Internal;
 
 /// <summary>
 /// Sends one batch as one <c>RecordEvents</c> stream (or several, once a stream was refused as too large): metadata
-/// first, events in payloads under the byte limit, half-close, then every response read. Acknowledged ids are collected as they arrive, so that even a stream
-/// that fails part-way reports what the gateway did publish.
+/// first, events in payloads under the byte limit, half-close, then every response read. Acknowledged ids are
+/// collected as they arrive, so that even a stream that fails part-way reports what the gateway did publish.
 /// </summary>
 internal sealed class TelemetryGatewayExporter
 {
@@ -28,38 +28,28 @@ internal sealed class TelemetryGatewayExporter
     private static readonly TimeSpan StatusAfterFailedWrite = TimeSpan.FromSeconds(2);
 
     private readonly GrpcClientFactory _clientFactory;
-    private readonly EventMessageBuilder _messageBuilder;
+    private readonly Identifier _identifier;
     private readonly GatewayAuthentication _authentication;
     private readonly int _maxPayloadBytes;
     private readonly TimeSpan _exportTimeout;
-    private readonly ILogger _logger;
-    private readonly Lock _streamLimitLock = new();
-
-    // How long a lowered stream limit holds before streams may grow back to a whole batch (and be refused again if the
-    // proxy's limit is still lower: one refused stream and one warning per period).
-    private static readonly TimeSpan StreamLimitPeriod = TimeSpan.FromMinutes(5);
-
-    private readonly TimeProvider _timeProvider;
-
-    // The most encoded bytes of events in one stream. Unlimited (a batch is already bounded by MaxBatchBytes) until the
-    // gateway or a proxy in front of it refuses a stream as too large; then half that stream's bytes, for every export
-    // of the next StreamLimitPeriod: a proxy's body limit is its configuration, which rarely changes.
-    private int _streamBytesLimit = int.MaxValue;
-    private long _streamLimitLoweredAt;
+    private readonly StreamLimit _streamLimit;
 
     public TelemetryGatewayExporter(
         GrpcClientFactory clientFactory,
-        EventMessageBuilder messageBuilder,
         GatewayAuthentication authentication,
         IOptions<TelemetryGatewayOptions> options,
         TimeProvider timeProvider,
         ILogger<TelemetryGatewayExporter> logger)
     {
-        _timeProvider = timeProvider;
-        _logger = logger;
+        _streamLimit = new StreamLimit(timeProvider, logger);
         _clientFactory = clientFactory;
-        _messageBuilder = messageBuilder;
         _authentication = authentication;
+        _identifier = new Identifier { ManagedService = new Identifier.Types.ManagedServiceIdentifier { ServiceId = options.Value.ServiceId } };
+        if (!string.IsNullOrEmpty(options.Value.ServiceEnvironment))
+        {
+            _identifier.ManagedService.ServiceEnvironment = options.Value.ServiceEnvironment;
+        }
+
         _maxPayloadBytes = options.Value.MaxPayloadBytes;
         _exportTimeout = options.Value.ExportTimeout;
     }
@@ -91,7 +81,7 @@ internal sealed class TelemetryGatewayExporter
         // the refused one (or throws), which can only happen until streams carry one event each.
         while (sent < unsent.Count)
         {
-            var stream = Chunk(unsent, sent, StreamBytesLimit());
+            var stream = Chunk(unsent, sent, _streamLimit.Bytes);
             try
             {
                 // Authentication (issue 4): on Unauthenticated the token is renewed and the stream repeated once; the
@@ -106,7 +96,7 @@ internal sealed class TelemetryGatewayExporter
             {
                 if (stream.Events.Count > 1)
                 {
-                    if (LowerStreamLimit(stream.Bytes))
+                    if (_streamLimit.Lower(stream.Bytes))
                     {
                         // The same events again, less what was acknowledged before the refusal, in smaller streams.
                         unsent = [.. unsent.Skip(sent).Where(e => !e.IsIn(acknowledged))];
@@ -137,20 +127,6 @@ internal sealed class TelemetryGatewayExporter
         return accepted || acknowledged.Count > 0 || tooLarge.Count == 0 ? requestId : null;
     }
 
-    /// <summary>The most encoded bytes of events in one stream now: lowered after a refusal, whole again after its period.</summary>
-    private int StreamBytesLimit()
-    {
-        lock (_streamLimitLock)
-        {
-            if (_streamBytesLimit != int.MaxValue && _timeProvider.GetElapsedTime(_streamLimitLoweredAt) >= StreamLimitPeriod)
-            {
-                _streamBytesLimit = int.MaxValue;
-            }
-
-            return _streamBytesLimit;
-        }
-    }
-
     /// <summary>The events from <paramref name="from"/> on that fit in <paramref name="maxBytes"/> (one at least), and where they end.</summary>
     private static (List<OutboundEvent> Events, int End, long Bytes) Chunk(IReadOnlyList<OutboundEvent> events, int from, long maxBytes)
     {
@@ -164,30 +140,6 @@ internal sealed class TelemetryGatewayExporter
         }
 
         return (chunk, end, bytes);
-    }
-
-    /// <summary>
-    /// Limits the streams of the next <see cref="StreamLimitPeriod"/> to half of <paramref name="refusedBytes"/>, the
-    /// bytes of events of a stream refused as too large.
-    /// </summary>
-    /// <returns>Whether the next streams are smaller than the refused one.</returns>
-    private bool LowerStreamLimit(long refusedBytes)
-    {
-        var lowered = (int)Math.Max(1, refusedBytes / 2);
-        lock (_streamLimitLock)
-        {
-            if (lowered >= _streamBytesLimit)
-            {
-                // Another export lowered it as far or further meanwhile.
-                return _streamBytesLimit < refusedBytes;
-            }
-
-            _streamBytesLimit = lowered;
-            _streamLimitLoweredAt = _timeProvider.GetTimestamp();
-        }
-
-        Log.StreamLimitLowered(_logger, refusedBytes, lowered, StreamLimitPeriod);
-        return lowered < refusedBytes;
     }
 
     private async Task<string> ExportStreamAsync(List<OutboundEvent> events, HashSet<string> acknowledged, CancellationToken cancellationToken)
@@ -296,7 +248,7 @@ internal sealed class TelemetryGatewayExporter
         IClientStreamWriter<EncodedEventsRequest> requests, string requestId, IReadOnlyList<OutboundEvent> events, CancellationToken cancellationToken)
     {
         await requests.WriteAsync(
-            EncodedEventsRequest.ForMetadata(new RecordEventsRequestMetadata { RequestId = requestId, Identifier = _messageBuilder.Identifier }),
+            EncodedEventsRequest.ForMetadata(new RecordEventsRequestMetadata { RequestId = requestId, Identifier = _identifier }),
             cancellationToken).ConfigureAwait(false);
 
         foreach (var payload in Payloads(events))

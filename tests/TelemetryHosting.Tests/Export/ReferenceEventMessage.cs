@@ -1,39 +1,17 @@
 using Google.Protobuf.WellKnownTypes;
-using Microsoft.Extensions.Options;
 using Telemetrygateway.V1;
 using TelemetryHosting.Recording.Internal;
 
-namespace TelemetryHosting.Export.Internal;
+namespace TelemetryHosting.Tests.Export;
 
 /// <summary>
-/// Builds the gateway's wire messages. Optional parts are left unset when empty, never sent as empty strings,
-/// as the reference recorder does.
+/// The gateway's <c>Event</c> built the plain way, through the generated message: the reference the library's direct
+/// encoder (<see cref="TelemetryHosting.Export.Internal.EventEncoder"/>) must match byte for byte. Optional parts are left
+/// unset when empty, never sent as empty strings, as the reference recorder does.
 /// </summary>
-internal sealed class EventMessageBuilder
+internal static class ReferenceEventMessage
 {
-    private readonly string _serviceVersion;
-
-    public EventMessageBuilder(IOptions<TelemetryGatewayOptions> options)
-    {
-        var value = options.Value;
-        _serviceVersion = value.ServiceVersion ?? string.Empty;
-        Identifier = new Identifier
-        {
-            ManagedService = new Identifier.Types.ManagedServiceIdentifier { ServiceId = value.ServiceId },
-        };
-        if (!string.IsNullOrEmpty(value.ServiceEnvironment))
-        {
-            Identifier.ManagedService.ServiceEnvironment = value.ServiceEnvironment;
-        }
-    }
-
-    /// <summary>Gets the version sent as every event's <c>source.server.version</c>.</summary>
-    public string ServiceVersion => _serviceVersion;
-
-    /// <summary>Gets the identifier sent in every stream's metadata.</summary>
-    public Identifier Identifier { get; }
-
-    public Event Build(PendingEvent pending)
+    public static Event Build(PendingEvent pending, string serviceVersion)
     {
         var message = new Event
         {
@@ -41,7 +19,7 @@ internal sealed class EventMessageBuilder
             Timestamp = Timestamp.FromDateTimeOffset(pending.Timestamp),
             Feature = pending.Feature,
             Action = pending.Action,
-            Source = new EventSource { Server = new EventSource.Types.Server { Version = _serviceVersion } },
+            Source = new EventSource { Server = new EventSource.Types.Server { Version = serviceVersion } },
             Parameters = new EventParameters { Version = pending.Version },
         };
 
