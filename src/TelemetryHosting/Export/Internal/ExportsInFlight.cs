@@ -86,7 +86,7 @@ internal sealed class ExportsInFlight(
         }
     }
 
-    /// <summary>Settles the exports that have ended; rethrows the failure of one that failed (a defect).</summary>
+    /// <summary>Settles the exports that have ended (an export's task never fails: it records how it ended).</summary>
     /// <param name="unsettled">Receives the events to send again.</param>
     public void SettleFinished(List<OutboundEvent> unsettled)
     {
@@ -95,7 +95,6 @@ internal sealed class ExportsInFlight(
             _exports.Remove(export);
             export.Stop.Dispose();
             Settle(export, unsettled);
-            export.Task.GetAwaiter().GetResult();
         }
     }
 
@@ -156,14 +155,22 @@ internal sealed class ExportsInFlight(
                 Log.ExportCompleted(logger, requestId, export.Acknowledged.Count, export.Events.Count, timeProvider.GetElapsedTime(started));
             }
         }
-        catch (Exception exception) when (!stop.IsCancellationRequested && ExportFailure.Classify(exception) != ExportFailureKind.None)
-        {
-            // The pipeline gave up (one the application configured to stop retrying).
-            export.Outcome = ExportOutcome.GaveUp;
-        }
-        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        catch (Exception) when (stop.IsCancellationRequested)
         {
             export.Outcome = ExportOutcome.Aborted;
+        }
+#pragma warning disable CA1031 // The export's events must come back to the worker, whatever ended it.
+        catch (Exception exception)
+#pragma warning restore CA1031
+        {
+            // The pipeline gave up (one the application configured to stop retrying), or rejected the export (a rate
+            // limiter of its own), or a defect: the events use a send and go again after RetryDelay.
+            if (ExportFailure.Classify(exception) == ExportFailureKind.None)
+            {
+                Log.WorkerFailed(logger, exception);
+            }
+
+            export.Outcome = ExportOutcome.GaveUp;
         }
         finally
         {

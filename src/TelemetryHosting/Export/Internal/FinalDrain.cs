@@ -20,24 +20,26 @@ internal sealed class FinalDrain(
 {
     public async Task RunAsync()
     {
+        var left = new List<OutboundEvent>();
         try
         {
             queue.Close();
-            var left = new List<OutboundEvent>();
 
             // Bounded: each export ends soon once the worker is aborted (and has ended already when the loop drained).
             await exports.SettleAllAsync(left).ConfigureAwait(false);
-            left.AddRange(batch.TakeAll());
-            left.AddRange(reader.ReadAll());
-            Settle(left);
         }
-#pragma warning disable CA1031 // The flushes must end whatever happened above.
+#pragma warning disable CA1031 // What is left must be counted, and the flushes ended, whatever happened above.
         catch (Exception exception)
 #pragma warning restore CA1031
         {
-            // A defect: what was not taken yet is counted, so that no event is left pending for good.
             Log.WorkerFailed(logger, exception);
-            Settle([.. batch.TakeAll(), .. reader.ReadAll()]);
+        }
+
+        try
+        {
+            left.AddRange(batch.TakeAll());
+            left.AddRange(reader.ReadAll());
+            Settle(left);
         }
         finally
         {

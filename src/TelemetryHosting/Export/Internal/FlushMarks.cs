@@ -14,6 +14,7 @@ internal sealed class FlushMarks
     private readonly Queue<(long Mark, TaskCompletionSource Settled)> _waiting = new();
     private (long Mark, TaskCompletionSource Settled) _newest;
     private bool _workerRuns;
+    private bool _workerStopped;
 
     /// <summary>Gets how many waits there are (flushes with nothing accepted between them share one).</summary>
     public int Count
@@ -49,8 +50,9 @@ internal sealed class FlushMarks
                 return Task.CompletedTask;
             }
 
-            // Flushes with nothing accepted between them share one wait: at most one more wait than events.
-            if (_waiting.Count > 0 && _newest.Mark == mark)
+            // Flushes with nothing accepted between them share one wait: at most one more wait than events. A mark read
+            // before another caller's higher one (racing callers) shares that one: the marks stay in order.
+            if (_waiting.Count > 0 && _newest.Mark >= mark)
             {
                 return _newest.Settled.Task;
             }
@@ -61,12 +63,12 @@ internal sealed class FlushMarks
         }
     }
 
-    /// <summary>The worker runs: flushes wait for it from now on.</summary>
+    /// <summary>The worker runs: flushes wait for it from now on (unless it has stopped already: it never runs again).</summary>
     public void WorkerStarted()
     {
         lock (_lock)
         {
-            _workerRuns = true;
+            _workerRuns = !_workerStopped;
         }
     }
 
@@ -88,6 +90,7 @@ internal sealed class FlushMarks
         lock (_lock)
         {
             _workerRuns = false;
+            _workerStopped = true;
             while (_waiting.TryDequeue(out var flush))
             {
                 flush.Settled.TrySetResult();

@@ -147,7 +147,7 @@ internal sealed class TelemetryEventQueue
     /// <summary>
     /// For the worker while it has a batch open: a task that completes when <paramref name="events"/> more events than
     /// have been read are in the channel (at most half of what the queue takes), or sooner for a flush, an event larger
-    /// than <see cref="LightEventBytes"/>, the high-water mark, or the close. The worker waits for what completes its
+    /// than <see cref="LightEventBytes"/>, the high-water mark, or the close (each wakes it once). The worker waits for what completes its
     /// batch instead of waking for every event. One wait at a time; end each with <see cref="StopWaiting"/>.
     /// </summary>
     /// <remarks>
@@ -163,7 +163,7 @@ internal sealed class TelemetryEventQueue
         var target = events is { } count ? Interlocked.Read(ref _read) + Math.Clamp(count, 1, WakeLimit) : long.MaxValue;
         Interlocked.Exchange(ref _wakeAt, target);
         var urgent = Interlocked.Read(ref _urgent);
-        if (Counts.Accepted >= target || urgent != _urgentSeen || _closed)
+        if (Counts.Accepted >= target || urgent != _urgentSeen)
         {
             signal.TrySetResult();
         }

@@ -178,7 +178,7 @@ internal sealed class TelemetryExportWorker : IHostedService, IDisposable
         catch (Exception exception)
 #pragma warning restore CA1031
         {
-            // Events are kept (a failed export's go back to the batch); pause so that a repeating failure does not spin.
+            // A defect: pause so that a repeating failure does not spin.
             Log.WorkerFailed(_logger, exception);
             try
             {
@@ -240,9 +240,11 @@ internal sealed class TelemetryExportWorker : IHostedService, IDisposable
             until = until < _batch.UntilDeadline ? until : _batch.UntilDeadline;
         }
 
-        if (_spill is not null && _health.IsFailing)
+        // Taken first: a failure from now on ends the wait, whatever is read below.
+        var nextFailure = _health.NextFailure;
+        var untilSpill = _options.Persistence.SpillAfter - _health.FailingFor;
+        if (_spill is not null && _health.IsFailing && untilSpill > TimeSpan.Zero)
         {
-            var untilSpill = _options.Persistence.SpillAfter - _health.FailingFor;
             until = until < untilSpill ? until : untilSpill;
         }
 
@@ -268,7 +270,7 @@ internal sealed class TelemetryExportWorker : IHostedService, IDisposable
         if (_spill is not null)
         {
             // An outage starts, or goes on: the worker times its spill, or stops retrying once the queue is closed.
-            waits.Add(_health.NextFailure);
+            waits.Add(nextFailure);
         }
 
         _ = await Task.WhenAny(waits).ConfigureAwait(false);

@@ -32,12 +32,14 @@ internal sealed class SpillStage(
     /// Writes the events in segments of at most a batch and counts those written as persisted.
     /// </summary>
     /// <returns>The events not written (the disk is full, or at <c>MaxBytes</c>): they stay in memory.</returns>
-    public List<OutboundEvent> Write(List<OutboundEvent> events)
+    /// <param name="events">The events, encoded.</param>
+    /// <param name="everySegment">Whether to try every segment even after one failed (at stop: there is no later).</param>
+    public List<OutboundEvent> Write(List<OutboundEvent> events, bool everySegment = false)
     {
         var notWritten = new List<OutboundEvent>();
         foreach (var segment in Segments(events))
         {
-            if (MayWrite)
+            if (MayWrite || everySegment)
             {
                 if (_store.TryWrite(segment) is { } failure)
                 {
@@ -64,7 +66,6 @@ internal sealed class SpillStage(
     /// <summary>Writes what is left at stop; what cannot be written is counted as dropped with reason <c>disk_full</c>.</summary>
     public void WriteOrDrop(List<OutboundEvent> events)
     {
-        _failed = false;
 
         // Events read back from a segment are still in it, unless some of its events were settled meanwhile: the file is
         // then rewritten with the others only, so that the next start does not send settled events again. If the
@@ -77,7 +78,7 @@ internal sealed class SpillStage(
             }
         }
 
-        var notWritten = Write(events.FindAll(e => e.Segment is null));
+        var notWritten = Write(events.FindAll(e => e.Segment is null), everySegment: true);
         if (notWritten.Count > 0)
         {
             counts.Failed(notWritten.Count);

@@ -18,6 +18,7 @@ internal sealed class ExportHealth
     private readonly LogThrottle _failureLog;
     private readonly Lock _lock = new();
     private long? _failingSince;
+    private Status _lastFailure;
     private TaskCompletionSource _nextFailure = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     public ExportHealth(TimeProvider timeProvider, TelemetryHostingMetrics metrics, IOptions<TelemetryGatewayOptions> options, ILogger<ExportHealth> logger)
@@ -53,7 +54,16 @@ internal sealed class ExportHealth
     }
 
     /// <summary>Gets the status of the last failed attempt.</summary>
-    public Status LastFailure { get; private set; }
+    public Status LastFailure
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _lastFailure;
+            }
+        }
+    }
 
     /// <summary>Gets how long attempts have been failing; zero when they are not.</summary>
     public TimeSpan FailingFor
@@ -74,7 +84,7 @@ internal sealed class ExportHealth
         lock (_lock)
         {
             _failingSince ??= _timeProvider.GetTimestamp();
-            LastFailure = status;
+            _lastFailure = status;
             _nextFailure.TrySetResult();
             _nextFailure = new(TaskCreationOptions.RunContinuationsAsynchronously);
         }

@@ -18,7 +18,7 @@ internal static class ExportResiliencePipeline
     {
         var options = services.GetRequiredService<IOptions<TelemetryGatewayOptions>>().Value;
         var customization = services.GetRequiredService<IOptions<ExportResilienceCustomization>>().Value;
-        builder.TimeProvider = services.GetRequiredService<TimeProvider>();
+        builder.TimeProvider = new MonotonicClock(services.GetRequiredService<TimeProvider>());
         builder.ConfigureTelemetry(QuietTelemetry(services.GetService<IOptions<TelemetryOptions>>()?.Value));
         if (!customization.ReplaceDefaults)
         {
