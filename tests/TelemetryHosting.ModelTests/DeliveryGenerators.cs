@@ -27,7 +27,7 @@ internal static class DeliveryGenerators
     public static readonly Gen<Step> Step = AllSteps.Where(step => !ModelRunSettings.Excluded.Contains(step.Kind.ToString()));
 
     private static Gen<Step> AllSteps => Gen.Frequency(
-        (12, Gen.Int[1, 30].Select(n => new Step(StepKind.RecordSmall, n))),
+        (12, Gen.Int[1, 60].Select(n => new Step(StepKind.RecordSmall, n))),
         (2, Gen.Int[1, 4].Select(n => new Step(StepKind.RecordLarge, n))),
         (3, Gen.Int[1, 10].Select(n => new Step(StepKind.RecordPrivate, n))),
         (3, Gen.Const(new Step(StepKind.FlushCancelled))),

@@ -29,10 +29,14 @@ internal sealed class DeliveryModelRun : IAsyncDisposable
     private static readonly TimeSpan PromptBound = TimeSpan.FromSeconds(2);
 
     // How long the final drain may take, in real time, while the fake clock is driven forward.
-    private static readonly TimeSpan DrainBound = TimeSpan.FromSeconds(15);
+    private static readonly TimeSpan DrainBound = TimeSpan.FromSeconds(5);
 
     // How far the fake clock moves between looks during the final drain: past every retry delay and breaker pause soon.
     private static readonly TimeSpan DrainTick = TimeSpan.FromMilliseconds(250);
+
+    // How long (fake time) the gateway must have answered every call before the queue must be draining: past the attempt
+    // timeout of a hung stream, the circuit breaker's pause and the longest retry delay.
+    private static readonly TimeSpan SteadyAfter = TimeSpan.FromSeconds(5);
 
     private static int s_runs;
 
@@ -64,6 +68,10 @@ internal sealed class DeliveryModelRun : IAsyncDisposable
     private IHost? _host;
     private ITelemetryRecorder _recorder = null!;
     private MetricCollector<long>? _dropped;
+    private MetricCollector<int>? _queueDepth;
+    private MetricCollector<long>? _exportFailures;
+    private long _exportFailuresSeen;
+    private long? _answeringSince;
     private HostState _state;
     private bool _diskFull;
     private int _stepNumber;
@@ -133,6 +141,8 @@ internal sealed class DeliveryModelRun : IAsyncDisposable
         }
 
         _dropped?.Dispose();
+        _queueDepth?.Dispose();
+        _exportFailures?.Dispose();
     }
 
     private async Task ApplyAsync(Step step)
@@ -172,15 +182,19 @@ internal sealed class DeliveryModelRun : IAsyncDisposable
                 break;
             case StepKind.GatewayUnavailable:
                 _gateway.Faults.FailNextCalls(step.Count, StatusCode.Unavailable);
+                _answeringSince = null;
                 break;
             case StepKind.GatewayHangs:
                 _gateway.Faults.NeverReadNextStreams(step.Count);
+                _answeringSince = null;
                 break;
             case StepKind.GatewayTooLarge:
                 _gateway.Faults.FailNextCalls(step.Count, StatusCode.ResourceExhausted);
+                _answeringSince = null;
                 break;
             case StepKind.GatewayUnauthenticatedOnce:
                 _gateway.Faults.FailNextCalls(1, StatusCode.Unauthenticated);
+                _answeringSince = null;
                 break;
             case StepKind.Start:
                 if (_state == HostState.Built)
@@ -292,6 +306,59 @@ internal sealed class DeliveryModelRun : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// While the gateway answers every call and no export attempt fails, the worker keeps taking events: it sends a full
+    /// batch without waiting for time to pass, so fewer than <c>MaxBatchSize</c> events wait in the queue once the system
+    /// is quiet. More means the worker stopped taking events (and Record will refuse them as queue_full although the
+    /// gateway is healthy). Checked with a bounded wait, since the worker runs on its own.
+    /// </summary>
+    private async Task CheckIntakeAsync()
+    {
+        if (_state != HostState.Running || _answeringSince is not { } since || _time.Inner.GetElapsedTime(since) < SteadyAfter)
+        {
+            return;
+        }
+
+        var clock = Stopwatch.StartNew();
+        int depth;
+        while ((depth = QueueDepth()) >= _settings.MaxBatchSize && clock.Elapsed < PromptBound)
+        {
+            await Task.Delay(5, CancellationToken.None);
+        }
+
+        if (depth >= _settings.MaxBatchSize && ExportFailures() == _exportFailuresSeen)
+        {
+            Fail("intake-stopped", $"The gateway has answered every call, and no export attempt failed, for {_time.Inner.GetElapsedTime(since).TotalSeconds:0.###} s " +
+                $"(fake time), yet {depth} events wait in the queue (MaxBatchSize {_settings.MaxBatchSize}, QueueCapacity {_settings.QueueCapacity}) " +
+                $"{PromptBound.TotalSeconds} s after the step: the worker stopped taking events, and Record refuses them as queue_full once it is full. " +
+                $"Counts: {Counts().Result}; FlushAsync() calls waiting: {_flushes.Count(f => !f.Task.IsCompleted)}; dropped: {DroppedSummary()}.");
+        }
+    }
+
+    private int QueueDepth()
+    {
+        _queueDepth!.RecordObservableInstruments();
+        return _queueDepth.LastMeasurement?.Value ?? 0;
+    }
+
+    private long ExportFailures() => _exportFailures!.GetMeasurementSnapshot().Sum(m => m.Value);
+
+    /// <summary>Notes from when the gateway has answered every call: no failed, hung or refused calls announced.</summary>
+    private void TrackGatewayAnswering()
+    {
+        var faults = _gateway.Faults;
+        var failures = ExportFailures();
+        if (faults.PendingCallFailures > 0 || faults.PendingNeverReadStreams > 0 || failures != _exportFailuresSeen)
+        {
+            _exportFailuresSeen = failures;
+            _answeringSince = null;
+        }
+        else
+        {
+            _answeringSince ??= _time.Inner.GetTimestamp();
+        }
+    }
+
     private async Task StopAsync()
     {
         if (_state == HostState.Stopped)
@@ -351,6 +418,8 @@ internal sealed class DeliveryModelRun : IAsyncDisposable
         _carriedOnDisk = _settings.Persistence ? last.Result.Persisted : 0;
         _host!.Dispose();
         _dropped!.Dispose();
+        _queueDepth!.Dispose();
+        _exportFailures!.Dispose();
         _diskFull = diskFull;
         await StartHostAsync(start: true);
     }
@@ -386,7 +455,12 @@ internal sealed class DeliveryModelRun : IAsyncDisposable
 
         _host = builder.Build();
         _recorder = _host.Services.GetRequiredService<ITelemetryRecorder>();
-        _dropped = new MetricCollector<long>(_host.Services.GetRequiredService<IMeterFactory>(), "TelemetryHosting", "telemetryhosting.events.dropped");
+        var meters = _host.Services.GetRequiredService<IMeterFactory>();
+        _dropped = new MetricCollector<long>(meters, "TelemetryHosting", "telemetryhosting.events.dropped");
+        _queueDepth = new MetricCollector<int>(meters, "TelemetryHosting", "telemetryhosting.queue.depth");
+        _exportFailures = new MetricCollector<long>(meters, "TelemetryHosting", "telemetryhosting.export.failures");
+        _exportFailuresSeen = 0;
+        _answeringSince = _time.Inner.GetTimestamp();
         _acceptedHere = 0;
         _refusedHere = 0;
         _diskFullSeen = 0;
@@ -462,6 +536,8 @@ internal sealed class DeliveryModelRun : IAsyncDisposable
     private async Task CheckAsync()
     {
         await QuiesceAsync();
+        TrackGatewayAnswering();
+        await CheckIntakeAsync();
 
         foreach (var flush in _flushes)
         {

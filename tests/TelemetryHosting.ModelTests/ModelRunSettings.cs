@@ -15,7 +15,7 @@ internal static class ModelRunSettings
     /// <summary>The sequences a CI run aims at; it stops earlier when <see cref="Seconds"/> runs out.</summary>
     public const int DefaultSequences = 2_000;
 
-    public const int DefaultSeconds = 45;
+    public const int DefaultSeconds = 40;
 
     public static string? Seed => Environment.GetEnvironmentVariable("TELEMETRYHOSTING_MODEL_SEED") is { Length: > 0 } seed ? seed : null;
 
@@ -26,7 +26,7 @@ internal static class ModelRunSettings
     public static int Threads => Math.Max(1, ReadInt("TELEMETRYHOSTING_MODEL_THREADS") ?? 2);
 
     /// <summary>Gets how long, in seconds, a failure's steps are removed one at a time to find a shorter failing sequence.</summary>
-    public static int MinimizeSeconds => ReadInt("TELEMETRYHOSTING_MODEL_MINIMIZE_SECONDS") ?? 10;
+    public static int MinimizeSeconds => ReadInt("TELEMETRYHOSTING_MODEL_MINIMIZE_SECONDS") ?? 15;
 
     public static IReadOnlySet<string> Excluded { get; } =
         (Environment.GetEnvironmentVariable("TELEMETRYHOSTING_MODEL_EXCLUDE") ?? string.Empty)

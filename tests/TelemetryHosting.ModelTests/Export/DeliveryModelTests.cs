@@ -88,31 +88,48 @@ public sealed class DeliveryModelTests(ModelGatewayFixture fixture, ITestOutputH
     private async Task<Sequence> MinimizeAsync(Sequence failing, string rule)
     {
         var budget = Stopwatch.StartNew();
-        var steps = failing.Steps.Take(Math.Min(failing.Failure!.Step, failing.Steps.Count)).ToList();
-        var best = new Sequence(failing.Settings, steps) { Failure = failing.Failure };
-        for (var i = steps.Count - 1; i >= 0 && budget.Elapsed.TotalSeconds < ModelRunSettings.MinimizeSeconds; i--)
+        var best = new Sequence(failing.Settings, [.. failing.Steps.Take(Math.Min(failing.Failure!.Step, failing.Steps.Count))]) { Failure = failing.Failure };
+
+        // Chunks first (halves, quarters, …), then single steps: each failing candidate may cost a bounded wait.
+        for (var chunk = Math.Max(1, best.Steps.Count / 2); chunk >= 1 && !OutOfTime(); chunk /= 2)
         {
-            var candidate = new Sequence(failing.Settings, [.. best.Steps.Where((_, index) => index != i)]);
-            try
+            for (var start = best.Steps.Count - chunk; start >= 0 && !OutOfTime(); start -= chunk)
             {
-                await fixture.WithGatewayAsync(async gateway =>
+                var candidate = new Sequence(best.Settings, [.. best.Steps.Where((_, index) => index < start || index >= start + chunk)]);
+                if (await FailsWithAsync(candidate, rule) is { } violation)
                 {
-                    await DeliveryModelRun.RunAsync(gateway, candidate);
-                    return true;
-                });
+                    best = new Sequence(candidate.Settings, [.. candidate.Steps.Take(Math.Min(violation.Step, candidate.Steps.Count))]) { Failure = violation };
+                    start = Math.Min(start, best.Steps.Count);
+                }
             }
-            catch (ModelViolationException violation) when (violation.Rule == rule)
+
+            if (chunk == 1)
             {
-                best = new Sequence(candidate.Settings, [.. candidate.Steps.Take(Math.Min(violation.Step, candidate.Steps.Count))]) { Failure = violation };
-                i = Math.Min(i, best.Steps.Count);
-            }
-            catch (ModelViolationException)
-            {
-                // Another rule failed: not the same failure, keep the step.
+                break;
             }
         }
 
         output.WriteLine($"Minimized in {budget.Elapsed.TotalSeconds:0.0} s to {best.Steps.Count} steps.");
         return best;
+
+        bool OutOfTime() => budget.Elapsed.TotalSeconds >= ModelRunSettings.MinimizeSeconds;
+    }
+
+    private async Task<ModelViolationException?> FailsWithAsync(Sequence candidate, string rule)
+    {
+        try
+        {
+            await fixture.WithGatewayAsync(async gateway =>
+            {
+                await DeliveryModelRun.RunAsync(gateway, candidate);
+                return true;
+            });
+            return null;
+        }
+        catch (ModelViolationException violation)
+        {
+            // Another rule failing is another failure: the step stays.
+            return violation.Rule == rule ? violation : null;
+        }
     }
 }
