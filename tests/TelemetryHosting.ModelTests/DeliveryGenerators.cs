@@ -34,7 +34,7 @@ internal static class DeliveryGenerators
         (3, Gen.OneOf(10, 50).Select(ms => new Step(StepKind.FlushBounded, Time: TimeSpan.FromMilliseconds(ms)))),
         (4, Gen.Const(new Step(StepKind.FlushNoToken))),
         (10, Gen.OneOf(10, 50, 200, 1_000, 5_000, 60_000).Select(ms => new Step(StepKind.Advance, Time: TimeSpan.FromMilliseconds(ms)))),
-        (2, Gen.OneOf(-3_600, -60, 60, 3_600).Select(s => new Step(StepKind.StepWallClock, Time: TimeSpan.FromSeconds(s)))),
+        (3, Gen.OneOf(-3_600, -60, 60, 3_600, 8 * 24 * 3_600).Select(s => new Step(StepKind.StepWallClock, Time: TimeSpan.FromSeconds(s)))),
         (5, Gen.Const(new Step(StepKind.GatewayHealthy))),
         (3, Gen.Const(new Step(StepKind.GatewayLeavesOut))),
         (3, Gen.OneOf(1, 3, 1_000).Select(n => new Step(StepKind.GatewayUnavailable, n))),

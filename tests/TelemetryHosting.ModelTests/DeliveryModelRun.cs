@@ -72,6 +72,7 @@ internal sealed class DeliveryModelRun : IAsyncDisposable
     private MetricCollector<long>? _exportFailures;
     private long _exportFailuresSeen;
     private long? _answeringSince;
+    private long? _healthySince;
     private HostState _state;
     private bool _diskFull;
     private int _stepNumber;
@@ -169,6 +170,7 @@ internal sealed class DeliveryModelRun : IAsyncDisposable
                 break;
             case StepKind.Advance:
                 await AdvanceAsync(step.Time);
+                await CheckPromptDeliveryAsync(step.Time);
                 break;
             case StepKind.StepWallClock:
                 _time.StepWallClock(step.Time);
@@ -179,6 +181,7 @@ internal sealed class DeliveryModelRun : IAsyncDisposable
             case StepKind.GatewayLeavesOut:
                 _gateway.Faults.Seed = _run;
                 _gateway.Faults.RejectFraction = 0.5;
+                _healthySince = null;
                 break;
             case StepKind.GatewayUnavailable:
                 _gateway.Faults.FailNextCalls(step.Count, StatusCode.Unavailable);
@@ -335,6 +338,34 @@ internal sealed class DeliveryModelRun : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// While the gateway has acknowledged everything (no fault of any kind, no failed attempt) for a while, time passing
+    /// past <c>FlushInterval</c> sends every event: nothing stays pending. Batches wait by the monotonic clock, so a
+    /// wall clock stepped back must not hold them.
+    /// </summary>
+    private async Task CheckPromptDeliveryAsync(TimeSpan advanced)
+    {
+        if (_state != HostState.Running || advanced < 2 * FlushInterval || _healthySince is not { } since
+            || _time.Inner.GetElapsedTime(since) < SteadyAfter + advanced || ExportFailures() != _exportFailuresSeen)
+        {
+            return;
+        }
+
+        var clock = Stopwatch.StartNew();
+        TelemetryFlushResult counts;
+        while ((counts = Counts().Result).Pending > 0 && clock.Elapsed < PromptBound)
+        {
+            await Task.Delay(5, CancellationToken.None);
+        }
+
+        if (counts.Pending > 0 && ExportFailures() == _exportFailuresSeen)
+        {
+            Fail("not-sent", $"The gateway has acknowledged everything for {_time.Inner.GetElapsedTime(since).TotalSeconds:0.###} s (fake time) and " +
+                $"{advanced.TotalMilliseconds} ms passed (FlushInterval {FlushInterval.TotalMilliseconds} ms), yet {counts.Pending} events are still pending " +
+                $"{PromptBound.TotalSeconds} s later (wall clock stepped by {_time.WallClockOffset}): a batch waits for longer than FlushInterval. Counts: {counts}.");
+        }
+    }
+
     private int QueueDepth()
     {
         _queueDepth!.RecordObservableInstruments();
@@ -352,10 +383,20 @@ internal sealed class DeliveryModelRun : IAsyncDisposable
         {
             _exportFailuresSeen = failures;
             _answeringSince = null;
+            _healthySince = null;
         }
         else
         {
             _answeringSince ??= _time.Inner.GetTimestamp();
+        }
+
+        if (faults.RejectFraction > 0)
+        {
+            _healthySince = null;
+        }
+        else if (_answeringSince is not null)
+        {
+            _healthySince ??= _time.Inner.GetTimestamp();
         }
     }
 
@@ -461,6 +502,7 @@ internal sealed class DeliveryModelRun : IAsyncDisposable
         _exportFailures = new MetricCollector<long>(meters, "TelemetryHosting", "telemetryhosting.export.failures");
         _exportFailuresSeen = 0;
         _answeringSince = _time.Inner.GetTimestamp();
+        _healthySince = _gateway.Faults.RejectFraction == 0 ? _answeringSince : null;
         _acceptedHere = 0;
         _refusedHere = 0;
         _diskFullSeen = 0;

@@ -24,6 +24,9 @@ internal sealed class SteppableTimeProvider(FakeTimeProvider inner) : TimeProvid
     public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period) =>
         Inner.CreateTimer(callback, state, dueTime, period);
 
+    /// <summary>Gets how far the wall clock was stepped away from the monotonic clock's time.</summary>
+    public TimeSpan WallClockOffset => TimeSpan.FromTicks(Interlocked.Read(ref _offsetTicks));
+
     /// <summary>Moves the wall clock alone by <paramref name="delta"/>, which may be negative.</summary>
     public void StepWallClock(TimeSpan delta) => Interlocked.Add(ref _offsetTicks, delta.Ticks);
 }
