@@ -23,7 +23,7 @@ internal static class ModelRunSettings
 
     public static int Seconds => ReadInt("TELEMETRYHOSTING_MODEL_SECONDS") ?? DefaultSeconds;
 
-    public static int Threads => Math.Max(1, ReadInt("TELEMETRYHOSTING_MODEL_THREADS") ?? 2);
+    public static int Threads => Math.Max(1, ReadInt("TELEMETRYHOSTING_MODEL_THREADS") ?? 4);
 
     /// <summary>Gets how long, in seconds, a failure's steps are removed one at a time to find a shorter failing sequence.</summary>
     public static int MinimizeSeconds => ReadInt("TELEMETRYHOSTING_MODEL_MINIMIZE_SECONDS") ?? 15;
