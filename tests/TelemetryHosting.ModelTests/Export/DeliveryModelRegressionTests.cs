@@ -1,0 +1,60 @@
+namespace TelemetryHosting.ModelTests.Export;
+
+/// <summary>
+/// The shortest sequences the model-based test found, replayed as they are: fast to run while fixing a defect, and kept
+/// so that it stays fixed. Each name says the rule it failed when found.
+/// </summary>
+public sealed class DeliveryModelRegressionTests(ModelGatewayFixture fixture) : IClassFixture<ModelGatewayFixture>
+{
+    private static readonly Dictionary<string, Sequence> Sequences = new(StringComparer.Ordinal)
+    {
+        // Seed aByQ4KrjkWk3 (TELEMETRYHOSTING_MODEL_EXCLUDE=NotStarted,DiskFull,RestartDiskFull,StepWallClock), minimized.
+        ["intake-stopped: a pending flush stops intake while the gateway leaves events out"] = new(
+            new ModelSettings(20, 10, TimeSpan.FromSeconds(1), 2, Persistence: false, DiskFull: false, StartHost: true),
+            [
+                new(StepKind.GatewayLeavesOut),
+                new(StepKind.Advance, Time: TimeSpan.FromSeconds(60)),
+                new(StepKind.RecordSmall, 18),
+                new(StepKind.FlushNoToken),
+                new(StepKind.RecordSmall, 27),
+            ]),
+
+        // Seed 5ZsM0vhTC3A9 (no exclusions), minimized.
+        ["flush-without-worker: FlushAsync on a host built but not started hangs"] = new(
+            new ModelSettings(5, 1, TimeSpan.FromSeconds(1), 5, Persistence: false, DiskFull: false, StartHost: false),
+            [new(StepKind.FlushNoToken)]),
+
+        // Seed bjM0evO2Uped (TELEMETRYHOSTING_MODEL_EXCLUDE=NotStarted), minimized.
+        ["disk-full-drop: a failed spill drops events memory could hold"] = new(
+            new ModelSettings(20, 1, TimeSpan.FromSeconds(1), 1, Persistence: true, DiskFull: true, StartHost: true),
+            [new(StepKind.RecordSmall, 19)]),
+
+        // Written from the minimized sequences of seeds 4XbQmet5X8Fa and 7eIXwqt5JQI8, both ending in StepWallClock(-1h).
+        ["not-delivered: batch deadlines follow the wall clock, stepped back 1 h"] = new(
+            new ModelSettings(20, 3, TimeSpan.FromSeconds(1), 2, Persistence: false, DiskFull: false, StartHost: true),
+            [new(StepKind.RecordSmall, 2), new(StepKind.StepWallClock, Time: TimeSpan.FromHours(-1))]),
+
+        ["not-sent: batch deadlines follow the wall clock, stepped back 1 h while the gateway is healthy"] = new(
+            new ModelSettings(20, 3, TimeSpan.FromSeconds(1), 2, Persistence: false, DiskFull: false, StartHost: true),
+            [
+                new(StepKind.Advance, Time: TimeSpan.FromSeconds(5)),
+                new(StepKind.RecordSmall, 2),
+                new(StepKind.StepWallClock, Time: TimeSpan.FromHours(-1)),
+                new(StepKind.Advance, Time: TimeSpan.FromSeconds(1)),
+            ]),
+    };
+
+    public static TheoryData<string> Names => [.. Sequences.Keys];
+
+    [Theory]
+    [MemberData(nameof(Names))]
+    public async Task KnownSequence_ShrunkFromModelRuns_ModelHolds(string name)
+    {
+        var sequence = Sequences[name];
+        await fixture.WithGatewayAsync(async gateway =>
+        {
+            await DeliveryModelRun.RunAsync(gateway, sequence);
+            return true;
+        });
+    }
+}
