@@ -44,6 +44,7 @@ internal sealed class DeliveryModelRun : IAsyncDisposable
     public static StepTimings Timings { get; } = new();
 
     private readonly DevelopmentGateway _gateway;
+    private readonly List<string> _refusedBeforeReset = [];
     private readonly ModelSettings _settings;
     private readonly string _directory;
     private readonly SteppableTimeProvider _time;
@@ -177,7 +178,7 @@ internal sealed class DeliveryModelRun : IAsyncDisposable
                 _time.StepWallClock(step.Time);
                 break;
             case StepKind.GatewayHealthy:
-                _gateway.Faults.Reset();
+                ResetFaults();
                 break;
             case StepKind.GatewayLeavesOut:
                 _gateway.Faults.Seed = _run;
@@ -325,7 +326,7 @@ internal sealed class DeliveryModelRun : IAsyncDisposable
 
         var clock = Stopwatch.StartNew();
         int depth;
-        while ((depth = QueueDepth()) >= _settings.MaxBatchSize && clock.Elapsed < PromptBound)
+        while ((depth = QueueDepth() - HeldForResend()) >= _settings.MaxBatchSize && clock.Elapsed < PromptBound)
         {
             await Task.Delay(5, CancellationToken.None);
         }
@@ -337,6 +338,24 @@ internal sealed class DeliveryModelRun : IAsyncDisposable
                 $"{PromptBound.TotalSeconds} s after the step: the worker stopped taking events, and Record refuses them as queue_full once it is full. " +
                 $"Counts: {Counts().Result}; FlushAsync() calls waiting: {_flushes.Count(f => !f.Task.IsCompleted)}; dropped: {DroppedSummary()}.");
         }
+    }
+
+    /// <summary>
+    /// At most how many of the waiting events the gateway left out and have not arrived since: they wait for their resend
+    /// (RetryDelay, by the fake clock), and the queue's depth counts them (its bound counts every event that waits, the
+    /// worker's held ones too). Those given up meanwhile are counted here too, which only makes the rule looser.
+    /// </summary>
+    private int HeldForResend()
+    {
+        var arrived = _gateway.Events.Snapshot().Select(received => received.Id).ToHashSet(StringComparer.Ordinal);
+        return _refusedBeforeReset.Concat(_gateway.Faults.RefusedEventIds).Where(id => !arrived.Contains(id)).Distinct(StringComparer.Ordinal).Count();
+    }
+
+    /// <summary>Clears the gateway's faults, keeping the ids it refused so far (their events may still wait for a resend).</summary>
+    private void ResetFaults()
+    {
+        _refusedBeforeReset.AddRange(_gateway.Faults.RefusedEventIds);
+        _gateway.Faults.Reset();
     }
 
     /// <summary>
@@ -527,7 +546,7 @@ internal sealed class DeliveryModelRun : IAsyncDisposable
     /// </summary>
     private async Task DrainAsync()
     {
-        _gateway.Faults.Reset();
+        ResetFaults();
         if (_state != HostState.Running || _diskFull)
         {
             await RestartAsync(diskFull: false);

@@ -72,7 +72,7 @@ internal sealed class SpillStage(
         // rewrite fails, the old file stays (sent twice beats lost).
         foreach (var group in events.Where(e => e.Segment is not null).GroupBy(e => e.Segment!))
         {
-            if (group.Key.Unsettled < group.Key.EventCount && _store.TryWrite([.. group]) is null)
+            if (group.Key.Unsettled < group.Key.EventCount && _store.TryWrite([.. group], replacing: group.Key) is null)
             {
                 _store.Delete(group.Key);
             }

@@ -51,15 +51,18 @@ internal sealed class SpillStore
     }
 
     /// <summary>Writes one segment of encoded events (<see cref="OutboundEvent.Encoded"/>), as they are.</summary>
+    /// <param name="events">The events.</param>
+    /// <param name="replacing">A segment this one replaces (deleted by the caller once written): its bytes do not count.</param>
     /// <returns><see langword="null"/> when written; otherwise why not (the events are then not on disk).</returns>
-    public string? TryWrite(IReadOnlyList<OutboundEvent> events)
+    public string? TryWrite(IReadOnlyList<OutboundEvent> events, SpillSegment? replacing = null)
     {
         var temporary = string.Empty;
         try
         {
             var bodyLength = EncodedEventsRequest.PayloadSize(events);
             var size = SpillSegmentFormat.Size(bodyLength);
-            if (CurrentBytes() + size > _maxBytes)
+            var replaced = replacing is null || !File.Exists(replacing.Path) ? 0 : new FileInfo(replacing.Path).Length;
+            if (CurrentBytes() - replaced + size > _maxBytes)
             {
                 return $"the spill directory holds its maximum of {_maxBytes} bytes";
             }
