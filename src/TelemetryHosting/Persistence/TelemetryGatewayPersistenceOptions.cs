@@ -23,7 +23,8 @@ public sealed class TelemetryGatewayPersistenceOptions
     public string? Directory { get; set; }
 
     /// <summary>
-    /// Gets or sets how long exports must have been failing before queued events are spilled to disk.
+    /// Gets or sets how long exports must have been failing before every event in memory (the queue's, and those of the
+    /// export being retried) is written to disk.
     /// The default value is 30 seconds.
     /// </summary>
     [UnconditionalSuppressMessage("Trimming", "IL2026", Justification = TrimmingJustification.TimeSpanRange)]
@@ -38,8 +39,8 @@ public sealed class TelemetryGatewayPersistenceOptions
     public double HighWaterMark { get; set; } = 0.8;
 
     /// <summary>
-    /// Gets or sets the most bytes of spilled events kept on disk; events that do not fit are dropped with reason
-    /// <c>disk_full</c>. A segment file larger than this is not read: it is moved to <c>corrupt/</c> and counted as
+    /// Gets or sets the most bytes of spilled events kept on disk; events that do not fit stay in memory, within
+    /// <c>QueueCapacity</c>, and at stop are dropped with reason <c>disk_full</c>. A segment file larger than this is not read: it is moved to <c>corrupt/</c> and counted as
     /// corrupt. The default value is 256 MiB (268,435,456).
     /// </summary>
     [Range(1_024L, long.MaxValue)]

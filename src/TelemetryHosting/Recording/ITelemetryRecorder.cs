@@ -34,7 +34,9 @@ public interface ITelemetryRecorder
     bool Record(string feature, string action, TelemetryEventParameters? parameters = null);
 
     /// <summary>
-    /// Waits until every event recorded before the call has been acknowledged by the gateway or given up.
+    /// Waits until every event recorded before the call has been acknowledged by the gateway, given up, or written to
+    /// disk. Events recorded meanwhile go on being taken and sent. With no delivery worker running (before the host has
+    /// started it, or after it stopped) it returns at once with what is pending.
     /// </summary>
     /// <param name="cancellationToken">
     /// Stops waiting. Cancellation does not throw: the result then counts the events still pending.

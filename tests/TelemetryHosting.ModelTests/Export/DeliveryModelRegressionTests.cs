@@ -42,6 +42,16 @@ public sealed class DeliveryModelRegressionTests(ModelGatewayFixture fixture) : 
                 new(StepKind.StepWallClock, Time: TimeSpan.FromHours(-1)),
                 new(StepKind.Advance, Time: TimeSpan.FromSeconds(1)),
             ]),
+
+        // Found on the third-pass core (seed dGhKnNo8yub4, minimized).
+        ["record-refused: the queue's depth outgrows what waits after a high-water spill"] = new(
+            new ModelSettings(20, 1, TimeSpan.FromMilliseconds(20), 2, Persistence: true, DiskFull: false, StartHost: true),
+            [
+                new(StepKind.RecordSmall, 17),
+                new(StepKind.Start),
+                new(StepKind.RecordPrivate, 1),
+                new(StepKind.RecordSmall, 54),
+            ]),
     };
 
     public static TheoryData<string> Names => [.. Sequences.Keys];

@@ -64,6 +64,9 @@ internal static partial class Log
     [LoggerMessage(16, LogLevel.Warning, "Telemetry event enricher {Enricher} failed on {Feature}/{Action}; events are recorded without what it adds ({Suppressed} similar failures since the last report).")]
     public static partial void EnricherFailed(ILogger logger, Exception exception, string enricher, string feature, string action, int suppressed);
 
+    [LoggerMessage(17, LogLevel.Warning, "{Count} telemetry events could not be written to disk ({Reason}); they stay in memory and wait in the queue.")]
+    public static partial void SpillKeptInMemory(ILogger logger, int count, string reason);
+
     [LoggerMessage(18, LogLevel.Error, "The telemetry export worker did not finish settling within {Time} after the host's shutdown timeout; events it still held are counted as pending.")]
     public static partial void StopTimedOut(ILogger logger, TimeSpan time);
 

@@ -48,7 +48,7 @@ internal sealed class TelemetryHostingMetrics
         _batchSize = meter.CreateHistogram<int>(
             TelemetryHostingInstruments.ExportBatchSize, "{event}", "Events in each exported batch.");
         meter.CreateObservableGauge(
-            TelemetryHostingInstruments.QueueDepth, () => queue.Depth, "{event}", "Events waiting in the queue for delivery.");
+            TelemetryHostingInstruments.QueueDepth, () => queue.Depth, "{event}", "Events waiting for delivery: queued, or held by the worker and not sent yet.");
         _spilled = meter.CreateCounter<long>(
             TelemetryHostingInstruments.SpillEventsWritten, "{event}", "Events written to disk by durable spill.");
         _replayed = meter.CreateCounter<long>(

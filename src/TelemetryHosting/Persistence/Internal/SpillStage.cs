@@ -12,6 +12,7 @@ namespace TelemetryHosting.Persistence.Internal;
 internal sealed class SpillStage(
     TelemetryGatewayOptions options,
     TimeProvider timeProvider,
+    TelemetryEventQueue queue,
     DeliveryCounts counts,
     TelemetryHostingMetrics metrics,
     ILogger logger)
@@ -29,28 +30,38 @@ internal sealed class SpillStage(
     public bool MayWrite => !_failed || timeProvider.GetElapsedTime(_failedAt) >= options.MaxRetryDelay;
 
     /// <summary>
-    /// Writes the events in segments of at most a batch and counts those written as persisted.
+    /// Writes the events in segments of at most a batch and counts those written as persisted (and no longer waiting).
     /// </summary>
     /// <returns>The events not written (the disk is full, or at <c>MaxBytes</c>): they stay in memory.</returns>
     /// <param name="events">The events, encoded.</param>
-    /// <param name="everySegment">Whether to try every segment even after one failed (at stop: there is no later).</param>
-    public List<OutboundEvent> Write(List<OutboundEvent> events, bool everySegment = false)
+    /// <param name="atStop">Whether this is the last write (every segment is tried; what fails is dropped by the caller).</param>
+    public List<OutboundEvent> Write(List<OutboundEvent> events, bool atStop = false)
     {
         var notWritten = new List<OutboundEvent>();
         foreach (var segment in Segments(events))
         {
-            if (MayWrite || everySegment)
+            if (MayWrite || atStop)
             {
                 if (_store.TryWrite(segment) is { } failure)
                 {
                     _failed = true;
                     _failedAt = timeProvider.GetTimestamp();
-                    Log.SpillFailed(logger, segment.Count, failure);
+                    if (atStop)
+                    {
+                        Log.SpillFailed(logger, segment.Count, failure);
+                    }
+                    else
+                    {
+                        Log.SpillKeptInMemory(logger, segment.Count, failure);
+                    }
                 }
                 else
                 {
                     _failed = false;
                     _mayHaveSegments = true;
+
+                    // No longer waiting, then persisted: the queue's bound never counts an event the counts call settled.
+                    queue.Taken(segment);
                     counts.Persisted(segment.Count);
                     metrics.Spilled(segment.Count);
                     continue;
@@ -78,7 +89,7 @@ internal sealed class SpillStage(
             }
         }
 
-        var notWritten = Write(events.FindAll(e => e.Segment is null), everySegment: true);
+        var notWritten = Write(events.FindAll(e => e.Segment is null), atStop: true);
         if (notWritten.Count > 0)
         {
             counts.Failed(notWritten.Count);

@@ -56,7 +56,7 @@ internal sealed class TelemetryExportWorker : IHostedService, IDisposable
             exporter, pipelines.GetPipeline(TelemetryGatewayResilience.PipelineKey), health, queue.Counts, metrics, timeProvider, logger, _options.MaxEventAttempts);
         if (_options.Persistence.Directory is not null)
         {
-            _spill = new SpillStage(_options, timeProvider, queue.Counts, metrics, logger);
+            _spill = new SpillStage(_options, timeProvider, queue, queue.Counts, metrics, logger);
             _exports.EventSettled += _spill.OnSettled;
         }
 
@@ -213,7 +213,6 @@ internal sealed class TelemetryExportWorker : IHostedService, IDisposable
             var waiting = _batch.TakeAll(held: outage);
             waiting.AddRange(_reader.ReadAll());
             var notWritten = spill.Write(waiting.FindAll(e => e.Segment is null));
-            _queue.Taken(waiting.Except(notWritten));
             foreach (var outbound in waiting.Where(e => e.Segment is not null).Concat(notWritten))
             {
                 _batch.Add(outbound);
