@@ -62,6 +62,7 @@ internal sealed class DeliveryModelRun : IAsyncDisposable
     private long _carriedOnDisk;
     private long _failedBefore;
     private long _failedAtStops;
+    private long _diskCopyDropsBefore;
     private bool _countsUncertain;
     private long _diskFullSeen;
     private bool _mayHaveBeenFull;
@@ -481,6 +482,7 @@ internal sealed class DeliveryModelRun : IAsyncDisposable
         await StopAsync();
         var last = Counts();
         _failedBefore += last.Result.Failed;
+        _diskCopyDropsBefore += DiskCopyDrops();
         _carriedOnDisk = _settings.Persistence ? last.Result.Persisted : 0;
         _host!.Dispose();
         _dropped!.Dispose();
@@ -665,10 +667,16 @@ internal sealed class DeliveryModelRun : IAsyncDisposable
 
         // Nothing arrives that was counted dropped: what arrived is at most what was accepted less what was given up
         // (given up while running: at a stop, an aborted export's events may have arrived before they were counted).
-        var failed = _failedBefore + counts.Failed - _failedAtStops;
-        if (arrived.Count > _accepted.Count - failed)
+        // Left out too: events dropped as expired or corrupt with their file. A file may still hold events the gateway
+        // had acknowledged (delivery is at least once: a stop that lost the acknowledgement, a rewrite that failed).
+        // And events the gateway refused at some point: such an event may have been stored on an earlier attempt whose
+        // acknowledgement was lost (an attempt that timed out, a stream that broke), then given up when refused.
+        var failed = _failedBefore + counts.Failed - _failedAtStops - _diskCopyDropsBefore - DiskCopyDrops();
+        var refusedOnce = _refusedBeforeReset.Concat(_gateway.Faults.RefusedEventIds).ToHashSet(StringComparer.Ordinal);
+        var arrivedNeverRefused = arrived.Count(sequence => !refusedOnce.Contains(_idBySequence[sequence]));
+        if (arrivedNeverRefused > _accepted.Count - failed)
         {
-            return ("arrived-after-dropped", $"{arrived.Count} distinct events arrived, but of the {_accepted.Count} accepted {failed} were counted dropped: " +
+            return ("arrived-after-dropped", $"{arrivedNeverRefused} distinct events the gateway never refused arrived, but of the {_accepted.Count} accepted {failed} were counted dropped: " +
                 $"an event arrived after it was counted dropped. Counts: {counts}; dropped: {DroppedSummary()}.");
         }
 
@@ -753,6 +761,8 @@ internal sealed class DeliveryModelRun : IAsyncDisposable
 
         return (flushing.Result, _acceptedHere);
     }
+
+    private long DiskCopyDrops() => DroppedWithReason("expired") + DroppedWithReason("corrupt");
 
     private long DroppedWithReason(string reason) =>
         _dropped!.GetMeasurementSnapshot().Where(m => Equals(m.Tags["reason"], reason)).Sum(m => m.Value);

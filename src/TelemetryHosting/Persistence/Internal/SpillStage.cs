@@ -92,6 +92,7 @@ internal sealed class SpillStage(
         var notWritten = Write(events.FindAll(e => e.Segment is null), atStop: true);
         if (notWritten.Count > 0)
         {
+            queue.Taken(notWritten);
             counts.Failed(notWritten.Count);
             metrics.Dropped(DropReason.DiskFull, notWritten.Count);
         }

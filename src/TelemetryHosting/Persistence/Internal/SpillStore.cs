@@ -57,6 +57,7 @@ internal sealed class SpillStore
     public string? TryWrite(IReadOnlyList<OutboundEvent> events, SpillSegment? replacing = null)
     {
         var temporary = string.Empty;
+        var name = string.Empty;
         try
         {
             var bodyLength = EncodedEventsRequest.PayloadSize(events);
@@ -71,7 +72,7 @@ internal sealed class SpillStore
             var buffer = SpillSegmentFormat.Write(events, bodyLength, created);
 
             // Time first, so that replay follows the order of writing; a random part, so that no two writers collide.
-            var name = $"{Math.Max(0, created.ToUnixTimeMilliseconds()):D15}-{Guid.NewGuid():N}{Extension}";
+            name = $"{Math.Max(0, created.ToUnixTimeMilliseconds()):D15}-{Guid.NewGuid():N}{Extension}";
             var path = Path.Combine(_directory, name);
             temporary = path + Temporary;
             using (var stream = new FileStream(temporary, SpillFiles.OwnerOnlyFile()))
@@ -81,8 +82,6 @@ internal sealed class SpillStore
             }
 
             File.Move(temporary, path);
-            Log.Spilled(_logger, events.Count, name);
-            return null;
         }
 #pragma warning disable CA1031 // Whatever fails, the caller counts the events as not written: none is lost uncounted.
         catch (Exception exception)
@@ -91,6 +90,10 @@ internal sealed class SpillStore
             SpillFiles.TryDelete(temporary);
             return exception.Message;
         }
+
+        // Written once renamed: logged after, so that nothing thrown from here makes a written file count as not written.
+        Log.Spilled(_logger, events.Count, name);
+        return null;
     }
 
     /// <summary>

@@ -25,6 +25,9 @@ internal sealed class ExportBatch(TelemetryGatewayOptions options, int maxCount,
 
     public bool IsEmpty => _events.Count == 0 && _held.Count == 0;
 
+    /// <summary>Gets how many events are held for a resend.</summary>
+    public int HeldCount => _held.Count;
+
     public bool HasRoom => _events.Count < maxCount && Bytes < options.MaxBatchBytes;
 
     /// <summary>Gets how long until the batch is sent even if it is not full: its oldest event has waited the flush interval.</summary>

@@ -40,6 +40,9 @@ internal sealed class ExportsInFlight(
     public bool CanStart =>
         _exports.Count == 0 || (_exports.Count < MaxConcurrentExports && _anExportSucceeded && !health.IsFailing);
 
+    /// <summary>Gets a value indicating whether an export holds events that are only in memory (not read back from disk).</summary>
+    public bool HoldInMemory => _exports.Exists(export => export.Events.Exists(e => e.Segment is null));
+
     /// <summary>Gets the lowest sequence number in flight (<see cref="long.MaxValue"/> when none is).</summary>
     public long LowestSequence
     {
@@ -77,12 +80,9 @@ internal sealed class ExportsInFlight(
     /// </summary>
     public void StopThoseInMemoryOnly()
     {
-        foreach (var export in _exports)
+        foreach (var export in _exports.Where(export => export.Events.Exists(e => e.Segment is null)))
         {
-            if (export.Events.Exists(e => e.Segment is null))
-            {
-                export.Stop.Cancel();
-            }
+            export.Stop.Cancel();
         }
     }
 
@@ -180,38 +180,42 @@ internal sealed class ExportsInFlight(
 
     private void Settle(InFlightExport export, List<OutboundEvent> unsettled)
     {
-        var delivered = 0;
-        var given = 0;
+        // Decided first, and the unsettled handed back before anything that could throw (a callback, a log), so that no
+        // event is left in no stage.
+        var delivered = new List<OutboundEvent>();
+        var givenUp = new List<(OutboundEvent Event, bool TooLarge)>();
         foreach (var outbound in export.Events)
         {
+            var tooLarge = outbound.IsIn(export.TooLarge);
             if (outbound.IsIn(export.Acknowledged))
             {
-                delivered++;
-                EventSettled?.Invoke(outbound);
-                continue;
+                delivered.Add(outbound);
             }
-
-            var tooLarge = outbound.IsIn(export.TooLarge);
-            if ((export.Outcome != ExportOutcome.Aborted || tooLarge) && ++outbound.Sends >= maxEventAttempts)
+            else if ((export.Outcome != ExportOutcome.Aborted || tooLarge) && ++outbound.Sends >= maxEventAttempts)
             {
-                given++;
-                EventSettled?.Invoke(outbound);
-                GiveUp(outbound, tooLarge, export.Outcome);
-                continue;
+                givenUp.Add((outbound, tooLarge));
             }
-
-            unsettled.Add(outbound);
+            else
+            {
+                unsettled.Add(outbound);
+            }
         }
 
-        if (delivered > 0)
+        foreach (var outbound in delivered.Concat(givenUp.Select(g => g.Event)))
         {
-            counts.Delivered(delivered);
-            metrics.Exported(delivered);
+            EventSettled?.Invoke(outbound);
         }
 
-        if (given > 0)
+        counts.Delivered(delivered.Count);
+        counts.Failed(givenUp.Count);
+        if (delivered.Count > 0)
         {
-            counts.Failed(given);
+            metrics.Exported(delivered.Count);
+        }
+
+        foreach (var (outbound, tooLarge) in givenUp)
+        {
+            GiveUp(outbound, tooLarge, export.Outcome);
         }
     }
 

@@ -27,6 +27,7 @@ internal sealed class FinalDrain(
 
             // Bounded: each export ends soon once the worker is aborted (and has ended already when the loop drained).
             await exports.SettleAllAsync(left).ConfigureAwait(false);
+            queue.Returned(left);
         }
 #pragma warning disable CA1031 // What is left must be counted, and the flushes ended, whatever happened above.
         catch (Exception exception)
@@ -60,6 +61,7 @@ internal sealed class FinalDrain(
 
         if (left.Count > 0)
         {
+            queue.Taken(left);
             queue.Counts.Failed(left.Count);
             metrics.Dropped(DropReason.Shutdown, left.Count);
             Log.UndeliveredAtShutdown(logger, left.Count);

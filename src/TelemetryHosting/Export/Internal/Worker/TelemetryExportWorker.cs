@@ -158,7 +158,7 @@ internal sealed class TelemetryExportWorker : IHostedService, IDisposable
                 return false;
             }
 
-            if (_batch.Count > 0 && _exports.CanStart && (_batch.IsDue || _queue.IsClosed || _queue.Flushes.HighestMark >= _batch.LowestSequence(held: false)))
+            if (_exports.CanStart && BatchDue)
             {
                 var export = _batch.TakeExport();
                 _queue.Taken(export);
@@ -195,20 +195,18 @@ internal sealed class TelemetryExportWorker : IHostedService, IDisposable
 
     /// <summary>
     /// Moves the waiting events to disk while the queue is above its high-water mark, and every event in memory once
-    /// exports have failed for <c>SpillAfter</c> (the exports holding some are stopped first), so that a crash during an
-    /// outage loses nothing; what cannot be written stays in memory and still waits. Replays a segment beside live
-    /// traffic, and during an outage as its only export, which finds out when the gateway answers again.
+    /// exports have failed for <c>SpillAfter</c> — on the batch's own triggers (full, its interval, a flush), so that an
+    /// outage's files hold batches, not single events — so that a crash during an outage loses nothing. The exports
+    /// holding events only in memory are stopped once a write has succeeded (their events are written when they come
+    /// back). What cannot be written stays in memory and still waits. Replays a segment beside live traffic, and during
+    /// an outage as its only export, which finds out when the gateway answers again.
     /// </summary>
     private void Spill(SpillStage spill)
     {
-        var outage = _health.FailingFor >= _options.Persistence.SpillAfter;
-        if ((outage || _queue.IsAboveHighWaterMark) && !_queue.IsClosed && spill.MayWrite)
+        var outage = _health.IsFailing && _health.FailingFor >= _options.Persistence.SpillAfter;
+        var outageSpill = outage && (BatchDue || _batch.HeldCount > 0 || _exports.HoldInMemory);
+        if ((outageSpill || _queue.IsAboveHighWaterMark) && !_queue.IsClosed && spill.MayWrite)
         {
-            if (outage)
-            {
-                _exports.StopThoseInMemoryOnly();
-            }
-
             // Events read back from disk are still there: they stay as they are.
             var waiting = _batch.TakeAll(held: outage);
             waiting.AddRange(_reader.ReadAll());
@@ -216,6 +214,11 @@ internal sealed class TelemetryExportWorker : IHostedService, IDisposable
             foreach (var outbound in waiting.Where(e => e.Segment is not null).Concat(notWritten))
             {
                 _batch.Add(outbound);
+            }
+
+            if (outage && notWritten.Count == 0)
+            {
+                _exports.StopThoseInMemoryOnly();
             }
         }
 
@@ -225,6 +228,10 @@ internal sealed class TelemetryExportWorker : IHostedService, IDisposable
         }
     }
 
+    /// <summary>Gets a value indicating whether the batch should go now: full, its interval passed, the close, or a flush waits on it.</summary>
+    private bool BatchDue =>
+        _batch.Count > 0 && (_batch.IsDue || _queue.IsClosed || _queue.Flushes.HighestMark >= _batch.LowestSequence(held: false));
+
     /// <summary>
     /// Waits until an export in flight completes, the batch's deadline or the retry time passes, the queue holds what
     /// would fill the batch (or a flush, a large event, the high-water mark, the close), an outage reaches
@@ -233,15 +240,15 @@ internal sealed class TelemetryExportWorker : IHostedService, IDisposable
     /// </summary>
     private async Task WaitAsync()
     {
+        // Taken first: a failure from now on ends the wait, whatever is read below.
+        var nextFailure = _health.NextFailure;
+        var untilSpill = _options.Persistence.SpillAfter - _health.FailingFor;
         var until = _batch.UntilRetry;
-        if (_batch.Count > 0 && _exports.CanStart)
+        if (_batch.Count > 0 && (_exports.CanStart || (_spill is not null && _health.IsFailing && untilSpill <= TimeSpan.Zero)))
         {
             until = until < _batch.UntilDeadline ? until : _batch.UntilDeadline;
         }
 
-        // Taken first: a failure from now on ends the wait, whatever is read below.
-        var nextFailure = _health.NextFailure;
-        var untilSpill = _options.Persistence.SpillAfter - _health.FailingFor;
         if (_spill is not null && _health.IsFailing && untilSpill > TimeSpan.Zero)
         {
             until = until < untilSpill ? until : untilSpill;
