@@ -52,6 +52,54 @@ public sealed class DeliveryModelRegressionTests(ModelGatewayFixture fixture) : 
                 new(StepKind.RecordPrivate, 1),
                 new(StepKind.RecordSmall, 54),
             ]),
+
+        // Found on the third-pass core (seed 3A3YWQ0ZXzI7, minimized).
+        ["not-delivered: events on disk not replayed once the gateway is healthy again"] = new(
+            new ModelSettings(100, 10, TimeSpan.FromSeconds(1), 2, Persistence: true, DiskFull: false, StartHost: true),
+            [
+                new(StepKind.GatewayHealthy),
+                new(StepKind.Advance, Time: TimeSpan.FromMilliseconds(200)),
+                new(StepKind.GatewayTooLarge, 3),
+                new(StepKind.GatewayUnavailable, 3),
+                new(StepKind.Advance, Time: TimeSpan.FromSeconds(5)),
+                new(StepKind.RecordSmall, 30),
+                new(StepKind.FlushNoToken),
+                new(StepKind.FlushBounded, Time: TimeSpan.FromMilliseconds(50)),
+                new(StepKind.GatewayLeavesOut),
+                new(StepKind.Advance, Time: TimeSpan.FromSeconds(5)),
+                new(StepKind.GatewayHangs, 2),
+                new(StepKind.GatewayLeavesOut),
+                new(StepKind.RecordSmall, 43),
+                new(StepKind.RecordSmall, 18),
+                new(StepKind.GatewayUnauthenticatedOnce),
+                new(StepKind.RecordSmall, 51),
+                new(StepKind.GatewayHealthy),
+            ]),
+
+        // Found on the third-pass core (seed cqX36HDiIVGc, minimized): a rewrite at stop refused by MaxBytes (lowered
+        // below what the directory held) kept the old file, whose settled events the next start counted and sent again.
+        ["counts-add-up: a segment rewritten at stop under a lowered MaxBytes"] = new(
+            new ModelSettings(100, 3, TimeSpan.FromMilliseconds(20), 2, Persistence: true, DiskFull: false, StartHost: true),
+            [
+                new(StepKind.Advance, Time: TimeSpan.FromMilliseconds(200)),
+                new(StepKind.Start),
+                new(StepKind.GatewayHealthy),
+                new(StepKind.GatewayTooLarge, 1),
+                new(StepKind.GatewayHangs, 1),
+                new(StepKind.RecordSmall, 51),
+                new(StepKind.GatewayLeavesOut),
+                new(StepKind.RecordSmall, 53),
+                new(StepKind.Start),
+                new(StepKind.Stop),
+                new(StepKind.FlushCancelled),
+                new(StepKind.Restart),
+                new(StepKind.RecordPrivate, 9),
+                new(StepKind.RestartDiskFull),
+                new(StepKind.FlushNoToken),
+                new(StepKind.GatewayTooLarge, 1),
+                new(StepKind.Advance, Time: TimeSpan.FromSeconds(5)),
+                new(StepKind.FlushNoToken),
+            ]),
     };
 
     public static TheoryData<string> Names => [.. Sequences.Keys];

@@ -52,7 +52,7 @@ internal sealed class SpillStore
 
     /// <summary>Writes one segment of encoded events (<see cref="OutboundEvent.Encoded"/>), as they are.</summary>
     /// <param name="events">The events.</param>
-    /// <param name="replacing">A segment this one replaces (deleted by the caller once written): its bytes do not count.</param>
+    /// <param name="replacing">A segment this one replaces, with some of its events (deleted by the caller once written): not held to <c>MaxBytes</c>.</param>
     /// <returns><see langword="null"/> when written; otherwise why not (the events are then not on disk).</returns>
     public string? TryWrite(IReadOnlyList<OutboundEvent> events, SpillSegment? replacing = null)
     {
@@ -62,8 +62,8 @@ internal sealed class SpillStore
         {
             var bodyLength = EncodedEventsRequest.PayloadSize(events);
             var size = SpillSegmentFormat.Size(bodyLength);
-            var replaced = replacing is null || !File.Exists(replacing.Path) ? 0 : new FileInfo(replacing.Path).Length;
-            if (CurrentBytes() - replaced + size > _maxBytes)
+            // A rewrite holds some of the events of the file it replaces: it never adds to the directory.
+            if (replacing is null && CurrentBytes() + size > _maxBytes)
             {
                 return $"the spill directory holds its maximum of {_maxBytes} bytes";
             }
