@@ -100,6 +100,40 @@ public sealed class DeliveryModelRegressionTests(ModelGatewayFixture fixture) : 
                 new(StepKind.Advance, Time: TimeSpan.FromSeconds(5)),
                 new(StepKind.FlushNoToken),
             ]),
+
+        // Found on the third-pass core (seed 5DcQP6TIBW55, minimized): in an outage, the spill took the batch of events
+        // read back from disk out and back in at every step, which pushed its deadline for good, so the outage's only
+        // export (the replayed segment) never started and nothing was delivered once the gateway answered again.
+        ["not-delivered: the replayed batch never sent after an outage past SpillAfter"] = new(
+            new ModelSettings(5, 3, TimeSpan.FromSeconds(1), 5, Persistence: true, DiskFull: false, StartHost: true),
+            [
+                new(StepKind.Advance, Time: TimeSpan.FromMilliseconds(50)),
+                new(StepKind.RecordSmall, 11),
+                new(StepKind.GatewayLeavesOut),
+                new(StepKind.RecordSmall, 36),
+                new(StepKind.FlushBounded, Time: TimeSpan.FromMilliseconds(50)),
+                new(StepKind.GatewayHealthy),
+                new(StepKind.GatewayHealthy),
+                new(StepKind.GatewayUnavailable, 1),
+                new(StepKind.RecordPrivate, 7),
+                new(StepKind.RecordPrivate, 9),
+                new(StepKind.RecordPrivate, 6),
+                new(StepKind.RecordSmall, 44),
+                new(StepKind.GatewayLeavesOut),
+                new(StepKind.GatewayUnavailable, 1),
+                new(StepKind.RecordPrivate, 5),
+                new(StepKind.RecordSmall, 1),
+                new(StepKind.Advance, Time: TimeSpan.FromMilliseconds(10)),
+                new(StepKind.Advance, Time: TimeSpan.FromMilliseconds(10)),
+                new(StepKind.FlushBounded, Time: TimeSpan.FromMilliseconds(10)),
+                new(StepKind.GatewayHangs, 1),
+                new(StepKind.FlushNoToken),
+                new(StepKind.Advance, Time: TimeSpan.FromMilliseconds(50)),
+                new(StepKind.GatewayUnavailable, 1000),
+                new(StepKind.Advance, Time: TimeSpan.FromSeconds(1)),
+                new(StepKind.RecordPrivate, 5),
+                new(StepKind.Advance, Time: TimeSpan.FromSeconds(1)),
+            ]),
     };
 
     public static TheoryData<string> Names => [.. Sequences.Keys];

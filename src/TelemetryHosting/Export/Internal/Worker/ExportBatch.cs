@@ -127,18 +127,35 @@ internal sealed class ExportBatch(TelemetryGatewayOptions options, int maxCount,
         return export;
     }
 
-    /// <summary>Takes the events of the batch being built, and the held ones too when <paramref name="held"/>.</summary>
-    public List<OutboundEvent> TakeAll(bool held = true)
+    /// <summary>Takes every event, in the batch and held, for the final drain.</summary>
+    public List<OutboundEvent> TakeAll()
     {
         var all = new List<OutboundEvent>(_events);
+        all.AddRange(_held);
         _events.Clear();
+        _held.Clear();
         Bytes = 0;
+        return all;
+    }
+
+    /// <summary>
+    /// Takes the events only in memory (not read back from disk), from the batch being built, and from the held ones
+    /// too when <paramref name="held"/>: to be written to disk. Events read back from disk stay as they are, deadline
+    /// and resend time included.
+    /// </summary>
+    public List<OutboundEvent> TakeInMemory(bool held)
+    {
+        var taken = _events.FindAll(e => e.Segment is null);
+        _events.RemoveAll(e => e.Segment is null);
+        Bytes = _events.Sum(e => e.EncodedSize);
         if (held)
         {
-            all.AddRange(_held);
+            taken.AddRange(_held.Where(e => e.Segment is null));
+            var onDisk = _held.Where(e => e.Segment is not null).ToList();
             _held.Clear();
+            onDisk.ForEach(_held.Enqueue);
         }
 
-        return all;
+        return taken;
     }
 }

@@ -207,11 +207,12 @@ internal sealed class TelemetryExportWorker : IHostedService, IDisposable
         var outageSpill = outage && (BatchDue || _batch.HeldCount > 0 || _exports.HoldInMemory);
         if ((outageSpill || _queue.IsAboveHighWaterMark) && !_queue.IsClosed && spill.MayWrite)
         {
-            // Events read back from disk are still there: they stay as they are.
-            var waiting = _batch.TakeAll(held: outage);
+            // Events read back from disk are still there: they stay as they are (taking them out and back would push
+            // their batch's deadline for good).
+            var waiting = _batch.TakeInMemory(held: outage);
             waiting.AddRange(_reader.ReadAll());
-            var notWritten = spill.Write(waiting.FindAll(e => e.Segment is null));
-            foreach (var outbound in waiting.Where(e => e.Segment is not null).Concat(notWritten))
+            var notWritten = spill.Write(waiting);
+            foreach (var outbound in notWritten)
             {
                 _batch.Add(outbound);
             }
