@@ -79,7 +79,10 @@ public sealed class SpillDirectorySafetyTests : IDisposable
         await using var harness = await RecorderHarness.StartAsync(options => { Spill(options); options.Persistence.MaxBytes = 2_048; }, startHost: false);
         using var corrupt = new MetricCollector<long>(harness.Host.Services.GetRequiredService<IMeterFactory>(), TelemetryHostingInstruments.MeterName, TelemetryHostingInstruments.SpillFilesCorrupt);
         await harness.Host.StartAsync();
-        await Eventually.HoldsAsync(() => !File.Exists(huge), "the oversized file is moved aside");
+        // The file is moved first, then counted and logged: waited for as a whole.
+        await Eventually.HoldsAsync(
+            () => !File.Exists(huge) && harness.LibraryLogs().Any(log => log.Id.Id == 11),
+            "the oversized file is moved aside and logged");
 
         Assert.Single(Directory.GetFiles(Path.Combine(SpillDirectory, "corrupt")));
         Assert.Equal(1, corrupt.GetMeasurementSnapshot().Sum(m => m.Value));
