@@ -6,7 +6,7 @@ namespace TelemetryHosting.Export.Internal;
 /// </summary>
 internal sealed class QueueReader(TelemetryEventQueue queue, EventPreparer preparer)
 {
-    private readonly SortedSet<long> _readAhead = [];
+    private readonly HashSet<long> _readAhead = [];
     private long _readThrough;
 
     /// <summary>Gets the sequence number up to which every event has been read (all of them once the queue is closed and empty).</summary>
