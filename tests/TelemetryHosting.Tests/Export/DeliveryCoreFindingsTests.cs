@@ -55,7 +55,7 @@ public sealed class DeliveryCoreFindingsTests
 
             var delivered = 20 * group;
             Assert.True(
-                await HoldsWithinAsync(() => harness.Gateway.Events.DistinctCount >= delivered),
+                await Eventually.HoldsWithinAsync(() => harness.Gateway.Events.DistinctCount >= delivered, Bound),
                 $"While a flush waited for the left-out event, {delivered} events were recorded and {harness.Gateway.Events.DistinctCount} delivered " +
                 $"within {Bound.TotalSeconds} s (queue depth {harness.QueueDepth()}, {harness.DroppedWithReason("queue_full")} refused as queue_full).");
         }
@@ -212,28 +212,11 @@ public sealed class DeliveryCoreFindingsTests
 
         // Each time the pipeline gives up, the event has used an attempt; after three it is counted, while the host runs.
         Assert.True(
-            await HoldsWithinAsync(() => harness.Dropped.GetMeasurementSnapshot().Sum(m => m.Value) == 1),
+            await Eventually.HoldsWithinAsync(() => harness.Dropped.GetMeasurementSnapshot().Sum(m => m.Value) == 1, Bound),
             $"After {Bound.TotalSeconds} s the event was still not counted: the gateway was called " +
             $"{int.MaxValue - harness.Gateway.Faults.PendingCallFailures} times, counts {harness.Counts()}.");
         Assert.Equal(1, harness.Counts().Failed);
         Assert.Equal(0, harness.DroppedWithReason("shutdown"));
-    }
-
-    /// <summary>Polls <paramref name="condition"/> until it holds (<see langword="true"/>) or <see cref="Bound"/> passes.</summary>
-    private static async Task<bool> HoldsWithinAsync(Func<bool> condition)
-    {
-        using var bound = new CancellationTokenSource(Bound);
-        while (!condition())
-        {
-            if (bound.IsCancellationRequested)
-            {
-                return false;
-            }
-
-            await Task.Delay(TimeSpan.FromMilliseconds(10), CancellationToken.None);
-        }
-
-        return true;
     }
 
     private static void Configure(TelemetryGatewayOptions options, DevelopmentGateway gateway)

@@ -52,7 +52,7 @@ public sealed class SpillFindingsTests : IDisposable
         Assert.True(diskFull == 0, $"{diskFull} of 60 events were dropped as disk_full while the queue (100) could hold them: {flushed}.");
         Assert.Equal(0, flushed.Failed);
         Assert.True(
-            await HoldsWithinAsync(() => harness.Gateway.Events.DistinctCount == 60),
+            await Eventually.HoldsWithinAsync(() => harness.Gateway.Events.DistinctCount == 60, Bound),
             $"{harness.Gateway.Events.DistinctCount} of 60 events delivered within {Bound.TotalSeconds} s after the flush ({flushed}).");
     }
 
@@ -86,7 +86,7 @@ public sealed class SpillFindingsTests : IDisposable
         await using var second = await RecorderHarness.StartAsync(Persistent, gateway: gateway, shutdownTimeout: TimeSpan.FromSeconds(5));
 
         Assert.True(
-            await HoldsWithinAsync(() => gateway.Events.DistinctCount == 50),
+            await Eventually.HoldsWithinAsync(() => gateway.Events.DistinctCount == 50, Bound),
             $"The segments behind the empty one were not replayed within {Bound.TotalSeconds} s: the gateway holds " +
             $"{gateway.Events.DistinctCount} of 50 events, the directory {SegmentFiles().Length} segments.");
         await Eventually.HoldsAsync(() => !File.Exists(empty), "the empty segment is removed or moved aside", timeout: Bound);
@@ -122,28 +122,11 @@ public sealed class SpillFindingsTests : IDisposable
         // The gateway answers Unavailable throughout; after SpillAfter (100 ms) the queued events and the batch being
         // retried go to disk.
         Assert.True(
-            await HoldsWithinAsync(() => harness.Counts().Persisted == 100),
+            await Eventually.HoldsWithinAsync(() => harness.Counts().Persisted == 100, Bound),
             $"The outage was not seen within {Bound.TotalSeconds} s: {harness.Counts()}, {SegmentFiles().Length} segments, " +
             $"{int.MaxValue - harness.Gateway.Faults.PendingCallFailures} calls refused.");
         Assert.NotEmpty(SegmentFiles());
         Assert.Equal(0, harness.Gateway.Events.DistinctCount);
-    }
-
-    /// <summary>Polls <paramref name="condition"/> until it holds (<see langword="true"/>) or <see cref="Bound"/> passes.</summary>
-    private static async Task<bool> HoldsWithinAsync(Func<bool> condition)
-    {
-        using var bound = new CancellationTokenSource(Bound);
-        while (!condition())
-        {
-            if (bound.IsCancellationRequested)
-            {
-                return false;
-            }
-
-            await Task.Delay(TimeSpan.FromMilliseconds(10), CancellationToken.None);
-        }
-
-        return true;
     }
 
     private void Persistent(TelemetryGatewayOptions options)

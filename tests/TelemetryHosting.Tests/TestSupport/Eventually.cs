@@ -35,4 +35,21 @@ internal static class Eventually
             await Task.Delay(TimeSpan.FromMilliseconds(20), CancellationToken.None);
         }
     }
+
+    /// <summary>Polls <paramref name="condition"/> until it holds (<see langword="true"/>) or <paramref name="bound"/> passes.</summary>
+    public static async Task<bool> HoldsWithinAsync(Func<bool> condition, TimeSpan bound)
+    {
+        using var cancellation = new CancellationTokenSource(bound);
+        while (!condition())
+        {
+            if (cancellation.IsCancellationRequested)
+            {
+                return false;
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(10), CancellationToken.None);
+        }
+
+        return true;
+    }
 }
