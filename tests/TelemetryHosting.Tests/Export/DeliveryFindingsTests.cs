@@ -26,17 +26,7 @@ public sealed class DeliveryFindingsTests : IDisposable
     {
         // A previous run left 50 events on disk.
         await using var gateway = await DevelopmentGateway.StartAsync(new DevelopmentGatewayOptions { MaxStoredEvents = 1_000_000 });
-        gateway.Faults.FailNextCalls(int.MaxValue);
-        var first = await RecorderHarness.StartAsync(Persistent, gateway: gateway);
-        for (var i = 0; i < 50; i++)
-        {
-            Assert.True(first.Recorder.Record("spilled", "view"));
-        }
-
-        await first.Host.StopAsync();
-        Assert.Equal(50, first.Counts().Persisted);
-        await first.DisposeAsync();
-        gateway.Faults.Reset();
+        await RecorderHarness.LeaveOnDiskAsync(gateway, Persistent, 50, "spilled");
 
         // The next run never lets its batch run empty: events keep coming until the spilled ones have arrived.
         await using var second = await RecorderHarness.StartAsync(Persistent, gateway: gateway);

@@ -61,17 +61,7 @@ public sealed class SpillFindingsTests : IDisposable
     {
         // A previous run left 50 events on disk.
         await using var gateway = await DevelopmentGateway.StartAsync(new DevelopmentGatewayOptions());
-        gateway.Faults.FailNextCalls(int.MaxValue);
-        var first = await RecorderHarness.StartAsync(Persistent, gateway: gateway, shutdownTimeout: TimeSpan.FromSeconds(5));
-        for (var i = 0; i < 50; i++)
-        {
-            Assert.True(first.Recorder.Record("spilled", "view"));
-        }
-
-        await first.Host.StopAsync();
-        Assert.Equal(50, first.Counts().Persisted);
-        await first.DisposeAsync();
-        gateway.Faults.Reset();
+        await RecorderHarness.LeaveOnDiskAsync(gateway, Persistent, 50, "spilled");
 
         // A well-formed segment of no events, named to be replayed first, the way the library names segments.
         var segments = SegmentFiles();

@@ -156,6 +156,25 @@ internal sealed class RecorderHarness : IAsyncDisposable
         return harness;
     }
 
+    /// <summary>
+    /// A previous run that leaves <paramref name="count"/> events of feature <paramref name="feature"/> on disk: recorded
+    /// while <paramref name="gateway"/> refuses every call, then stopped (the gateway's faults are reset after).
+    /// </summary>
+    public static async Task LeaveOnDiskAsync(DevelopmentGateway gateway, Action<TelemetryGatewayOptions> persistent, int count, string feature)
+    {
+        gateway.Faults.FailNextCalls(int.MaxValue);
+        var previous = await StartAsync(persistent, gateway: gateway, shutdownTimeout: TimeSpan.FromSeconds(5));
+        for (var i = 0; i < count; i++)
+        {
+            Assert.True(previous.Recorder.Record(feature, "view"));
+        }
+
+        await previous.Host.StopAsync();
+        Assert.Equal(count, previous.Counts().Persisted);
+        await previous.DisposeAsync();
+        gateway.Faults.Reset();
+    }
+
     /// <summary>The events the gateway accepted, decoded from the bytes it received.</summary>
     public IReadOnlyList<Event> ReceivedEvents() =>
         [.. Gateway.Events.Snapshot().Select(received => Event.Parser.ParseFrom(received.EventBytes.Span))];
