@@ -64,6 +64,38 @@ public sealed class TokenProviderTests
     }
 
     [Fact]
+    public async Task GetTokenAsync_WallClockStepsBack_StillRenewsWhenTheLifetimeHasPassed()
+    {
+        var clock = new SteppingWallClock(new FakeTimeProvider());
+        await using var gateway = await DevelopmentGateway.StartAsync();
+        using var services = Services(gateway, clock);
+        var provider = services.GetRequiredService<SamsTokenProvider>();
+        var first = await provider.GetTokenAsync(CancellationToken.None);
+
+        // Two hours pass (the token's lifetime is one), while the wall clock is set back by as much.
+        clock.Inner.Advance(TimeSpan.FromHours(2));
+        clock.WallOffset = TimeSpan.FromHours(-2);
+
+        Assert.NotEqual(first, await provider.GetTokenAsync(CancellationToken.None));
+        Assert.Equal(2, gateway.Sams.IssuedTokenCount);
+    }
+
+    [Fact]
+    public async Task GetTokenAsync_WallClockStepsForward_KeepsTheTokenItsLifetimeLong()
+    {
+        var clock = new SteppingWallClock(new FakeTimeProvider());
+        await using var gateway = await DevelopmentGateway.StartAsync();
+        using var services = Services(gateway, clock);
+        var provider = services.GetRequiredService<SamsTokenProvider>();
+        var first = await provider.GetTokenAsync(CancellationToken.None);
+
+        clock.WallOffset = TimeSpan.FromDays(1);
+
+        Assert.Equal(first, await provider.GetTokenAsync(CancellationToken.None));
+        Assert.Equal(1, gateway.Sams.TokenRequestCount);
+    }
+
+    [Fact]
     public async Task GetTokenAsync_AfterExpiry_NeverReturnsTheExpiredToken()
     {
         var time = new FakeTimeProvider();

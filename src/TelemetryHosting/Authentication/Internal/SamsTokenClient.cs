@@ -62,7 +62,7 @@ internal sealed class SamsTokenClient
     /// <exception cref="SamsTokenException">No token was issued; the message says why, without the secret.</exception>
     public async Task<SamsAccessToken> RequestTokenAsync(CancellationToken cancellationToken)
     {
-        var requestedAt = _timeProvider.GetUtcNow();
+        var requestedAt = _timeProvider.GetTimestamp();
         Log.SamsTokenRequesting(_logger, _tokenEndpoint, _clientId, _scope);
         var client = _httpClientFactory.CreateClient(HttpClientName);
         try
@@ -126,7 +126,7 @@ internal sealed class SamsTokenClient
         return await client.SendAsync(request, cancellationToken).ConfigureAwait(false);
     }
 
-    private async Task<SamsAccessToken> ReadTokenAsync(HttpResponseMessage response, DateTimeOffset requestedAt, CancellationToken cancellationToken)
+    private async Task<SamsAccessToken> ReadTokenAsync(HttpResponseMessage response, long requestedAt, CancellationToken cancellationToken)
     {
         if ((int)response.StatusCode is >= 300 and < 400)
         {
@@ -185,7 +185,7 @@ internal sealed class SamsTokenClient
 
         var lifetime = expiresIn is > 0 ? TimeSpan.FromSeconds(expiresIn.Value) : LifetimeWhenUnknown;
         var margin = _renewalMargin < lifetime / 2 ? _renewalMargin : lifetime / 2;
-        var token = new SamsAccessToken(accessToken, requestedAt + lifetime, requestedAt + lifetime - margin);
+        var token = new SamsAccessToken(accessToken, requestedAt, lifetime, lifetime - margin);
         Log.SamsTokenObtained(_logger, _clientId, lifetime);
         return token;
     }

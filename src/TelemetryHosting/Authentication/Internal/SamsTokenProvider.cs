@@ -47,7 +47,7 @@ internal sealed class SamsTokenProvider
     public ValueTask<string> GetTokenAsync(CancellationToken cancellationToken)
     {
         var token = Volatile.Read(ref _token);
-        return token is not null && _timeProvider.GetUtcNow() < token.RenewAt
+        return token is not null && !token.IsDueForRenewal(_timeProvider)
             ? new ValueTask<string>(token.Value)
             : new ValueTask<string>(RenewAsync(cancellationToken));
     }
@@ -69,7 +69,7 @@ internal sealed class SamsTokenProvider
         lock (_lock)
         {
             current = _token;
-            if (current is not null && _timeProvider.GetUtcNow() < current.RenewAt)
+            if (current is not null && !current.IsDueForRenewal(_timeProvider))
             {
                 return current.Value;
             }
@@ -89,7 +89,7 @@ internal sealed class SamsTokenProvider
             _ = RequestAsync(owner);
         }
 
-        if (current is not null && _timeProvider.GetUtcNow() < current.ExpiresAt)
+        if (current is not null && !current.HasExpired(_timeProvider))
         {
             // Renewal is early by design: while the current token lasts, calls use it and the renewal runs on its
             // own, so a slow token endpoint never holds up an export.
@@ -100,7 +100,7 @@ internal sealed class SamsTokenProvider
         {
             return (await renewal.WaitAsync(cancellationToken).ConfigureAwait(false)).Value;
         }
-        catch (SamsTokenException) when (current is not null && _timeProvider.GetUtcNow() < current.ExpiresAt)
+        catch (SamsTokenException) when (current is not null && !current.HasExpired(_timeProvider))
         {
             // Renewal is early by design, so a token endpoint outage need not stop calls while the token lasts.
             return current.Value;
