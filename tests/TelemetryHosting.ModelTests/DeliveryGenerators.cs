@@ -2,7 +2,10 @@ using CsCheck;
 
 namespace TelemetryHosting.ModelTests;
 
-/// <summary>Generators of sequences: settings that reach the limits quickly, then up to 50 steps.</summary>
+/// <summary>
+/// Generators of sequences: settings that reach the limits quickly, then up to 50 steps. Three in four sequences have at
+/// most 15 steps (every defect found so far failed within 17): more starts per second, and still long ones.
+/// </summary>
 internal static class DeliveryGenerators
 {
     public const int MaxSteps = 50;
@@ -48,6 +51,7 @@ internal static class DeliveryGenerators
 
     public static readonly Gen<Sequence> Sequence =
         from settings in Settings
-        from steps in Step.List[1, MaxSteps]
+        from length in Gen.Frequency((3, Gen.Int[1, 15]), (1, Gen.Int[16, MaxSteps]))
+        from steps in Step.List[length]
         select new Sequence(settings, steps);
 }

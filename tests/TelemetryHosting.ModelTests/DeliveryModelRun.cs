@@ -4,6 +4,8 @@ using Grpc.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.Metrics.Testing;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Testing;
 using Microsoft.Extensions.Time.Testing;
 using TelemetryHosting.DevGateway;
 
@@ -28,6 +30,9 @@ internal sealed class DeliveryModelRun : IAsyncDisposable
     // A wait with no worker running, or a flush whose token fired, must end about at once; this is its bound.
     private static readonly TimeSpan PromptBound = TimeSpan.FromSeconds(2);
 
+    // How long a rule about progress may wait while the system still moves (a busy machine slows the worker).
+    private static readonly TimeSpan ProgressBound = TimeSpan.FromSeconds(10);
+
     // How long the final drain may take, in real time, while the fake clock is driven forward.
     private static readonly TimeSpan DrainBound = TimeSpan.FromSeconds(5);
 
@@ -37,6 +42,8 @@ internal sealed class DeliveryModelRun : IAsyncDisposable
     // How long (fake time) the gateway must have answered every call before the queue must be draining: past the attempt
     // timeout of a hung stream, the circuit breaker's pause and the longest retry delay.
     private static readonly TimeSpan SteadyAfter = TimeSpan.FromSeconds(5);
+
+    private const int LogLinesOnFailure = 30;
 
     private static int s_runs;
 
@@ -69,6 +76,7 @@ internal sealed class DeliveryModelRun : IAsyncDisposable
 
     // The system.
     private IHost? _host;
+    private FakeLogCollector? _logs;
     private ITelemetryRecorder _recorder = null!;
     private MetricCollector<long>? _dropped;
     private MetricCollector<int>? _queueDepth;
@@ -325,18 +333,13 @@ internal sealed class DeliveryModelRun : IAsyncDisposable
             return;
         }
 
-        var clock = Stopwatch.StartNew();
-        int depth;
-        while ((depth = QueueDepth() - HeldForResend()) >= _settings.MaxBatchSize && clock.Elapsed < PromptBound)
-        {
-            await Task.Delay(5, CancellationToken.None);
-        }
-
-        if (depth >= _settings.MaxBatchSize && ExportFailures() == _exportFailuresSeen)
+        var depth = 0;
+        var drained = await WhileProgressingAsync(() => (depth = QueueDepth() - HeldForResend()) < _settings.MaxBatchSize);
+        if (!drained && ExportFailures() == _exportFailuresSeen)
         {
             Fail("intake-stopped", $"The gateway has answered every call, and no export attempt failed, for {_time.Inner.GetElapsedTime(since).TotalSeconds:0.###} s " +
                 $"(fake time), yet {depth} events wait in the queue (MaxBatchSize {_settings.MaxBatchSize}, QueueCapacity {_settings.QueueCapacity}) " +
-                $"{PromptBound.TotalSeconds} s after the step: the worker stopped taking events, and Record refuses them as queue_full once it is full. " +
+                $"and nothing moved for {PromptBound.TotalSeconds} s: the worker stopped taking events, and Record refuses them as queue_full once it is full. " +
                 $"Counts: {Counts().Result}; FlushAsync() calls waiting: {_flushes.Count(f => !f.Task.IsCompleted)}; dropped: {DroppedSummary()}.");
         }
     }
@@ -372,19 +375,43 @@ internal sealed class DeliveryModelRun : IAsyncDisposable
             return;
         }
 
-        var clock = Stopwatch.StartNew();
-        TelemetryFlushResult counts;
-        while ((counts = Counts().Result).Pending > 0 && clock.Elapsed < PromptBound)
-        {
-            await Task.Delay(5, CancellationToken.None);
-        }
-
-        if (counts.Pending > 0 && ExportFailures() == _exportFailuresSeen)
+        var counts = Counts().Result;
+        var sent = await WhileProgressingAsync(() => (counts = Counts().Result).Pending == 0);
+        if (!sent && ExportFailures() == _exportFailuresSeen)
         {
             Fail("not-sent", $"The gateway has acknowledged everything for {_time.Inner.GetElapsedTime(since).TotalSeconds:0.###} s (fake time) and " +
                 $"{advanced.TotalMilliseconds} ms passed (FlushInterval {FlushInterval.TotalMilliseconds} ms), yet {counts.Pending} events are still pending " +
-                $"{PromptBound.TotalSeconds} s later (wall clock stepped by {_time.WallClockOffset}): a batch waits for longer than FlushInterval. Counts: {counts}.");
+                $"while nothing moved for {PromptBound.TotalSeconds} s (wall clock stepped by {_time.WallClockOffset}): a batch waits for longer than FlushInterval. Counts: {counts}.");
         }
+    }
+
+    /// <summary>
+    /// Polls until <paramref name="done"/> holds, for as long as the system makes progress (the counts, the queue's depth
+    /// or the gateway's store change) and at most <see cref="ProgressBound"/>: false once nothing moved for
+    /// <see cref="PromptBound"/> without it holding. A busy machine slows the worker; only a worker that stopped fails.
+    /// </summary>
+    private async Task<bool> WhileProgressingAsync(Func<bool> done)
+    {
+        var total = Stopwatch.StartNew();
+        var still = Stopwatch.StartNew();
+        var last = (Counts().Result, QueueDepth(), _gateway.Events.Count);
+        while (!done())
+        {
+            if (still.Elapsed >= PromptBound || total.Elapsed >= ProgressBound)
+            {
+                return false;
+            }
+
+            await Task.Delay(5, CancellationToken.None);
+            var now = (Counts().Result, QueueDepth(), _gateway.Events.Count);
+            if (now != last)
+            {
+                last = now;
+                still.Restart();
+            }
+        }
+
+        return true;
     }
 
     private int QueueDepth()
@@ -497,6 +524,7 @@ internal sealed class DeliveryModelRun : IAsyncDisposable
         var builder = new HostApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.Services.Configure<HostOptions>(options => options.ShutdownTimeout = ShutdownTimeout);
         builder.Services.AddSingleton<TimeProvider>(_time);
+        builder.Logging.AddFakeLogging(options => options.CollectRecordsForDisabledLogLevels = false).AddFilter("TelemetryHosting", LogLevel.Debug);
         builder.Services.AddTelemetryGateway(options =>
         {
             options.Endpoint = _gateway.Address;
@@ -522,6 +550,7 @@ internal sealed class DeliveryModelRun : IAsyncDisposable
         });
 
         _host = builder.Build();
+        _logs = _host.Services.GetFakeLogCollector();
         _recorder = _host.Services.GetRequiredService<ITelemetryRecorder>();
         var meters = _host.Services.GetRequiredService<IMeterFactory>();
         _dropped = new MetricCollector<long>(meters, "TelemetryHosting", "telemetryhosting.events.dropped");
@@ -554,7 +583,9 @@ internal sealed class DeliveryModelRun : IAsyncDisposable
             await RestartAsync(diskFull: false);
         }
 
-        var clock = Stopwatch.StartNew();
+        var total = Stopwatch.StartNew();
+        var still = Stopwatch.StartNew();
+        (TelemetryFlushResult, int)? last = null;
         while (true)
         {
             var counts = Counts();
@@ -565,11 +596,17 @@ internal sealed class DeliveryModelRun : IAsyncDisposable
                 break;
             }
 
-            if (clock.Elapsed > DrainBound)
+            if (last != (counts.Result, arrived.Count))
+            {
+                last = (counts.Result, arrived.Count);
+                still.Restart();
+            }
+
+            if (still.Elapsed > DrainBound || total.Elapsed > 2 * ProgressBound)
             {
                 var missing = _accepted.Except(arrived).Order().Take(20);
-                Fail("not-delivered", $"With a healthy gateway and a running host, not everything accepted and not counted dropped arrived within {DrainBound.TotalSeconds} s " +
-                    $"(real time; the fake clock was driven forward meanwhile): accepted {_accepted.Count}, counted failed {_failedBefore + counts.Result.Failed}, " +
+                Fail("not-delivered", $"With a healthy gateway and a running host, not everything accepted and not counted dropped arrived: nothing moved for {DrainBound.TotalSeconds} s " +
+                    $"(real time, {total.Elapsed.TotalSeconds:0.#} s in all; the fake clock was driven forward meanwhile): accepted {_accepted.Count}, counted failed {_failedBefore + counts.Result.Failed}, " +
                     $"arrived {arrived.Count}; counts now {counts.Result}; flushes still waiting: {_flushes.Count(f => !f.Task.IsCompleted)}; " +
                     $"first missing sequence numbers: {string.Join(", ", missing)}.");
             }
@@ -602,9 +639,12 @@ internal sealed class DeliveryModelRun : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Checks the model after a step. The worker is not waited for: the next step may race with what this one set off,
+    /// which searches more interleavings. Rules about what time passing must achieve poll within their own bound.
+    /// </summary>
     private async Task CheckAsync()
     {
-        await QuiesceAsync();
         TrackGatewayAnswering();
         await CheckIntakeAsync();
 
@@ -774,7 +814,9 @@ internal sealed class DeliveryModelRun : IAsyncDisposable
     [System.Diagnostics.CodeAnalysis.DoesNotReturn]
     private void Fail(string rule, string message)
     {
-        throw new ModelViolationException(rule, _stepNumber, message);
+        // The library's last log lines (this host's) say what the worker was doing.
+        var logs = _logs?.GetSnapshot().TakeLast(LogLinesOnFailure).Select(log => $"    {log.Timestamp:HH:mm:ss.fff} {log.Level} {log.Id.Id} {log.Message}").ToList() ?? [];
+        throw new ModelViolationException(rule, _stepNumber, logs.Count == 0 ? message : $"{message}{Environment.NewLine}  Last log lines:{Environment.NewLine}{string.Join(Environment.NewLine, logs)}");
     }
 
     private static async Task StopHostQuietlyAsync(IHost host)
