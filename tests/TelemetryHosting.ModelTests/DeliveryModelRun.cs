@@ -23,7 +23,7 @@ internal sealed class DeliveryModelRun : IAsyncDisposable
     public const string RunKey = "run";
     public const string SequenceKey = "seq";
 
-    private static readonly TimeSpan ShutdownTimeout = TimeSpan.FromMilliseconds(300);
+    private static readonly TimeSpan ShutdownTimeout = TimeSpan.FromMilliseconds(100);
     private static readonly TimeSpan ExportTimeout = TimeSpan.FromSeconds(2);
     private static readonly TimeSpan FlushInterval = TimeSpan.FromMilliseconds(50);
 

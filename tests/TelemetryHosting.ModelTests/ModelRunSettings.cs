@@ -15,13 +15,14 @@ internal static class ModelRunSettings
     /// <summary>The sequences a CI run aims at; it stops earlier when <see cref="Seconds"/> runs out.</summary>
     public const int DefaultSequences = 2_000;
 
-    public const int DefaultSeconds = 40;
+    public const int DefaultSeconds = 55;
 
     public static string? Seed => Environment.GetEnvironmentVariable("TELEMETRYHOSTING_MODEL_SEED") is { Length: > 0 } seed ? seed : null;
 
     public static int? Sequences => ReadInt("TELEMETRYHOSTING_MODEL_SEQUENCES");
 
-    public static int Seconds => ReadInt("TELEMETRYHOSTING_MODEL_SECONDS") ?? DefaultSeconds;
+    /// <summary>Gets the time budget: the one set, else none for a long run and <see cref="DefaultSeconds"/> otherwise.</summary>
+    public static int Seconds => ReadInt("TELEMETRYHOSTING_MODEL_SECONDS") ?? (Sequences is null ? DefaultSeconds : -1);
 
     public static int Threads => Math.Max(1, ReadInt("TELEMETRYHOSTING_MODEL_THREADS") ?? 4);
 

@@ -23,7 +23,7 @@ public sealed class DeliveryModelTests(ModelGatewayFixture fixture, ITestOutputH
         var steps = 0;
         var seed = ModelRunSettings.Seed;
         var iterations = seed is not null ? 1 : ModelRunSettings.Sequences ?? ModelRunSettings.DefaultSequences;
-        var seconds = seed is not null || ModelRunSettings.Sequences is not null ? -1 : ModelRunSettings.Seconds;
+        var seconds = seed is not null ? -1 : ModelRunSettings.Seconds;
 
         try
         {
