@@ -15,7 +15,7 @@ namespace TelemetryHosting.Export.Internal;
 /// read: it takes events into the batch (<see cref="ExportBatch"/>), sends a batch when it is full, when its oldest event
 /// has waited the flush interval, or when a flush waits on it (<see cref="ExportsInFlight"/>), moves waiting events to
 /// disk when persistence is on and the queue runs high or an outage lasts (<see cref="SpillStage"/>), completes the
-/// flushes whose events are settled, and at stop settles what is left (<see cref="FinalDrain"/>).
+/// flushes whose events are settled, and at stop settles what is left (<see cref="DrainAsync"/>).
 /// </summary>
 internal sealed class TelemetryExportWorker : IHostedService, IDisposable
 {
@@ -27,8 +27,8 @@ internal sealed class TelemetryExportWorker : IHostedService, IDisposable
     private readonly ExportBatch _batch;
     private readonly QueueReader _reader;
     private readonly SpillStage? _spill;
-    private readonly FinalDrain _finalDrain;
     private readonly TimeProvider _timeProvider;
+    private readonly TelemetryHostingMetrics _metrics;
     private readonly ExportHealth _health;
     private readonly ILogger _logger;
     private readonly TelemetryGatewayOptions _options;
@@ -48,6 +48,7 @@ internal sealed class TelemetryExportWorker : IHostedService, IDisposable
         _queue = queue;
         _options = options.Value;
         _timeProvider = timeProvider;
+        _metrics = metrics;
         _health = health;
         _logger = logger;
         _reader = new QueueReader(queue, new EventPreparer(_options.ServiceVersion ?? string.Empty, queue.Counts, metrics, logger));
@@ -59,8 +60,6 @@ internal sealed class TelemetryExportWorker : IHostedService, IDisposable
             _spill = new SpillStage(_options, timeProvider, queue, queue.Counts, metrics, logger);
             _exports.EventSettled += _spill.OnSettled;
         }
-
-        _finalDrain = new FinalDrain(queue, _exports, _batch, _spill, _reader, metrics, logger);
     }
 
     public Task StartAsync(CancellationToken cancellationToken)
@@ -116,7 +115,7 @@ internal sealed class TelemetryExportWorker : IHostedService, IDisposable
         finally
         {
             // Bounded: the exports end soon once aborted, then only disk writes remain.
-            await _finalDrain.RunAsync().ConfigureAwait(false);
+            await DrainAsync().ConfigureAwait(false);
         }
     }
 
@@ -286,5 +285,54 @@ internal sealed class TelemetryExportWorker : IHostedService, IDisposable
         await stop.CancelAsync().ConfigureAwait(false);
         _queue.StopWaiting();
         _abort.Token.ThrowIfCancellationRequested();
+    }
+
+    /// <summary>
+    /// What the worker does once its loop has ended (the queue drained, or the host's shutdown timeout): settle the
+    /// exports still in flight, then write what is left to disk when persistence is on, or count it as dropped with reason
+    /// <c>shutdown</c>; then end every flush, now and later.
+    /// </summary>
+    private async Task DrainAsync()
+    {
+        var left = new List<OutboundEvent>();
+        try
+        {
+            _queue.Close();
+
+            // Bounded: each export ends soon once the worker is aborted (and has ended already when the loop drained).
+            await _exports.SettleAllAsync(left).ConfigureAwait(false);
+            _queue.Returned(left);
+        }
+#pragma warning disable CA1031 // What is left must be counted, and the flushes ended, whatever happened above.
+        catch (Exception exception)
+#pragma warning restore CA1031
+        {
+            Log.WorkerFailed(_logger, exception);
+        }
+
+        try
+        {
+            left.AddRange(_batch.TakeAll());
+            left.AddRange(_reader.ReadAll());
+
+            // Written to disk, or counted as dropped; neither throws.
+            if (_spill is not null)
+            {
+                _spill.WriteOrDrop(left);
+            }
+            else if (left.Count > 0)
+            {
+                _queue.Taken(left);
+                _queue.Counts.Failed(left.Count);
+                _metrics.Dropped(DropReason.Shutdown, left.Count);
+                Log.UndeliveredAtShutdown(_logger, left.Count);
+            }
+        }
+        finally
+        {
+            _queue.Flushes.WorkerStopped();
+            var counts = _queue.Counts.Snapshot();
+            Log.Stopped(_logger, counts.Delivered, counts.Failed);
+        }
     }
 }
