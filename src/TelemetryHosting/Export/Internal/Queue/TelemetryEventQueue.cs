@@ -20,6 +20,10 @@ internal sealed class TelemetryEventQueue
 
     private readonly long _lightAllowance;
     private readonly long _highWaterMark;
+
+    // The reader's alone: the numbers read past the unbroken run that ends at _readThrough.
+    private readonly HashSet<long> _readAhead = [];
+    private long _readThrough;
     private int _waiting;
     private long _lastSequence;
     private long _read;
@@ -77,6 +81,9 @@ internal sealed class TelemetryEventQueue
     /// <summary>Gets the sequence number of the last event accepted: a flush waits for every event up to it.</summary>
     public long LastSequence => Interlocked.Read(ref _lastSequence);
 
+    /// <summary>Gets the sequence number up to which every event has been read (all of them once closed and empty).</summary>
+    public long ReadThrough => IsClosedAndEmpty ? long.MaxValue : _readThrough;
+
     /// <summary>Queues an event unless the queue is full or closed; never waits.</summary>
     public bool TryEnqueue(PendingEvent pendingEvent)
     {
@@ -88,7 +95,7 @@ internal sealed class TelemetryEventQueue
         }
 
         // Numbered before it is written, so that a flush that reads the last number also waits for an event still on its
-        // way into the channel; writers may reach the channel out of order, which the worker's reading allows for.
+        // way into the channel; writers may reach the channel out of order, which ReadThrough allows for.
         pendingEvent.Sequence = Interlocked.Increment(ref _lastSequence);
         if (!_events.Writer.TryWrite(pendingEvent))
         {
@@ -129,6 +136,18 @@ internal sealed class TelemetryEventQueue
         }
 
         Interlocked.Increment(ref _read);
+        if (pendingEvent.Sequence != _readThrough + 1)
+        {
+            _readAhead.Add(pendingEvent.Sequence);
+            return true;
+        }
+
+        _readThrough = pendingEvent.Sequence;
+        while (_readAhead.Remove(_readThrough + 1))
+        {
+            _readThrough++;
+        }
+
         return true;
     }
 

@@ -25,7 +25,7 @@ internal sealed class TelemetryExportWorker : IHostedService, IDisposable
     private readonly TelemetryEventQueue _queue;
     private readonly ExportsInFlight _exports;
     private readonly ExportBatch _batch;
-    private readonly QueueReader _reader;
+    private readonly EventPreparer _preparer;
     private readonly SpillStage? _spill;
     private readonly TimeProvider _timeProvider;
     private readonly TelemetryHostingMetrics _metrics;
@@ -51,7 +51,7 @@ internal sealed class TelemetryExportWorker : IHostedService, IDisposable
         _metrics = metrics;
         _health = health;
         _logger = logger;
-        _reader = new QueueReader(queue, new EventPreparer(_options.ServiceVersion ?? string.Empty, queue.Counts, metrics, logger));
+        _preparer = new EventPreparer(_options.ServiceVersion ?? string.Empty, queue.Counts, metrics, logger);
         _batch = new ExportBatch(_options, Math.Min(_options.MaxBatchSize, queue.WakeLimit), timeProvider);
         _exports = new ExportsInFlight(
             exporter, pipelines.GetPipeline(TelemetryGatewayResilience.PipelineKey), health, queue.Counts, metrics, timeProvider, logger, _options.MaxEventAttempts);
@@ -141,7 +141,7 @@ internal sealed class TelemetryExportWorker : IHostedService, IDisposable
             _batch.Hold(unsettled);
             _queue.Returned(unsettled);
             _batch.TakeDueRetries();
-            while (_batch.HasRoom && _reader.ReadOne() is { } outbound)
+            while (_batch.HasRoom && ReadOne() is { } outbound)
             {
                 _batch.Add(outbound);
             }
@@ -151,7 +151,7 @@ internal sealed class TelemetryExportWorker : IHostedService, IDisposable
                 Spill(_spill);
             }
 
-            _queue.Flushes.CompleteThrough(Math.Min(_reader.ReadThrough, Math.Min(_batch.LowestSequence(held: true), _exports.LowestSequence) - 1));
+            _queue.Flushes.CompleteThrough(Math.Min(_queue.ReadThrough, Math.Min(_batch.LowestSequence(held: true), _exports.LowestSequence) - 1));
             if (_queue.IsClosedAndEmpty && _batch.IsEmpty && _exports.Count == 0)
             {
                 return false;
@@ -209,7 +209,11 @@ internal sealed class TelemetryExportWorker : IHostedService, IDisposable
             // Events read back from disk are still there: they stay as they are (taking them out and back would push
             // their batch's deadline for good).
             var waiting = _batch.TakeInMemory(held: outage);
-            waiting.AddRange(_reader.ReadAll());
+            while (ReadOne() is { } outbound)
+            {
+                waiting.Add(outbound);
+            }
+
             var notWritten = spill.Write(waiting);
             foreach (var outbound in notWritten)
             {
@@ -268,7 +272,7 @@ internal sealed class TelemetryExportWorker : IHostedService, IDisposable
             // only what cannot wait for it (a flush, a large event, the high-water mark, the close).
             _queue.WaitForEventsAsync(
                 !_batch.HasRoom ? null
-                : _batch.Count == 0 || _queue.Flushes.HighestMark > _reader.ReadThrough ? 1
+                : _batch.Count == 0 || _queue.Flushes.HighestMark > _queue.ReadThrough ? 1
                 : _batch.EventsToFill(_queue.LightEventBytes)),
         };
 
@@ -285,6 +289,22 @@ internal sealed class TelemetryExportWorker : IHostedService, IDisposable
         await stop.CancelAsync().ConfigureAwait(false);
         _queue.StopWaiting();
         _abort.Token.ThrowIfCancellationRequested();
+    }
+
+    /// <summary>Reads and encodes the next queued event that can be sent (one that cannot is counted as invalid there).</summary>
+    private OutboundEvent? ReadOne()
+    {
+        while (_queue.TryRead(out var pending))
+        {
+            if (_preparer.TryPrepare(pending) is { } outbound)
+            {
+                return outbound;
+            }
+
+            _queue.Taken(1);
+        }
+
+        return null;
     }
 
     /// <summary>
@@ -313,7 +333,10 @@ internal sealed class TelemetryExportWorker : IHostedService, IDisposable
         try
         {
             left.AddRange(_batch.TakeAll());
-            left.AddRange(_reader.ReadAll());
+            while (ReadOne() is { } outbound)
+            {
+                left.Add(outbound);
+            }
 
             // Written to disk, or counted as dropped; neither throws.
             if (_spill is not null)
