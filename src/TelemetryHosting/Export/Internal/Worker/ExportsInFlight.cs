@@ -2,6 +2,7 @@ using Microsoft.Extensions.Logging;
 using Polly;
 using Polly.Timeout;
 using TelemetryHosting.Diagnostics.Internal;
+using TelemetryHosting.Persistence.Internal;
 using TelemetryHosting.Resilience.Internal;
 
 namespace TelemetryHosting.Export.Internal;
@@ -21,6 +22,7 @@ internal sealed class ExportsInFlight(
     ResiliencePipeline pipeline,
     ExportHealth health,
     DeliveryCounts counts,
+    SpillStage? spill,
     TelemetryHostingMetrics metrics,
     TimeProvider timeProvider,
     ILogger logger,
@@ -30,12 +32,9 @@ internal sealed class ExportsInFlight(
     private readonly List<InFlightExport> _exports = [];
     private bool _anExportSucceeded;
 
-    /// <summary>Raised for each event settled (delivered or given up), for its spill segment's bookkeeping.</summary>
-    public event Action<OutboundEvent>? EventSettled;
-
     public int Count => _exports.Count;
 
-    public IReadOnlyList<InFlightExport> All => _exports;
+    public IEnumerable<Task> Tasks => _exports.Select(export => export.Task);
 
     public bool CanStart =>
         _exports.Count == 0 || (_exports.Count < MaxConcurrentExports && _anExportSucceeded && !health.IsFailing);
@@ -102,16 +101,10 @@ internal sealed class ExportsInFlight(
     /// <param name="unsettled">Receives the events not settled.</param>
     public async Task SettleAllAsync(List<OutboundEvent> unsettled)
     {
-        foreach (var export in _exports)
-        {
-            // Bounded: the abort ends the pipeline's retries and delays, and the exporter's attempt (its reading
-            // observes the token; a write it cannot end is abandoned).
-            await export.Task.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-            export.Stop.Dispose();
-            Settle(export, unsettled);
-        }
-
-        _exports.Clear();
+        // Bounded: the abort ends the pipeline's retries and delays, and the exporter's attempt (its reading
+        // observes the token; a write it cannot end is abandoned).
+        await Task.WhenAll(Tasks).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        SettleFinished(unsettled);
     }
 
     private async Task ExportAsync(InFlightExport export, CancellationToken stop)
@@ -180,20 +173,19 @@ internal sealed class ExportsInFlight(
 
     private void Settle(InFlightExport export, List<OutboundEvent> unsettled)
     {
-        // Decided first, and the unsettled handed back before anything that could throw (a callback, a log), so that no
-        // event is left in no stage.
+        // Decided first, and the unsettled handed back before anything that could throw (the spill's bookkeeping, a
+        // log), so that no event is left in no stage.
         var delivered = new List<OutboundEvent>();
-        var givenUp = new List<(OutboundEvent Event, bool TooLarge)>();
+        var givenUp = new List<OutboundEvent>();
         foreach (var outbound in export.Events)
         {
-            var tooLarge = outbound.IsIn(export.TooLarge);
             if (outbound.IsIn(export.Acknowledged))
             {
                 delivered.Add(outbound);
             }
-            else if ((export.Outcome != ExportOutcome.Aborted || tooLarge) && ++outbound.Sends >= maxEventAttempts)
+            else if ((export.Outcome != ExportOutcome.Aborted || outbound.IsIn(export.TooLarge)) && ++outbound.Sends >= maxEventAttempts)
             {
-                givenUp.Add((outbound, tooLarge));
+                givenUp.Add(outbound);
             }
             else
             {
@@ -201,9 +193,9 @@ internal sealed class ExportsInFlight(
             }
         }
 
-        foreach (var outbound in delivered.Concat(givenUp.Select(g => g.Event)))
+        foreach (var outbound in delivered.Concat(givenUp))
         {
-            EventSettled?.Invoke(outbound);
+            spill?.OnSettled(outbound);
         }
 
         counts.Delivered(delivered.Count);
@@ -213,28 +205,23 @@ internal sealed class ExportsInFlight(
             metrics.Exported(delivered.Count);
         }
 
-        foreach (var (outbound, tooLarge) in givenUp)
+        foreach (var outbound in givenUp)
         {
-            GiveUp(outbound, tooLarge, export.Outcome);
-        }
-    }
-
-    private void GiveUp(OutboundEvent outbound, bool tooLarge, ExportOutcome outcome)
-    {
-        if (tooLarge)
-        {
-            metrics.Dropped(DropReason.Rejected);
-            Log.EventTooLarge(logger, outbound.WireId, outbound.Feature, outbound.Action, outbound.EncodedSize, outbound.Sends);
-        }
-        else if (outcome == ExportOutcome.GaveUp)
-        {
-            metrics.Dropped(DropReason.ExportFailed);
-            Log.EventExportFailed(logger, outbound.WireId, outbound.Feature, outbound.Action, outbound.Sends);
-        }
-        else
-        {
-            metrics.Dropped(DropReason.Rejected);
-            Log.EventRejected(logger, outbound.WireId, outbound.Feature, outbound.Action, outbound.Sends);
+            if (outbound.IsIn(export.TooLarge))
+            {
+                metrics.Dropped(DropReason.Rejected);
+                Log.EventTooLarge(logger, outbound.WireId, outbound.Feature, outbound.Action, outbound.EncodedSize, outbound.Sends);
+            }
+            else if (export.Outcome == ExportOutcome.GaveUp)
+            {
+                metrics.Dropped(DropReason.ExportFailed);
+                Log.EventExportFailed(logger, outbound.WireId, outbound.Feature, outbound.Action, outbound.Sends);
+            }
+            else
+            {
+                metrics.Dropped(DropReason.Rejected);
+                Log.EventRejected(logger, outbound.WireId, outbound.Feature, outbound.Action, outbound.Sends);
+            }
         }
     }
 }

@@ -53,13 +53,9 @@ internal sealed class TelemetryExportWorker : IHostedService, IDisposable
         _logger = logger;
         _preparer = new EventPreparer(_options.ServiceVersion ?? string.Empty, queue.Counts, metrics, logger);
         _batch = new ExportBatch(_options, Math.Min(_options.MaxBatchSize, queue.WakeLimit), timeProvider);
-        _exports = new ExportsInFlight(
-            exporter, pipelines.GetPipeline(TelemetryGatewayResilience.PipelineKey), health, queue.Counts, metrics, timeProvider, logger, _options.MaxEventAttempts);
-        if (_options.Persistence.Directory is not null)
-        {
-            _spill = new SpillStage(_options, timeProvider, queue, queue.Counts, metrics, logger);
-            _exports.EventSettled += _spill.OnSettled;
-        }
+        var pipeline = pipelines.GetPipeline(TelemetryGatewayResilience.PipelineKey);
+        _spill = _options.Persistence.Directory is null ? null : new SpillStage(_options, timeProvider, queue, queue.Counts, metrics, logger);
+        _exports = new ExportsInFlight(exporter, pipeline, health, queue.Counts, _spill, metrics, timeProvider, logger, _options.MaxEventAttempts);
     }
 
     public Task StartAsync(CancellationToken cancellationToken)
@@ -276,7 +272,7 @@ internal sealed class TelemetryExportWorker : IHostedService, IDisposable
                 : _batch.EventsToFill(_queue.LightEventBytes)),
         };
 
-        waits.AddRange(_exports.All.Select(export => export.Task));
+        waits.AddRange(_exports.Tasks);
         if (_spill is not null)
         {
             // An outage starts, or goes on: the worker times its spill, or stops retrying once the queue is closed.
