@@ -18,17 +18,16 @@ internal sealed class ExportBatch(TelemetryGatewayOptions options, int maxCount,
     // In the order they may go again: each is held for the same RetryDelay.
     private readonly Queue<OutboundEvent> _held = new();
     private long _deadline;
+    private int _bytes;
 
     public int Count => _events.Count;
-
-    public int Bytes { get; private set; }
 
     public bool IsEmpty => _events.Count == 0 && _held.Count == 0;
 
     /// <summary>Gets how many events are held for a resend.</summary>
     public int HeldCount => _held.Count;
 
-    public bool HasRoom => _events.Count < maxCount && Bytes < options.MaxBatchBytes;
+    public bool HasRoom => _events.Count < maxCount && _bytes < options.MaxBatchBytes;
 
     /// <summary>Gets how long until the batch is sent even if it is not full: its oldest event has waited the flush interval.</summary>
     public TimeSpan UntilDeadline => TimeSpan.FromSeconds((double)(_deadline - timeProvider.GetTimestamp()) / timeProvider.TimestampFrequency);
@@ -40,19 +39,7 @@ internal sealed class ExportBatch(TelemetryGatewayOptions options, int maxCount,
 
     /// <summary>The lowest sequence number in the batch, and among the held events when <paramref name="held"/>.</summary>
     /// <returns><see langword="long.MaxValue"/> when there is none.</returns>
-    public long LowestSequence(bool held)
-    {
-        var lowest = long.MaxValue;
-        foreach (var outbound in held ? _events.Concat(_held) : _events)
-        {
-            if (outbound.Sequence > 0)
-            {
-                lowest = Math.Min(lowest, outbound.Sequence);
-            }
-        }
-
-        return lowest;
-    }
+    public long LowestSequence(bool held) => OutboundEvent.LowestSequence(held ? _events.Concat(_held) : _events);
 
     /// <summary>
     /// Gets the fewest events that could fill the batch: by count, or by bytes if each were as large as a light event may
@@ -61,7 +48,7 @@ internal sealed class ExportBatch(TelemetryGatewayOptions options, int maxCount,
     public long EventsToFill(int lightEventBytes)
     {
         long byCount = maxCount - _events.Count;
-        long byBytes = ((long)options.MaxBatchBytes - Bytes + lightEventBytes - 1) / lightEventBytes;
+        long byBytes = ((long)options.MaxBatchBytes - _bytes + lightEventBytes - 1) / lightEventBytes;
         return Math.Max(1, Math.Min(byCount, byBytes));
     }
 
@@ -74,7 +61,7 @@ internal sealed class ExportBatch(TelemetryGatewayOptions options, int maxCount,
         }
 
         _events.Add(outbound);
-        Bytes += outbound.EncodedSize;
+        _bytes += outbound.EncodedSize;
     }
 
     /// <summary>Makes the batch go now (replayed events have waited long enough).</summary>
@@ -95,17 +82,16 @@ internal sealed class ExportBatch(TelemetryGatewayOptions options, int maxCount,
     public void TakeDueRetries()
     {
         var now = timeProvider.GetTimestamp();
-        if (!_held.TryPeek(out var next) || next.NotBefore > now)
-        {
-            return;
-        }
-
-        while (_held.TryPeek(out next) && next.NotBefore <= now)
+        var held = _held.Count;
+        while (_held.TryPeek(out var next) && next.NotBefore <= now)
         {
             Add(_held.Dequeue());
         }
 
-        SendSoon();
+        if (_held.Count < held)
+        {
+            SendSoon();
+        }
     }
 
     /// <summary>Whether the batch should go now: full, or its deadline passed.</summary>
@@ -123,18 +109,17 @@ internal sealed class ExportBatch(TelemetryGatewayOptions options, int maxCount,
 
         var export = _events.GetRange(0, count);
         _events.RemoveRange(0, count);
-        Bytes -= bytes;
+        _bytes -= bytes;
         return export;
     }
 
     /// <summary>Takes every event, in the batch and held, for the final drain.</summary>
     public List<OutboundEvent> TakeAll()
     {
-        var all = new List<OutboundEvent>(_events);
-        all.AddRange(_held);
+        List<OutboundEvent> all = [.. _events, .. _held];
         _events.Clear();
         _held.Clear();
-        Bytes = 0;
+        _bytes = 0;
         return all;
     }
 
@@ -147,7 +132,7 @@ internal sealed class ExportBatch(TelemetryGatewayOptions options, int maxCount,
     {
         var taken = _events.FindAll(e => e.Segment is null);
         _events.RemoveAll(e => e.Segment is null);
-        Bytes = _events.Sum(e => e.EncodedSize);
+        _bytes = _events.Sum(e => e.EncodedSize);
         if (held)
         {
             taken.AddRange(_held.Where(e => e.Segment is null));

@@ -43,32 +43,14 @@ internal sealed class ExportsInFlight(
     public bool HoldInMemory => _exports.Exists(export => export.Events.Exists(e => e.Segment is null));
 
     /// <summary>Gets the lowest sequence number in flight (<see cref="long.MaxValue"/> when none is).</summary>
-    public long LowestSequence
-    {
-        get
-        {
-            var lowest = long.MaxValue;
-            foreach (var export in _exports)
-            {
-                foreach (var outbound in export.Events)
-                {
-                    if (outbound.Sequence > 0)
-                    {
-                        lowest = Math.Min(lowest, outbound.Sequence);
-                    }
-                }
-            }
-
-            return lowest;
-        }
-    }
+    public long LowestSequence => OutboundEvent.LowestSequence(_exports.SelectMany(export => export.Events));
 
     /// <summary>Sends <paramref name="events"/> as an export of its own, through the resilience pipeline.</summary>
     /// <param name="events">The events, encoded.</param>
     /// <param name="abort">Ends the export (the retries, the attempt in progress, its waits) when the worker stops.</param>
     public void Start(List<OutboundEvent> events, CancellationToken abort)
     {
-        var export = new InFlightExport(events) { Stop = CancellationTokenSource.CreateLinkedTokenSource(abort) };
+        var export = new InFlightExport(events, CancellationTokenSource.CreateLinkedTokenSource(abort));
         export.Task = Task.Run(() => ExportAsync(export, export.Stop.Token), CancellationToken.None);
         _exports.Add(export);
     }

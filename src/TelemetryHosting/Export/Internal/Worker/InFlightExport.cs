@@ -2,9 +2,9 @@ namespace TelemetryHosting.Export.Internal;
 
 /// <summary>One batch on its way: the events sent, the ids acknowledged so far, the task sending them.</summary>
 /// <remarks>Only the export's own task touches the sets until it completes; the worker reads them after.</remarks>
-internal sealed class InFlightExport(List<OutboundEvent> events)
+internal sealed class InFlightExport(List<OutboundEvent> events, CancellationTokenSource stop)
 {
-    public List<OutboundEvent> Events { get; } = events;
+    public List<OutboundEvent> Events => events;
 
     public HashSet<string> Acknowledged { get; } = new(StringComparer.Ordinal);
 
@@ -17,7 +17,7 @@ internal sealed class InFlightExport(List<OutboundEvent> events)
     public Task Task { get; set; } = Task.CompletedTask;
 
     /// <summary>Gets the source that ends this export alone (linked to the worker's abort).</summary>
-    public required CancellationTokenSource Stop { get; init; }
+    public CancellationTokenSource Stop => stop;
 
     /// <summary>Gets or sets how the export ended; meaningful once <see cref="Task"/> has completed.</summary>
     public ExportOutcome Outcome { get; set; } = ExportOutcome.Aborted;

@@ -12,25 +12,17 @@ namespace TelemetryHosting.Export.Internal;
 /// </summary>
 internal sealed class OutboundEvent
 {
-    private OutboundEvent(byte[] encoded, long sequence, string feature, string action)
-    {
-        Encoded = encoded;
-        Sequence = sequence;
-        Feature = feature;
-        Action = action;
-    }
-
     /// <summary>Gets the event's number in this process (flushes wait on it); 0 for an event read back from disk.</summary>
-    public long Sequence { get; }
+    public long Sequence => Recorded?.Sequence ?? 0;
 
     /// <summary>Gets the event in the gateway's wire format, sent and spilled as it is.</summary>
-    public byte[] Encoded { get; }
+    public required byte[] Encoded { get; init; }
 
     public int EncodedSize => Encoded.Length;
 
-    public string Feature { get; }
+    public string Feature => Message?.Feature ?? Recorded!.Feature;
 
-    public string Action { get; }
+    public string Action => Message?.Action ?? Recorded!.Action;
 
     /// <summary>Gets the event as recorded in this process; <see langword="null"/> when read back from disk.</summary>
     public PendingEvent? Recorded { get; private init; }
@@ -55,11 +47,12 @@ internal sealed class OutboundEvent
     /// <summary>Gets or sets when (a monotonic timestamp) the event may be sent again after a send that did not deliver it.</summary>
     public long NotBefore { get; set; }
 
-    public static OutboundEvent FromRecorded(PendingEvent recorded, byte[] encoded) =>
-        new(encoded, recorded.Sequence, recorded.Feature, recorded.Action) { Recorded = recorded };
+    public static OutboundEvent FromRecorded(PendingEvent recorded, byte[] encoded) => new() { Encoded = encoded, Recorded = recorded };
 
-    public static OutboundEvent FromDisk(Event message, SpillSegment segment) =>
-        new(message.ToByteArray(), 0, message.Feature, message.Action) { Message = message, Segment = segment };
+    public static OutboundEvent FromDisk(Event message, SpillSegment segment) => new() { Encoded = message.ToByteArray(), Message = message, Segment = segment };
+
+    /// <summary>Returns the lowest sequence number of <paramref name="events"/>, or <see cref="long.MaxValue"/> if none has one.</summary>
+    public static long LowestSequence(IEnumerable<OutboundEvent> events) => events.Where(e => e.Sequence > 0).Min(e => (long?)e.Sequence) ?? long.MaxValue;
 
     /// <summary>Returns whether the gateway acknowledged this event, without formatting its id as a new string.</summary>
     public bool IsIn(HashSet<string> acknowledged)

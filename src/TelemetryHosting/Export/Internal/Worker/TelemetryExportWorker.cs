@@ -175,16 +175,10 @@ internal sealed class TelemetryExportWorker : IHostedService, IDisposable
         {
             // A defect: pause so that a repeating failure does not spin.
             Log.WorkerFailed(_logger, exception);
-            try
-            {
-                // Bounded by the delay, or the abort.
-                await Task.Delay(_options.MaxRetryDelay, _timeProvider, _abort.Token).ConfigureAwait(false);
-                return true;
-            }
-            catch (OperationCanceledException)
-            {
-                return false;
-            }
+
+            // Bounded by the delay, or the abort.
+            await Task.Delay(_options.MaxRetryDelay, _timeProvider, _abort.Token).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            return !_abort.IsCancellationRequested;
         }
     }
 
@@ -211,10 +205,7 @@ internal sealed class TelemetryExportWorker : IHostedService, IDisposable
             }
 
             var notWritten = spill.Write(waiting);
-            foreach (var outbound in notWritten)
-            {
-                _batch.Add(outbound);
-            }
+            notWritten.ForEach(_batch.Add);
 
             if (outage && notWritten.Count == 0)
             {
@@ -260,8 +251,8 @@ internal sealed class TelemetryExportWorker : IHostedService, IDisposable
         }
 
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(_abort.Token);
-        var waits = new List<Task>(_exports.Count + 3)
-        {
+        _ = await Task.WhenAny(
+        [
             Task.Delay(until ?? Timeout.InfiniteTimeSpan, _timeProvider, stop.Token),
 
             // The first event of a batch, an event a flush waits for, or what could fill the batch; with a full batch,
@@ -270,16 +261,11 @@ internal sealed class TelemetryExportWorker : IHostedService, IDisposable
                 !_batch.HasRoom ? null
                 : _batch.Count == 0 || _queue.Flushes.HighestMark > _queue.ReadThrough ? 1
                 : _batch.EventsToFill(_queue.LightEventBytes)),
-        };
+            .. _exports.Tasks,
 
-        waits.AddRange(_exports.Tasks);
-        if (_spill is not null)
-        {
-            // An outage starts, or goes on: the worker times its spill, or stops retrying once the queue is closed.
-            waits.Add(nextFailure);
-        }
-
-        _ = await Task.WhenAny(waits).ConfigureAwait(false);
+            // With persistence, an outage starts or goes on: the worker times its spill, or stops retrying once closed.
+            .. _spill is null ? [] : new[] { nextFailure },
+        ]).ConfigureAwait(false);
 
         // Ends the delay (cancelled, not faulted: nothing to observe).
         await stop.CancelAsync().ConfigureAwait(false);
