@@ -9,14 +9,8 @@ namespace TelemetryHosting.Export.Internal;
 
 /// <summary>
 /// The exports under way, oldest first, and their settlement: acknowledged events are delivered; an event an export
-/// ended without delivering has used a send, and once it has used <c>MaxEventAttempts</c> it is given up; the others
-/// are handed back to be sent again.
+/// ended without delivering has used a send and is given up after <c>MaxEventAttempts</c>, or handed back.
 /// </summary>
-/// <remarks>
-/// A second export may start while the first waits for its acknowledgements, so that building and sending one batch
-/// overlaps the gateway's work on the previous one; only once an export has succeeded and while the gateway is
-/// healthy, so that an outage is retried by one export at a time.
-/// </remarks>
 internal sealed class ExportsInFlight(
     TelemetryGatewayExporter exporter,
     ResiliencePipeline pipeline,
@@ -36,18 +30,19 @@ internal sealed class ExportsInFlight(
 
     public IEnumerable<Task> Tasks => _exports.Select(export => export.Task);
 
+    /// <summary>
+    /// Gets a value indicating whether an export may start: a second one overlaps the gateway's work on the first, but only
+    /// once an export has succeeded and while the gateway is healthy, so that an outage is retried by one at a time.
+    /// </summary>
     public bool CanStart =>
         _exports.Count == 0 || (_exports.Count < MaxConcurrentExports && _anExportSucceeded && !health.IsFailing);
 
-    /// <summary>Gets a value indicating whether an export holds events that are only in memory (not read back from disk).</summary>
+    /// <summary>Gets a value indicating whether an export holds events only in memory (not read back from disk).</summary>
     public bool HoldInMemory => _exports.Exists(export => export.Events.Exists(e => e.Segment is null));
 
-    /// <summary>Gets the lowest sequence number in flight (<see cref="long.MaxValue"/> when none is).</summary>
     public long LowestSequence => OutboundEvent.LowestSequence(_exports.SelectMany(export => export.Events));
 
-    /// <summary>Sends <paramref name="events"/> as an export of its own, through the resilience pipeline.</summary>
-    /// <param name="events">The events, encoded.</param>
-    /// <param name="abort">Ends the export (the retries, the attempt in progress, its waits) when the worker stops.</param>
+    /// <summary>Starts an export of <paramref name="events"/>, ended (retries, attempt, waits) by the worker's <paramref name="abort"/>.</summary>
     public void Start(List<OutboundEvent> events, CancellationToken abort)
     {
         var export = new InFlightExport(events, CancellationTokenSource.CreateLinkedTokenSource(abort));
@@ -55,10 +50,7 @@ internal sealed class ExportsInFlight(
         _exports.Add(export);
     }
 
-    /// <summary>
-    /// Ends the exports that hold events not on disk: during a long outage their events go to disk instead (they come
-    /// back unsettled at the next settlement; bounded like the abort).
-    /// </summary>
+    /// <summary>Ends the exports holding events only in memory, which come back unsettled (bounded like the abort).</summary>
     public void StopThoseInMemoryOnly()
     {
         foreach (var export in _exports.Where(export => export.Events.Exists(e => e.Segment is null)))
@@ -67,8 +59,7 @@ internal sealed class ExportsInFlight(
         }
     }
 
-    /// <summary>Settles the exports that have ended (an export's task never fails: it records how it ended).</summary>
-    /// <param name="unsettled">Receives the events to send again.</param>
+    /// <summary>Settles the exports that have ended, adding the events to send again to <paramref name="unsettled"/>.</summary>
     public void SettleFinished(List<OutboundEvent> unsettled)
     {
         while (_exports.Find(e => e.Task.IsCompleted) is { } export)
@@ -79,16 +70,15 @@ internal sealed class ExportsInFlight(
         }
     }
 
-    /// <summary>Waits for every export, then settles them; bounded by the exports, which end soon once aborted.</summary>
-    /// <param name="unsettled">Receives the events not settled.</param>
     public async Task SettleAllAsync(List<OutboundEvent> unsettled)
     {
-        // Bounded: the abort ends the pipeline's retries and delays, and the exporter's attempt (its reading
-        // observes the token; a write it cannot end is abandoned).
+        // Bounded: the abort ends the pipeline's retries and delays, and the exporter's attempt (its reading observes
+        // the token; a write it cannot end is abandoned).
         await Task.WhenAll(Tasks).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         SettleFinished(unsettled);
     }
 
+    /// <summary>Never fails: records how the export ended in its <see cref="InFlightExport.Outcome"/>.</summary>
     private async Task ExportAsync(InFlightExport export, CancellationToken stop)
     {
         var started = timeProvider.GetTimestamp();
@@ -114,13 +104,12 @@ internal sealed class ExportsInFlight(
                         throw;
                     }
 
+                    // No request id: no stream was sent, every event left was refused as too large alone, and the
+                    // failures that refused them stand (an outage is not over until something gets through).
                     if (requestId is not null)
                     {
                         health.OnAttemptSucceeded();
                     }
-
-                    // Otherwise no stream was sent: every event left had been refused as too large, each alone, and the
-                    // failures that refused them stand (an outage is not over until something gets through).
                 },
                 stop).ConfigureAwait(false);
             export.Outcome = ExportOutcome.Completed;

@@ -5,17 +5,13 @@ using Microsoft.Extensions.Options;
 using Polly.Registry;
 using TelemetryHosting.Diagnostics.Internal;
 using TelemetryHosting.Persistence.Internal;
-using TelemetryHosting.Recording.Internal;
 using TelemetryHosting.Resilience.Internal;
 
 namespace TelemetryHosting.Export.Internal;
 
 /// <summary>
-/// The hosted service that delivers the queue. Its loop is the queue's one reader and each event's one owner once
-/// read: it takes events into the batch (<see cref="ExportBatch"/>), sends a batch when it is full, when its oldest event
-/// has waited the flush interval, or when a flush waits on it (<see cref="ExportsInFlight"/>), moves waiting events to
-/// disk when persistence is on and the queue runs high or an outage lasts (<see cref="SpillStage"/>), completes the
-/// flushes whose events are settled, and at stop settles what is left (<see cref="DrainAsync"/>).
+/// The hosted service that delivers the queue: its loop is the queue's one reader and each event's owner once read,
+/// until an export, the disk or a drop reason takes it.
 /// </summary>
 internal sealed class TelemetryExportWorker : IHostedService, IDisposable
 {
@@ -52,6 +48,8 @@ internal sealed class TelemetryExportWorker : IHostedService, IDisposable
         _health = health;
         _logger = logger;
         _preparer = new EventPreparer(_options.ServiceVersion ?? string.Empty, queue.Counts, metrics, logger);
+
+        // The batch's events still count against the queue's bound: at most half of it, so that a batch can always fill.
         _batch = new ExportBatch(_options, Math.Min(_options.MaxBatchSize, queue.WakeLimit), timeProvider);
         var pipeline = pipelines.GetPipeline(TelemetryGatewayResilience.PipelineKey);
         _spill = _options.Persistence.Directory is null ? null : new SpillStage(_options, timeProvider, queue, queue.Counts, metrics, logger);
@@ -65,12 +63,7 @@ internal sealed class TelemetryExportWorker : IHostedService, IDisposable
         return Task.CompletedTask;
     }
 
-    /// <summary>
-    /// Stops taking events and drains the queue until it is empty or <paramref name="cancellationToken"/> (the host's
-    /// shutdown timeout) fires. What is left then is written to disk when persistence is on (at once, if the gateway is
-    /// failing), and otherwise counted as dropped with reason <c>shutdown</c>. Returns within the host's timeout and
-    /// a short time to write or count what is left, whatever the gateway does.
-    /// </summary>
+    /// <summary>Drains the queue until the host's shutdown timeout, then writes or counts what is left within <see cref="SettleAfterAbort"/>.</summary>
     public async Task StopAsync(CancellationToken cancellationToken)
     {
         _queue.Close();
@@ -115,7 +108,6 @@ internal sealed class TelemetryExportWorker : IHostedService, IDisposable
         }
     }
 
-    /// <summary>One turn of the worker: settle, fill, spill or replay, complete flushes, then start an export or wait.</summary>
     /// <returns><see langword="false"/> when the queue is closed and everything settled, or the worker was aborted.</returns>
     private async Task<bool> StepAsync()
     {
@@ -166,7 +158,7 @@ internal sealed class TelemetryExportWorker : IHostedService, IDisposable
         }
         catch (OperationCanceledException) when (_abort.IsCancellationRequested)
         {
-            // The host's shutdown timeout ended the drain; what is left is settled by the final drain.
+            // The host's shutdown timeout ended the drain; the final drain settles what is left.
             return false;
         }
 #pragma warning disable CA1031 // A defect must not stop delivery for the rest of the process.
@@ -183,15 +175,12 @@ internal sealed class TelemetryExportWorker : IHostedService, IDisposable
     }
 
     /// <summary>
-    /// Moves the waiting events to disk while the queue is above its high-water mark, and every event in memory once
-    /// exports have failed for <c>SpillAfter</c> — on the batch's own triggers (full, its interval, a flush), so that an
-    /// outage's files hold batches, not single events — so that a crash during an outage loses nothing. The exports
-    /// holding events only in memory are stopped once a write has succeeded (their events are written when they come
-    /// back). What cannot be written stays in memory and still waits. Replays a segment beside live traffic, and during
-    /// an outage as its only export, which finds out when the gateway answers again.
+    /// Writes the waiting events to disk above the high-water mark, and every event in memory once an outage lasts
+    /// <c>SpillAfter</c> (a crash then loses nothing); replays a segment beside live traffic, or as an outage's only export.
     /// </summary>
     private void Spill(SpillStage spill)
     {
+        // An outage's spill follows the batch's triggers (full, its interval, a flush), so that files hold batches.
         var outage = _health.IsFailing && _health.FailingFor >= _options.Persistence.SpillAfter;
         var outageSpill = outage && (BatchDue || _batch.HeldCount > 0 || _exports.HoldInMemory);
         if ((outageSpill || _queue.IsAboveHighWaterMark) && !_queue.IsClosed && spill.MayWrite)
@@ -207,6 +196,8 @@ internal sealed class TelemetryExportWorker : IHostedService, IDisposable
             var notWritten = spill.Write(waiting);
             notWritten.ForEach(_batch.Add);
 
+            // What could not be written stays in memory. Exports stop only once a write succeeded; their events are
+            // written when they come back.
             if (outage && notWritten.Count == 0)
             {
                 _exports.StopThoseInMemoryOnly();
@@ -219,15 +210,13 @@ internal sealed class TelemetryExportWorker : IHostedService, IDisposable
         }
     }
 
-    /// <summary>Gets a value indicating whether the batch should go now: full, its interval passed, the close, or a flush waits on it.</summary>
+    /// <summary>Gets a value indicating whether the batch should go now: full, its interval passed, the close, or a flush.</summary>
     private bool BatchDue =>
         _batch.Count > 0 && (_batch.IsDue || _queue.IsClosed || _queue.Flushes.HighestMark >= _batch.LowestSequence(held: false));
 
     /// <summary>
-    /// Waits until an export in flight completes, the batch's deadline or the retry time passes, the queue holds what
-    /// would fill the batch (or a flush, a large event, the high-water mark, the close), an outage reaches
-    /// <c>SpillAfter</c> or an attempt fails (persistence only), or the worker is aborted. Each of these is bounded: an
-    /// export by its attempt timeout, deadline and the abort; the abort by the host's shutdown token.
+    /// Waits until an export ends (bounded by its attempt timeout, deadline and the abort), a deadline or retry time, what
+    /// would fill the batch is queued, an outage reaches <c>SpillAfter</c> or an attempt fails, or the abort.
     /// </summary>
     private async Task WaitAsync()
     {
@@ -273,7 +262,7 @@ internal sealed class TelemetryExportWorker : IHostedService, IDisposable
         _abort.Token.ThrowIfCancellationRequested();
     }
 
-    /// <summary>Reads and encodes the next queued event that can be sent (one that cannot is counted as invalid there).</summary>
+    /// <summary>Reads and encodes the next queued event that can be sent (one that cannot is counted as invalid).</summary>
     private OutboundEvent? ReadOne()
     {
         while (_queue.TryRead(out var pending))
@@ -289,11 +278,7 @@ internal sealed class TelemetryExportWorker : IHostedService, IDisposable
         return null;
     }
 
-    /// <summary>
-    /// What the worker does once its loop has ended (the queue drained, or the host's shutdown timeout): settle the
-    /// exports still in flight, then write what is left to disk when persistence is on, or count it as dropped with reason
-    /// <c>shutdown</c>; then end every flush, now and later.
-    /// </summary>
+    /// <summary>Settles the exports, then writes what is left to disk or counts it dropped; then every flush ends.</summary>
     private async Task DrainAsync()
     {
         var left = new List<OutboundEvent>();
