@@ -1,9 +1,6 @@
 namespace TelemetryHosting.Export.Internal;
 
-/// <summary>
-/// What became of the events this recorder accepted: delivered, failed (dropped with a reason), persisted to disk,
-/// or still pending. Flush results report them; every change goes through one of these methods.
-/// </summary>
+/// <summary>What became of the accepted events, for flush results and metrics: delivered, failed, persisted, pending.</summary>
 internal sealed class DeliveryCounts
 {
     private long _accepted;
@@ -12,13 +9,9 @@ internal sealed class DeliveryCounts
     private long _failed;
     private long _persisted;
 
-    /// <summary>
-    /// Gets the number of events accepted by <c>Record</c> so far (not those recovered from disk); it never decreases, and
-    /// is the <c>telemetryhosting.events.recorded</c> counter.
-    /// </summary>
+    /// <summary>Gets the events accepted by <c>Record</c>, not those recovered from disk (the events.recorded counter).</summary>
     public long Accepted => Interlocked.Read(ref _accepted);
 
-    /// <summary>Counts an event accepted into the queue.</summary>
     /// <returns>The number of events accepted so far.</returns>
     public long Accept() => Interlocked.Increment(ref _accepted);
 
@@ -29,7 +22,7 @@ internal sealed class DeliveryCounts
     /// <summary>Counts events moved from memory to disk.</summary>
     public void Persisted(long count) => Interlocked.Add(ref _persisted, count);
 
-    /// <summary>Counts events on disk that were settled (delivered, or given up): they are no longer persisted.</summary>
+    /// <summary>Counts events on disk that were settled: no longer persisted.</summary>
     public void Replayed(long count) => Interlocked.Add(ref _persisted, -count);
 
     /// <summary>Counts events a previous run left on disk: this recorder's to deliver, and persisted.</summary>

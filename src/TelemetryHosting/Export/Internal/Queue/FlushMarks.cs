@@ -1,13 +1,10 @@
 namespace TelemetryHosting.Export.Internal;
 
 /// <summary>
-/// The flushes waiting, each on a sequence mark: it completes once every event numbered up to its mark is settled
-/// (delivered, given up, or on disk). A flush is not a queue entry: intake and exports go on while it waits.
+/// The flushes waiting, each until every event up to its sequence mark is settled (delivered, given up, or on disk).
+/// They wait only while a worker runs: before it starts and once it has stopped no one would settle them (and a host's
+/// start may be waiting on one), so they complete at once.
 /// </summary>
-/// <remarks>
-/// Flushes wait only while a worker runs. Before the worker starts, and once it has stopped, a flush completes at once
-/// with what is pending: no one would settle it, and a host's start may be waiting on it.
-/// </remarks>
 internal sealed class FlushMarks
 {
     private readonly Lock _lock = new();
@@ -16,7 +13,6 @@ internal sealed class FlushMarks
     private bool _workerRuns;
     private bool _workerStopped;
 
-    /// <summary>Gets how many waits there are (flushes with nothing accepted between them share one).</summary>
     public int Count
     {
         get
@@ -40,7 +36,6 @@ internal sealed class FlushMarks
         }
     }
 
-    /// <returns>A task completing once every event up to <paramref name="mark"/> is settled (at once if no worker runs).</returns>
     public Task Add(long mark)
     {
         lock (_lock)
@@ -63,7 +58,7 @@ internal sealed class FlushMarks
         }
     }
 
-    /// <summary>The worker runs: flushes wait for it from now on (unless it has stopped already: it never runs again).</summary>
+    /// <summary>Flushes wait for the worker from now on, unless it has stopped already: it never runs again.</summary>
     public void WorkerStarted()
     {
         lock (_lock)
@@ -72,7 +67,6 @@ internal sealed class FlushMarks
         }
     }
 
-    /// <summary>Completes the flushes whose events are all settled: every event up to <paramref name="settledThrough"/>.</summary>
     public void CompleteThrough(long settledThrough)
     {
         lock (_lock)

@@ -5,14 +5,11 @@ using TelemetryHosting.Recording.Internal;
 namespace TelemetryHosting.Export.Internal;
 
 /// <summary>
-/// The bounded queue between the telemetry recorder (many writers) and the export worker (its one reader): a
-/// <see cref="Channel{T}"/> of events, each numbered as it is accepted, and the flush marks waiting on those numbers.
+/// The bounded queue between the telemetry recorder (many writers) and the export worker (its one reader): a channel
+/// of events numbered as they are accepted. The bound counts the events that wait, in the channel or held by the worker
+/// and neither sent nor settled (<c>Taken</c>, <c>Returned</c>): a full queue refuses at once, and nothing the worker
+/// holds back lets memory grow past it.
 /// </summary>
-/// <remarks>
-/// The bound counts the events that <em>wait</em>: in the channel, or taken by the worker and not yet sent nor settled
-/// (the worker gives them back with <c>Taken</c> and <c>Returned</c>). So a full queue refuses at once,
-/// and nothing the worker holds back (a spill that failed, events to send again) lets memory grow past the bound.
-/// </remarks>
 internal sealed class TelemetryEventQueue
 {
     private readonly Channel<PendingEvent> _events = Channel.CreateUnbounded<PendingEvent>(
@@ -20,6 +17,10 @@ internal sealed class TelemetryEventQueue
 
     private readonly long _lightAllowance;
     private readonly long _highWaterMark;
+
+    // The reader's alone: the numbers read past the unbroken run that ends at _readThrough.
+    private readonly HashSet<long> _readAhead = [];
+    private long _readThrough;
     private int _waiting;
     private long _lastSequence;
     private long _read;
@@ -45,10 +46,8 @@ internal sealed class TelemetryEventQueue
         _lightAllowance = LightEventBytes - 256 - (3 * (settings.ServiceVersion?.Length ?? 128));
     }
 
-    /// <summary>Gets the most events the reader waits for: half of what the queue takes before refusing or spilling.</summary>
     public int WakeLimit { get; }
 
-    /// <summary>Gets how many events the worker has read so far.</summary>
     public long EventsRead => Interlocked.Read(ref _read);
 
     /// <summary>Gets the largest encoded size an event may have without waking a waiting reader on its own.</summary>
@@ -56,26 +55,23 @@ internal sealed class TelemetryEventQueue
 
     public int Capacity { get; }
 
-    /// <summary>Gets what became of the accepted events.</summary>
     public DeliveryCounts Counts { get; } = new();
 
-    /// <summary>Gets the flush marks: callers waiting until the events accepted before them are settled.</summary>
     public FlushMarks Flushes { get; } = new();
 
-    /// <summary>Gets a value indicating whether the queue takes no more events because the recorder stopped.</summary>
     public bool IsClosed => _closed;
 
-    /// <summary>Gets a value indicating whether the queue is closed and every event has been read.</summary>
     public bool IsClosedAndEmpty => _events.Reader.Completion.IsCompleted;
 
     /// <summary>Gets the number of events that wait: queued, or held by the worker and neither sent nor settled.</summary>
     public int Depth => Math.Max(0, Volatile.Read(ref _waiting));
 
-    /// <summary>Gets a value indicating whether so many events wait that persistence should move them to disk.</summary>
     public bool IsAboveHighWaterMark => Depth >= _highWaterMark;
 
-    /// <summary>Gets the sequence number of the last event accepted: a flush waits for every event up to it.</summary>
     public long LastSequence => Interlocked.Read(ref _lastSequence);
+
+    /// <summary>Gets the sequence number up to which every event has been read (all of them once closed and empty).</summary>
+    public long ReadThrough => IsClosedAndEmpty ? long.MaxValue : _readThrough;
 
     /// <summary>Queues an event unless the queue is full or closed; never waits.</summary>
     public bool TryEnqueue(PendingEvent pendingEvent)
@@ -88,7 +84,7 @@ internal sealed class TelemetryEventQueue
         }
 
         // Numbered before it is written, so that a flush that reads the last number also waits for an event still on its
-        // way into the channel; writers may reach the channel out of order, which the worker's reading allows for.
+        // way into the channel; writers may reach the channel out of order, which ReadThrough allows for.
         pendingEvent.Sequence = Interlocked.Increment(ref _lastSequence);
         if (!_events.Writer.TryWrite(pendingEvent))
         {
@@ -110,9 +106,7 @@ internal sealed class TelemetryEventQueue
         return true;
     }
 
-    /// <summary>
-    /// Waits until the events accepted so far are settled; at once (with nothing to wait for) when no worker runs.
-    /// </summary>
+    /// <summary>Waits until the events accepted so far are settled; at once when no worker runs.</summary>
     public Task FlushAsync()
     {
         var flush = Flushes.Add(LastSequence);
@@ -129,33 +123,41 @@ internal sealed class TelemetryEventQueue
         }
 
         Interlocked.Increment(ref _read);
+        if (pendingEvent.Sequence != _readThrough + 1)
+        {
+            _readAhead.Add(pendingEvent.Sequence);
+            return true;
+        }
+
+        _readThrough = pendingEvent.Sequence;
+        while (_readAhead.Remove(_readThrough + 1))
+        {
+            _readThrough++;
+        }
+
         return true;
     }
 
     /// <summary>Events the worker holds stopped waiting: sent, settled, or written to disk.</summary>
     public void Taken(int count) => Interlocked.Add(ref _waiting, -count);
 
-    /// <summary>Events the worker holds stopped waiting (those read back from disk never waited in the queue).</summary>
+    /// <summary>Those read back from disk (sequence 0) never waited in the queue.</summary>
     public void Taken(IEnumerable<OutboundEvent> events) => Taken(events.Count(e => e.Sequence > 0));
 
-    /// <summary>Events sent wait again (the gateway left them out, or the export failed).</summary>
+    /// <summary>Events sent wait again: an export ended without delivering them.</summary>
     public void Returned(int count) => Interlocked.Add(ref _waiting, count);
 
-    /// <summary>Events sent wait again (those read back from disk never waited in the queue).</summary>
     public void Returned(IEnumerable<OutboundEvent> events) => Returned(events.Count(e => e.Sequence > 0));
 
     /// <summary>
-    /// For the worker while it has a batch open: a task that completes when <paramref name="events"/> more events than
-    /// have been read are in the channel (at most half of what the queue takes), or sooner for a flush, an event larger
-    /// than <see cref="LightEventBytes"/>, the high-water mark, or the close (each wakes it once). The worker waits for what completes its
-    /// batch instead of waking for every event. One wait at a time; end each with <see cref="StopWaiting"/>.
+    /// Completes once <paramref name="events"/> more events than read (1 to <see cref="WakeLimit"/>; null: none) are in
+    /// the channel, or sooner, each once, for a flush, an event above <see cref="LightEventBytes"/>, the high-water mark
+    /// or the close. One wait at a time, ended by <see cref="StopWaiting"/>.
     /// </summary>
     /// <remarks>
     /// No wake-up is lost: a writer puts its event in the channel, then (a full fence) reads what the reader waits for;
-    /// the reader publishes what it waits for (a full fence), then reads the counts. Either the writer sees the reader
-    /// waiting, or the reader sees the event.
+    /// the reader publishes what it waits for (a full fence), then reads the counts: one of them sees the other.
     /// </remarks>
-    /// <param name="events">How many events to wait for; <see langword="null"/> for none (only the urgent wake-ups).</param>
     public Task WaitForEventsAsync(long? events)
     {
         var signal = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -172,7 +174,6 @@ internal sealed class TelemetryEventQueue
         return signal.Task;
     }
 
-    /// <summary>Ends the wait of <see cref="WaitForEventsAsync"/>: writers stop looking at it.</summary>
     public void StopWaiting()
     {
         Interlocked.Exchange(ref _wakeAt, long.MaxValue);

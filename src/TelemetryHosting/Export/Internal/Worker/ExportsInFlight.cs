@@ -2,25 +2,21 @@ using Microsoft.Extensions.Logging;
 using Polly;
 using Polly.Timeout;
 using TelemetryHosting.Diagnostics.Internal;
+using TelemetryHosting.Persistence.Internal;
 using TelemetryHosting.Resilience.Internal;
 
 namespace TelemetryHosting.Export.Internal;
 
 /// <summary>
 /// The exports under way, oldest first, and their settlement: acknowledged events are delivered; an event an export
-/// ended without delivering has used a send, and once it has used <c>MaxEventAttempts</c> it is given up; the others
-/// are handed back to be sent again.
+/// ended without delivering has used a send and is given up after <c>MaxEventAttempts</c>, or handed back.
 /// </summary>
-/// <remarks>
-/// A second export may start while the first waits for its acknowledgements, so that building and sending one batch
-/// overlaps the gateway's work on the previous one; only once an export has succeeded and while the gateway is
-/// healthy, so that an outage is retried by one export at a time.
-/// </remarks>
 internal sealed class ExportsInFlight(
     TelemetryGatewayExporter exporter,
     ResiliencePipeline pipeline,
     ExportHealth health,
     DeliveryCounts counts,
+    SpillStage? spill,
     TelemetryHostingMetrics metrics,
     TimeProvider timeProvider,
     ILogger logger,
@@ -30,54 +26,31 @@ internal sealed class ExportsInFlight(
     private readonly List<InFlightExport> _exports = [];
     private bool _anExportSucceeded;
 
-    /// <summary>Raised for each event settled (delivered or given up), for its spill segment's bookkeeping.</summary>
-    public event Action<OutboundEvent>? EventSettled;
-
     public int Count => _exports.Count;
 
-    public IReadOnlyList<InFlightExport> All => _exports;
+    public IEnumerable<Task> Tasks => _exports.Select(export => export.Task);
 
+    /// <summary>
+    /// Gets a value indicating whether an export may start: a second one overlaps the gateway's work on the first, but only
+    /// once an export has succeeded and while the gateway is healthy, so that an outage is retried by one at a time.
+    /// </summary>
     public bool CanStart =>
         _exports.Count == 0 || (_exports.Count < MaxConcurrentExports && _anExportSucceeded && !health.IsFailing);
 
-    /// <summary>Gets a value indicating whether an export holds events that are only in memory (not read back from disk).</summary>
+    /// <summary>Gets a value indicating whether an export holds events only in memory (not read back from disk).</summary>
     public bool HoldInMemory => _exports.Exists(export => export.Events.Exists(e => e.Segment is null));
 
-    /// <summary>Gets the lowest sequence number in flight (<see cref="long.MaxValue"/> when none is).</summary>
-    public long LowestSequence
-    {
-        get
-        {
-            var lowest = long.MaxValue;
-            foreach (var export in _exports)
-            {
-                foreach (var outbound in export.Events)
-                {
-                    if (outbound.Sequence > 0)
-                    {
-                        lowest = Math.Min(lowest, outbound.Sequence);
-                    }
-                }
-            }
+    public long LowestSequence => OutboundEvent.LowestSequence(_exports.SelectMany(export => export.Events));
 
-            return lowest;
-        }
-    }
-
-    /// <summary>Sends <paramref name="events"/> as an export of its own, through the resilience pipeline.</summary>
-    /// <param name="events">The events, encoded.</param>
-    /// <param name="abort">Ends the export (the retries, the attempt in progress, its waits) when the worker stops.</param>
+    /// <summary>Starts an export of <paramref name="events"/>, ended (retries, attempt, waits) by the worker's <paramref name="abort"/>.</summary>
     public void Start(List<OutboundEvent> events, CancellationToken abort)
     {
-        var export = new InFlightExport(events) { Stop = CancellationTokenSource.CreateLinkedTokenSource(abort) };
+        var export = new InFlightExport(events, CancellationTokenSource.CreateLinkedTokenSource(abort));
         export.Task = Task.Run(() => ExportAsync(export, export.Stop.Token), CancellationToken.None);
         _exports.Add(export);
     }
 
-    /// <summary>
-    /// Ends the exports that hold events not on disk: during a long outage their events go to disk instead (they come
-    /// back unsettled at the next settlement; bounded like the abort).
-    /// </summary>
+    /// <summary>Ends the exports holding events only in memory, which come back unsettled (bounded like the abort).</summary>
     public void StopThoseInMemoryOnly()
     {
         foreach (var export in _exports.Where(export => export.Events.Exists(e => e.Segment is null)))
@@ -86,8 +59,7 @@ internal sealed class ExportsInFlight(
         }
     }
 
-    /// <summary>Settles the exports that have ended (an export's task never fails: it records how it ended).</summary>
-    /// <param name="unsettled">Receives the events to send again.</param>
+    /// <summary>Settles the exports that have ended, adding the events to send again to <paramref name="unsettled"/>.</summary>
     public void SettleFinished(List<OutboundEvent> unsettled)
     {
         while (_exports.Find(e => e.Task.IsCompleted) is { } export)
@@ -98,22 +70,15 @@ internal sealed class ExportsInFlight(
         }
     }
 
-    /// <summary>Waits for every export, then settles them; bounded by the exports, which end soon once aborted.</summary>
-    /// <param name="unsettled">Receives the events not settled.</param>
     public async Task SettleAllAsync(List<OutboundEvent> unsettled)
     {
-        foreach (var export in _exports)
-        {
-            // Bounded: the abort ends the pipeline's retries and delays, and the exporter's attempt (its reading
-            // observes the token; a write it cannot end is abandoned).
-            await export.Task.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-            export.Stop.Dispose();
-            Settle(export, unsettled);
-        }
-
-        _exports.Clear();
+        // Bounded: the abort ends the pipeline's retries and delays, and the exporter's attempt (its reading observes
+        // the token; a write it cannot end is abandoned).
+        await Task.WhenAll(Tasks).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        SettleFinished(unsettled);
     }
 
+    /// <summary>Never fails: records how the export ended in its <see cref="InFlightExport.Outcome"/>.</summary>
     private async Task ExportAsync(InFlightExport export, CancellationToken stop)
     {
         var started = timeProvider.GetTimestamp();
@@ -139,13 +104,12 @@ internal sealed class ExportsInFlight(
                         throw;
                     }
 
+                    // No request id: no stream was sent, every event left was refused as too large alone, and the
+                    // failures that refused them stand (an outage is not over until something gets through).
                     if (requestId is not null)
                     {
                         health.OnAttemptSucceeded();
                     }
-
-                    // Otherwise no stream was sent: every event left had been refused as too large, each alone, and the
-                    // failures that refused them stand (an outage is not over until something gets through).
                 },
                 stop).ConfigureAwait(false);
             export.Outcome = ExportOutcome.Completed;
@@ -180,20 +144,19 @@ internal sealed class ExportsInFlight(
 
     private void Settle(InFlightExport export, List<OutboundEvent> unsettled)
     {
-        // Decided first, and the unsettled handed back before anything that could throw (a callback, a log), so that no
-        // event is left in no stage.
+        // Decided first, and the unsettled handed back before anything that could throw (the spill's bookkeeping, a
+        // log), so that no event is left in no stage.
         var delivered = new List<OutboundEvent>();
-        var givenUp = new List<(OutboundEvent Event, bool TooLarge)>();
+        var givenUp = new List<OutboundEvent>();
         foreach (var outbound in export.Events)
         {
-            var tooLarge = outbound.IsIn(export.TooLarge);
             if (outbound.IsIn(export.Acknowledged))
             {
                 delivered.Add(outbound);
             }
-            else if ((export.Outcome != ExportOutcome.Aborted || tooLarge) && ++outbound.Sends >= maxEventAttempts)
+            else if ((export.Outcome != ExportOutcome.Aborted || outbound.IsIn(export.TooLarge)) && ++outbound.Sends >= maxEventAttempts)
             {
-                givenUp.Add((outbound, tooLarge));
+                givenUp.Add(outbound);
             }
             else
             {
@@ -201,9 +164,9 @@ internal sealed class ExportsInFlight(
             }
         }
 
-        foreach (var outbound in delivered.Concat(givenUp.Select(g => g.Event)))
+        foreach (var outbound in delivered.Concat(givenUp))
         {
-            EventSettled?.Invoke(outbound);
+            spill?.OnSettled(outbound);
         }
 
         counts.Delivered(delivered.Count);
@@ -213,28 +176,23 @@ internal sealed class ExportsInFlight(
             metrics.Exported(delivered.Count);
         }
 
-        foreach (var (outbound, tooLarge) in givenUp)
+        foreach (var outbound in givenUp)
         {
-            GiveUp(outbound, tooLarge, export.Outcome);
-        }
-    }
-
-    private void GiveUp(OutboundEvent outbound, bool tooLarge, ExportOutcome outcome)
-    {
-        if (tooLarge)
-        {
-            metrics.Dropped(DropReason.Rejected);
-            Log.EventTooLarge(logger, outbound.WireId, outbound.Feature, outbound.Action, outbound.EncodedSize, outbound.Sends);
-        }
-        else if (outcome == ExportOutcome.GaveUp)
-        {
-            metrics.Dropped(DropReason.ExportFailed);
-            Log.EventExportFailed(logger, outbound.WireId, outbound.Feature, outbound.Action, outbound.Sends);
-        }
-        else
-        {
-            metrics.Dropped(DropReason.Rejected);
-            Log.EventRejected(logger, outbound.WireId, outbound.Feature, outbound.Action, outbound.Sends);
+            if (outbound.IsIn(export.TooLarge))
+            {
+                metrics.Dropped(DropReason.Rejected);
+                Log.EventTooLarge(logger, outbound.WireId, outbound.Feature, outbound.Action, outbound.EncodedSize, outbound.Sends);
+            }
+            else if (export.Outcome == ExportOutcome.GaveUp)
+            {
+                metrics.Dropped(DropReason.ExportFailed);
+                Log.EventExportFailed(logger, outbound.WireId, outbound.Feature, outbound.Action, outbound.Sends);
+            }
+            else
+            {
+                metrics.Dropped(DropReason.Rejected);
+                Log.EventRejected(logger, outbound.WireId, outbound.Feature, outbound.Action, outbound.Sends);
+            }
         }
     }
 }

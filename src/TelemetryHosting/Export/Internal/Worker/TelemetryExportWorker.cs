@@ -5,17 +5,13 @@ using Microsoft.Extensions.Options;
 using Polly.Registry;
 using TelemetryHosting.Diagnostics.Internal;
 using TelemetryHosting.Persistence.Internal;
-using TelemetryHosting.Recording.Internal;
 using TelemetryHosting.Resilience.Internal;
 
 namespace TelemetryHosting.Export.Internal;
 
 /// <summary>
-/// The hosted service that delivers the queue. Its loop is the queue's one reader and each event's one owner once
-/// read: it takes events into the batch (<see cref="ExportBatch"/>), sends a batch when it is full, when its oldest event
-/// has waited the flush interval, or when a flush waits on it (<see cref="ExportsInFlight"/>), moves waiting events to
-/// disk when persistence is on and the queue runs high or an outage lasts (<see cref="SpillStage"/>), completes the
-/// flushes whose events are settled, and at stop settles what is left (<see cref="FinalDrain"/>).
+/// The hosted service that delivers the queue: its loop is the queue's one reader and each event's owner once read,
+/// until an export, the disk or a drop reason takes it.
 /// </summary>
 internal sealed class TelemetryExportWorker : IHostedService, IDisposable
 {
@@ -25,10 +21,10 @@ internal sealed class TelemetryExportWorker : IHostedService, IDisposable
     private readonly TelemetryEventQueue _queue;
     private readonly ExportsInFlight _exports;
     private readonly ExportBatch _batch;
-    private readonly QueueReader _reader;
+    private readonly EventPreparer _preparer;
     private readonly SpillStage? _spill;
-    private readonly FinalDrain _finalDrain;
     private readonly TimeProvider _timeProvider;
+    private readonly TelemetryHostingMetrics _metrics;
     private readonly ExportHealth _health;
     private readonly ILogger _logger;
     private readonly TelemetryGatewayOptions _options;
@@ -48,19 +44,16 @@ internal sealed class TelemetryExportWorker : IHostedService, IDisposable
         _queue = queue;
         _options = options.Value;
         _timeProvider = timeProvider;
+        _metrics = metrics;
         _health = health;
         _logger = logger;
-        _reader = new QueueReader(queue, new EventPreparer(_options.ServiceVersion ?? string.Empty, queue.Counts, metrics, logger));
-        _batch = new ExportBatch(_options, Math.Min(_options.MaxBatchSize, queue.WakeLimit), timeProvider);
-        _exports = new ExportsInFlight(
-            exporter, pipelines.GetPipeline(TelemetryGatewayResilience.PipelineKey), health, queue.Counts, metrics, timeProvider, logger, _options.MaxEventAttempts);
-        if (_options.Persistence.Directory is not null)
-        {
-            _spill = new SpillStage(_options, timeProvider, queue, queue.Counts, metrics, logger);
-            _exports.EventSettled += _spill.OnSettled;
-        }
+        _preparer = new EventPreparer(_options.ServiceVersion ?? string.Empty, queue.Counts, metrics, logger);
 
-        _finalDrain = new FinalDrain(queue, _exports, _batch, _spill, _reader, metrics, logger);
+        // The batch's events still count against the queue's bound: at most half of it, so that a batch can always fill.
+        _batch = new ExportBatch(_options, Math.Min(_options.MaxBatchSize, queue.WakeLimit), timeProvider);
+        var pipeline = pipelines.GetPipeline(TelemetryGatewayResilience.PipelineKey);
+        _spill = _options.Persistence.Directory is null ? null : new SpillStage(_options, timeProvider, queue, queue.Counts, metrics, logger);
+        _exports = new ExportsInFlight(exporter, pipeline, health, queue.Counts, _spill, metrics, timeProvider, logger, _options.MaxEventAttempts);
     }
 
     public Task StartAsync(CancellationToken cancellationToken)
@@ -70,12 +63,7 @@ internal sealed class TelemetryExportWorker : IHostedService, IDisposable
         return Task.CompletedTask;
     }
 
-    /// <summary>
-    /// Stops taking events and drains the queue until it is empty or <paramref name="cancellationToken"/> (the host's
-    /// shutdown timeout) fires. What is left then is written to disk when persistence is on (at once, if the gateway is
-    /// failing), and otherwise counted as dropped with reason <c>shutdown</c>. Returns within the host's timeout and
-    /// a short time to write or count what is left, whatever the gateway does.
-    /// </summary>
+    /// <summary>Drains the queue until the host's shutdown timeout, then writes or counts what is left within <see cref="SettleAfterAbort"/>.</summary>
     public async Task StopAsync(CancellationToken cancellationToken)
     {
         _queue.Close();
@@ -116,11 +104,10 @@ internal sealed class TelemetryExportWorker : IHostedService, IDisposable
         finally
         {
             // Bounded: the exports end soon once aborted, then only disk writes remain.
-            await _finalDrain.RunAsync().ConfigureAwait(false);
+            await DrainAsync().ConfigureAwait(false);
         }
     }
 
-    /// <summary>One turn of the worker: settle, fill, spill or replay, complete flushes, then start an export or wait.</summary>
     /// <returns><see langword="false"/> when the queue is closed and everything settled, or the worker was aborted.</returns>
     private async Task<bool> StepAsync()
     {
@@ -142,7 +129,7 @@ internal sealed class TelemetryExportWorker : IHostedService, IDisposable
             _batch.Hold(unsettled);
             _queue.Returned(unsettled);
             _batch.TakeDueRetries();
-            while (_batch.HasRoom && _reader.ReadOne() is { } outbound)
+            while (_batch.HasRoom && ReadOne() is { } outbound)
             {
                 _batch.Add(outbound);
             }
@@ -152,7 +139,7 @@ internal sealed class TelemetryExportWorker : IHostedService, IDisposable
                 Spill(_spill);
             }
 
-            _queue.Flushes.CompleteThrough(Math.Min(_reader.ReadThrough, Math.Min(_batch.LowestSequence(held: true), _exports.LowestSequence) - 1));
+            _queue.Flushes.CompleteThrough(Math.Min(_queue.ReadThrough, Math.Min(_batch.LowestSequence(held: true), _exports.LowestSequence) - 1));
             if (_queue.IsClosedAndEmpty && _batch.IsEmpty && _exports.Count == 0)
             {
                 return false;
@@ -171,7 +158,7 @@ internal sealed class TelemetryExportWorker : IHostedService, IDisposable
         }
         catch (OperationCanceledException) when (_abort.IsCancellationRequested)
         {
-            // The host's shutdown timeout ended the drain; what is left is settled by the final drain.
+            // The host's shutdown timeout ended the drain; the final drain settles what is left.
             return false;
         }
 #pragma warning disable CA1031 // A defect must not stop delivery for the rest of the process.
@@ -180,29 +167,20 @@ internal sealed class TelemetryExportWorker : IHostedService, IDisposable
         {
             // A defect: pause so that a repeating failure does not spin.
             Log.WorkerFailed(_logger, exception);
-            try
-            {
-                // Bounded by the delay, or the abort.
-                await Task.Delay(_options.MaxRetryDelay, _timeProvider, _abort.Token).ConfigureAwait(false);
-                return true;
-            }
-            catch (OperationCanceledException)
-            {
-                return false;
-            }
+
+            // Bounded by the delay, or the abort.
+            await Task.Delay(_options.MaxRetryDelay, _timeProvider, _abort.Token).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            return !_abort.IsCancellationRequested;
         }
     }
 
     /// <summary>
-    /// Moves the waiting events to disk while the queue is above its high-water mark, and every event in memory once
-    /// exports have failed for <c>SpillAfter</c> — on the batch's own triggers (full, its interval, a flush), so that an
-    /// outage's files hold batches, not single events — so that a crash during an outage loses nothing. The exports
-    /// holding events only in memory are stopped once a write has succeeded (their events are written when they come
-    /// back). What cannot be written stays in memory and still waits. Replays a segment beside live traffic, and during
-    /// an outage as its only export, which finds out when the gateway answers again.
+    /// Writes the waiting events to disk above the high-water mark, and every event in memory once an outage lasts
+    /// <c>SpillAfter</c> (a crash then loses nothing); replays a segment beside live traffic, or as an outage's only export.
     /// </summary>
     private void Spill(SpillStage spill)
     {
+        // An outage's spill follows the batch's triggers (full, its interval, a flush), so that files hold batches.
         var outage = _health.IsFailing && _health.FailingFor >= _options.Persistence.SpillAfter;
         var outageSpill = outage && (BatchDue || _batch.HeldCount > 0 || _exports.HoldInMemory);
         if ((outageSpill || _queue.IsAboveHighWaterMark) && !_queue.IsClosed && spill.MayWrite)
@@ -210,13 +188,16 @@ internal sealed class TelemetryExportWorker : IHostedService, IDisposable
             // Events read back from disk are still there: they stay as they are (taking them out and back would push
             // their batch's deadline for good).
             var waiting = _batch.TakeInMemory(held: outage);
-            waiting.AddRange(_reader.ReadAll());
-            var notWritten = spill.Write(waiting);
-            foreach (var outbound in notWritten)
+            while (ReadOne() is { } outbound)
             {
-                _batch.Add(outbound);
+                waiting.Add(outbound);
             }
 
+            var notWritten = spill.Write(waiting);
+            notWritten.ForEach(_batch.Add);
+
+            // What could not be written stays in memory. Exports stop only once a write succeeded; their events are
+            // written when they come back.
             if (outage && notWritten.Count == 0)
             {
                 _exports.StopThoseInMemoryOnly();
@@ -229,15 +210,13 @@ internal sealed class TelemetryExportWorker : IHostedService, IDisposable
         }
     }
 
-    /// <summary>Gets a value indicating whether the batch should go now: full, its interval passed, the close, or a flush waits on it.</summary>
+    /// <summary>Gets a value indicating whether the batch should go now: full, its interval passed, the close, or a flush.</summary>
     private bool BatchDue =>
         _batch.Count > 0 && (_batch.IsDue || _queue.IsClosed || _queue.Flushes.HighestMark >= _batch.LowestSequence(held: false));
 
     /// <summary>
-    /// Waits until an export in flight completes, the batch's deadline or the retry time passes, the queue holds what
-    /// would fill the batch (or a flush, a large event, the high-water mark, the close), an outage reaches
-    /// <c>SpillAfter</c> or an attempt fails (persistence only), or the worker is aborted. Each of these is bounded: an
-    /// export by its attempt timeout, deadline and the abort; the abort by the host's shutdown token.
+    /// Waits until an export ends (bounded by its attempt timeout, deadline and the abort), a deadline or retry time, what
+    /// would fill the batch is queued, an outage reaches <c>SpillAfter</c> or an attempt fails, or the abort.
     /// </summary>
     private async Task WaitAsync()
     {
@@ -261,30 +240,89 @@ internal sealed class TelemetryExportWorker : IHostedService, IDisposable
         }
 
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(_abort.Token);
-        var waits = new List<Task>(_exports.Count + 3)
-        {
+        _ = await Task.WhenAny(
+        [
             Task.Delay(until ?? Timeout.InfiniteTimeSpan, _timeProvider, stop.Token),
 
             // The first event of a batch, an event a flush waits for, or what could fill the batch; with a full batch,
             // only what cannot wait for it (a flush, a large event, the high-water mark, the close).
             _queue.WaitForEventsAsync(
                 !_batch.HasRoom ? null
-                : _batch.Count == 0 || _queue.Flushes.HighestMark > _reader.ReadThrough ? 1
+                : _batch.Count == 0 || _queue.Flushes.HighestMark > _queue.ReadThrough ? 1
                 : _batch.EventsToFill(_queue.LightEventBytes)),
-        };
+            .. _exports.Tasks,
 
-        waits.AddRange(_exports.All.Select(export => export.Task));
-        if (_spill is not null)
-        {
-            // An outage starts, or goes on: the worker times its spill, or stops retrying once the queue is closed.
-            waits.Add(nextFailure);
-        }
-
-        _ = await Task.WhenAny(waits).ConfigureAwait(false);
+            // With persistence, an outage starts or goes on: the worker times its spill, or stops retrying once closed.
+            .. _spill is null ? [] : new[] { nextFailure },
+        ]).ConfigureAwait(false);
 
         // Ends the delay (cancelled, not faulted: nothing to observe).
         await stop.CancelAsync().ConfigureAwait(false);
         _queue.StopWaiting();
         _abort.Token.ThrowIfCancellationRequested();
+    }
+
+    /// <summary>Reads and encodes the next queued event that can be sent (one that cannot is counted as invalid).</summary>
+    private OutboundEvent? ReadOne()
+    {
+        while (_queue.TryRead(out var pending))
+        {
+            if (_preparer.TryPrepare(pending) is { } outbound)
+            {
+                return outbound;
+            }
+
+            _queue.Taken(1);
+        }
+
+        return null;
+    }
+
+    /// <summary>Settles the exports, then writes what is left to disk or counts it dropped; then every flush ends.</summary>
+    private async Task DrainAsync()
+    {
+        var left = new List<OutboundEvent>();
+        try
+        {
+            _queue.Close();
+
+            // Bounded: each export ends soon once the worker is aborted (and has ended already when the loop drained).
+            await _exports.SettleAllAsync(left).ConfigureAwait(false);
+            _queue.Returned(left);
+        }
+#pragma warning disable CA1031 // What is left must be counted, and the flushes ended, whatever happened above.
+        catch (Exception exception)
+#pragma warning restore CA1031
+        {
+            Log.WorkerFailed(_logger, exception);
+        }
+
+        try
+        {
+            left.AddRange(_batch.TakeAll());
+            while (ReadOne() is { } outbound)
+            {
+                left.Add(outbound);
+            }
+
+            // Written to disk, or counted as dropped; neither throws.
+            if (_spill is not null)
+            {
+                _spill.WriteOrDrop(left);
+            }
+            else if (left.Count > 0)
+            {
+                _queue.Taken(left);
+                _queue.Counts.Failed(left.Count);
+                _metrics.Dropped(DropReason.Shutdown, left.Count);
+                Log.UndeliveredAtShutdown(_logger, left.Count);
+            }
+        }
+        finally
+        {
+            _queue.Flushes.WorkerStopped();
+            var counts = _queue.Counts.Snapshot();
+            Log.Stopped(_logger, counts.Delivered, counts.Failed);
+        }
     }
 }
