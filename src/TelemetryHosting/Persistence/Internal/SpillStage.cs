@@ -29,8 +29,7 @@ internal sealed class SpillStage
     private readonly HashSet<string> _undeletable = new(StringComparer.Ordinal);
     private SpillSegment? _replaying;
     private bool _mayHaveSegments = true;
-    private long _failedAt;
-    private bool _failed;
+    private long? _failedAt;
 
     public SpillStage(
         TelemetryGatewayOptions options, TimeProvider timeProvider, TelemetryEventQueue queue, DeliveryCounts counts, TelemetryHostingMetrics metrics, ILogger logger)
@@ -55,7 +54,7 @@ internal sealed class SpillStage
     /// Gets a value indicating whether a write may be tried now: not within <c>MaxRetryDelay</c> of one that failed (a
     /// full or read-only disk is not tried again for every event).
     /// </summary>
-    public bool MayWrite => !_failed || _timeProvider.GetElapsedTime(_failedAt) >= _options.MaxRetryDelay;
+    public bool MayWrite => _failedAt is not { } failedAt || _timeProvider.GetElapsedTime(failedAt) >= _options.MaxRetryDelay;
 
     private string CorruptDirectory => Path.Combine(_directory, "corrupt");
 
@@ -72,7 +71,6 @@ internal sealed class SpillStage
             {
                 if (TryWrite(segment, replacing: false) is { } failure)
                 {
-                    _failed = true;
                     _failedAt = _timeProvider.GetTimestamp();
                     if (atStop)
                     {
@@ -85,7 +83,7 @@ internal sealed class SpillStage
                 }
                 else
                 {
-                    _failed = false;
+                    _failedAt = null;
                     _mayHaveSegments = true;
 
                     // No longer waiting, then persisted: the queue's bound never counts an event the counts call settled.
