@@ -1,6 +1,8 @@
+using System.Runtime.InteropServices;
 using System.Runtime.Versioning;
 using System.Security.AccessControl;
 using System.Security.Principal;
+using System.Text;
 
 namespace TelemetryHosting.Persistence.Internal;
 
@@ -10,14 +12,16 @@ namespace TelemetryHosting.Persistence.Internal;
 /// </summary>
 internal static class SpillFiles
 {
-    /// <summary>Deletes a file, if any (an empty path is none); <see langword="false"/> when it could not be deleted.</summary>
+    private const int AtCurrentDirectory = -100;
+    private const int AtSymlinkNoFollow = 0x100;
+    private const uint StatxUid = 0x8;
+    private const int StatxUidOffset = 20;
+    private const int Eperm = 1;
+    private const int Enosys = 38;
+
+    /// <summary>Deletes a file, if any; <see langword="false"/> when it could not be deleted.</summary>
     public static bool TryDelete(string path)
     {
-        if (path.Length == 0)
-        {
-            return true;
-        }
-
         try
         {
             File.Delete(path);
@@ -61,7 +65,7 @@ internal static class SpillFiles
 
         // Checked again after creating: a link or another user's directory may have appeared in between.
         RefuseLink(path);
-        if (UnixFileOwner.OwnerOf(path) is { } owner && UnixFileOwner.EffectiveUserId() is { } user && owner != user)
+        if (OwnerOnLinux(path) is { } owner && geteuid() is var user && owner != user)
         {
             throw new IOException(
                 $"The spill directory '{path}' is owned by user id {owner}, not by this process's user id {user}. " +
@@ -102,6 +106,41 @@ internal static class SpillFiles
         }
     }
 
+    /// <summary>
+    /// The user id owning <paramref name="path"/> itself (a link is not followed), or <see langword="null"/> when not on
+    /// Linux or it cannot be checked here. .NET has no API for it: <c>statx(2)</c> (glibc 2.28, musl 1.2.5 or later)
+    /// has the same buffer layout on every architecture, unlike <c>struct stat</c>.
+    /// </summary>
+    private static uint? OwnerOnLinux(string path)
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            return null;
+        }
+
+        var buffer = new byte[256];
+        int result;
+        try
+        {
+            result = statx(AtCurrentDirectory, Encoding.UTF8.GetBytes(path + "\0"), AtSymlinkNoFollow, StatxUid, buffer);
+        }
+        catch (EntryPointNotFoundException)
+        {
+            return null;
+        }
+
+        if (result != 0)
+        {
+            // EPERM or ENOSYS: statx refused by a sandbox (older container seccomp profiles).
+            var error = Marshal.GetLastPInvokeError();
+            return error is Eperm or Enosys ? null : throw new IOException($"The owner of '{path}' could not be read (errno {error}).");
+        }
+
+        // In the machine's byte order; stx_mask (at the start) says whether the kernel filled stx_uid.
+        var filled = (MemoryMarshal.Read<uint>(buffer) & StatxUid) != 0;
+        return filled ? MemoryMarshal.Read<uint>(buffer.AsSpan(StatxUidOffset)) : null;
+    }
+
     // Not testable on Linux: the directory gets an ACL of its own (inherited rules removed) granting only the current user.
     [SupportedOSPlatform("windows")]
     private static void CreateOwnerOnlyOnWindows(string path)
@@ -122,4 +161,14 @@ internal static class SpillFiles
             directory.Create(security);
         }
     }
+
+#pragma warning disable SA1300, IDE1006 // The C library's names.
+    [DllImport("libc", SetLastError = true)]
+    [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
+    private static extern uint geteuid();
+
+    [DllImport("libc", SetLastError = true)]
+    [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
+    private static extern int statx(int directory, byte[] path, int flags, uint mask, [Out] byte[] buffer);
+#pragma warning restore SA1300, IDE1006
 }

@@ -5,10 +5,9 @@ using TelemetryHosting.Export.Internal;
 namespace TelemetryHosting.Persistence.Internal;
 
 /// <summary>
-/// The layout of a spill segment file: magic, creation time, event count, payload length (the header), the events as
-/// one protobuf <c>EventsPayload</c>, and a SHA-256 over everything before it. Writes a segment's bytes, checks them,
-/// and reads the header's fields back. The checksum detects corruption (torn writes, bad disks), not tampering: it has
-/// no key, so the directory's owner-only permissions are what keep others' files out.
+/// A spill segment file: magic, creation time, event count, payload length (the header), the events as one protobuf
+/// <c>EventsPayload</c>, and a SHA-256 over everything before it. The checksum detects corruption (torn writes, bad
+/// disks), not tampering: it has no key, so the directory's owner-only permissions are what keep others' files out.
 /// </summary>
 internal static class SpillSegmentFormat
 {
@@ -20,10 +19,7 @@ internal static class SpillSegmentFormat
     /// <summary>The size of a segment file whose payload is <paramref name="bodyLength"/> bytes.</summary>
     public static int Size(int bodyLength) => checked(HeaderLength + bodyLength + HashLength);
 
-    /// <summary>A whole segment file: header, the encoded events (<see cref="OutboundEvent.Encoded"/>) and checksum.</summary>
-    /// <param name="events">The events, encoded.</param>
-    /// <param name="bodyLength">Their payload's size, <see cref="EncodedEventsRequest.PayloadSize"/>.</param>
-    /// <param name="created">The creation time written in the header, from which the segment expires.</param>
+    /// <summary>A whole segment file of encoded events, whose payload is <paramref name="bodyLength"/> bytes.</summary>
     public static byte[] Write(IReadOnlyList<OutboundEvent> events, int bodyLength, DateTimeOffset created)
     {
         var buffer = new byte[Size(bodyLength)];

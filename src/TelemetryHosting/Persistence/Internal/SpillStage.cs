@@ -1,40 +1,67 @@
 using Microsoft.Extensions.Logging;
+using Telemetrygateway.V1;
 using TelemetryHosting.Diagnostics.Internal;
 using TelemetryHosting.Export.Internal;
 
 namespace TelemetryHosting.Persistence.Internal;
 
 /// <summary>
-/// The worker's disk (persistence only): writes the events the worker hands it in segments of at most a batch, and
-/// reads segments back, one at a time, while the gateway is healthy. It reads nothing from the queue itself: the worker
-/// is the queue's one reader, and decides when to spill.
+/// The worker's disk (persistence only): writes the events the worker hands it in segment files of at most a batch, and
+/// reads segments back, one at a time, while the gateway is healthy. It never reads the queue: the worker is the queue's
+/// one reader, decides when to spill, and calls this one step at a time (its loop, then its final drain).
+/// A segment is written to a temporary file, flushed to disk and renamed, so a crash leaves the whole segment or none of
+/// it (a temporary file that checks out is promoted at the next start, in case the rename itself was lost). A file that
+/// does not check out is moved aside to <c>corrupt/</c>, counted, and never replayed; no file can stop the others.
 /// </summary>
-internal sealed class SpillStage(
-    TelemetryGatewayOptions options,
-    TimeProvider timeProvider,
-    TelemetryEventQueue queue,
-    DeliveryCounts counts,
-    TelemetryHostingMetrics metrics,
-    ILogger logger)
+internal sealed class SpillStage
 {
-    private readonly SpillStore _store = new(options.Persistence, timeProvider, counts, metrics, logger);
+    private const string Extension = ".tseg";
+    private const string Temporary = ".tmp";
+    private const int MaxCorruptFilesKept = 100;
+
+    private readonly TelemetryGatewayOptions _options;
+    private readonly string _directory;
+    private readonly TimeProvider _timeProvider;
+    private readonly TelemetryEventQueue _queue;
+    private readonly DeliveryCounts _counts;
+    private readonly TelemetryHostingMetrics _metrics;
+    private readonly ILogger _logger;
+    private readonly HashSet<string> _undeletable = new(StringComparer.Ordinal);
     private SpillSegment? _replaying;
     private bool _mayHaveSegments = true;
-    private long _failedAt;
-    private bool _failed;
+    private long? _failedAt;
+
+    public SpillStage(
+        TelemetryGatewayOptions options, TimeProvider timeProvider, TelemetryEventQueue queue, DeliveryCounts counts, TelemetryHostingMetrics metrics, ILogger logger)
+    {
+        _options = options;
+        _directory = Path.GetFullPath(options.Persistence.Directory!);
+        _timeProvider = timeProvider;
+        _queue = queue;
+        _counts = counts;
+        _metrics = metrics;
+        _logger = logger;
+        SpillFiles.CreateOwnerOnlyDirectory(_directory);
+        SpillFiles.Prune(CorruptDirectory, MaxCorruptFilesKept, (timeProvider.GetUtcNow() - _options.Persistence.MaxAge).UtcDateTime);
+        RecoverTemporaryFiles();
+
+        // Events a previous run left on disk are this recorder's to deliver: they count as accepted and persisted.
+        counts.Recovered(SegmentPaths().Sum(SpillSegmentFormat.ReadCount));
+        metrics.ObserveSpill(() => SegmentPaths().Count(), CurrentBytes);
+    }
 
     /// <summary>
     /// Gets a value indicating whether a write may be tried now: not within <c>MaxRetryDelay</c> of one that failed (a
     /// full or read-only disk is not tried again for every event).
     /// </summary>
-    public bool MayWrite => !_failed || timeProvider.GetElapsedTime(_failedAt) >= options.MaxRetryDelay;
+    public bool MayWrite => _failedAt is not { } failedAt || _timeProvider.GetElapsedTime(failedAt) >= _options.MaxRetryDelay;
+
+    private string CorruptDirectory => Path.Combine(_directory, "corrupt");
 
     /// <summary>
-    /// Writes the events in segments of at most a batch and counts those written as persisted (and no longer waiting).
+    /// Writes the events in segments of at most a batch, and returns those not written (the disk is full, or at
+    /// <c>MaxBytes</c>): they stay in memory. At stop every segment is tried, and the caller drops what fails.
     /// </summary>
-    /// <returns>The events not written (the disk is full, or at <c>MaxBytes</c>): they stay in memory.</returns>
-    /// <param name="events">The events, encoded.</param>
-    /// <param name="atStop">Whether this is the last write (every segment is tried; what fails is dropped by the caller).</param>
     public List<OutboundEvent> Write(List<OutboundEvent> events, bool atStop = false)
     {
         var notWritten = new List<OutboundEvent>();
@@ -42,28 +69,27 @@ internal sealed class SpillStage(
         {
             if (MayWrite || atStop)
             {
-                if (_store.TryWrite(segment) is { } failure)
+                if (TryWrite(segment, replacing: false) is { } failure)
                 {
-                    _failed = true;
-                    _failedAt = timeProvider.GetTimestamp();
+                    _failedAt = _timeProvider.GetTimestamp();
                     if (atStop)
                     {
-                        Log.SpillFailed(logger, segment.Count, failure);
+                        Log.SpillFailed(_logger, segment.Count, failure);
                     }
                     else
                     {
-                        Log.SpillKeptInMemory(logger, segment.Count, failure);
+                        Log.SpillKeptInMemory(_logger, segment.Count, failure);
                     }
                 }
                 else
                 {
-                    _failed = false;
+                    _failedAt = null;
                     _mayHaveSegments = true;
 
                     // No longer waiting, then persisted: the queue's bound never counts an event the counts call settled.
-                    queue.Taken(segment);
-                    counts.Persisted(segment.Count);
-                    metrics.Spilled(segment.Count);
+                    _queue.Taken(segment);
+                    _counts.Persisted(segment.Count);
+                    _metrics.Spilled(segment.Count);
                     continue;
                 }
             }
@@ -77,29 +103,28 @@ internal sealed class SpillStage(
     /// <summary>Writes what is left at stop; what cannot be written is counted as dropped with reason <c>disk_full</c>.</summary>
     public void WriteOrDrop(List<OutboundEvent> events)
     {
-
         // Events read back from a segment are still in it, unless some of its events were settled meanwhile: the file is
         // then rewritten with the others only, so that the next start does not send settled events again. If the
         // rewrite fails, the old file stays (sent twice beats lost).
         foreach (var group in events.Where(e => e.Segment is not null).GroupBy(e => e.Segment!))
         {
-            if (group.Key.Unsettled < group.Key.EventCount && _store.TryWrite([.. group], replacing: group.Key) is null)
+            if (group.Key.Unsettled < group.Key.EventCount && TryWrite([.. group], replacing: true) is null)
             {
-                _store.Delete(group.Key);
+                Delete(group.Key.Path);
             }
         }
 
         var notWritten = Write(events.FindAll(e => e.Segment is null), atStop: true);
         if (notWritten.Count > 0)
         {
-            queue.Taken(notWritten);
-            counts.Failed(notWritten.Count);
-            metrics.Dropped(DropReason.DiskFull, notWritten.Count);
+            _queue.Taken(notWritten);
+            _counts.Failed(notWritten.Count);
+            _metrics.Dropped(DropReason.DiskFull, notWritten.Count);
         }
     }
 
     /// <summary>
-    /// Reads the oldest segment into <paramref name="batch"/>, unless one is being delivered already. Its events stay
+    /// Reads the oldest good segment into <paramref name="batch"/>, unless one is being delivered already. Its events stay
     /// on disk, and count as persisted, until each is settled.
     /// </summary>
     public void Replay(ExportBatch batch)
@@ -109,22 +134,27 @@ internal sealed class SpillStage(
             return;
         }
 
-        if (_store.TryReadOldest() is not (var segment, var messages))
+        foreach (var path in SegmentPaths().Order(StringComparer.Ordinal).Where(path => !_undeletable.Contains(path)))
         {
-            _mayHaveSegments = false;
+            if (Read(path) is not (var segment, var messages))
+            {
+                continue;
+            }
+
+            _replaying = segment;
+            foreach (var message in messages)
+            {
+                batch.Add(OutboundEvent.FromDisk(message, segment));
+            }
+
+            _metrics.Replayed(messages.Count);
+
+            // Replayed events have waited long enough.
+            batch.SendSoon();
             return;
         }
 
-        _replaying = segment;
-        foreach (var message in messages)
-        {
-            batch.Add(OutboundEvent.FromDisk(message, segment));
-        }
-
-        metrics.Replayed(messages.Count);
-
-        // Replayed events have waited long enough.
-        batch.SendSoon();
+        _mayHaveSegments = false;
     }
 
     /// <summary>
@@ -138,10 +168,10 @@ internal sealed class SpillStage(
             return;
         }
 
-        counts.Replayed(1);
+        _counts.Replayed(1);
         if (--segment.Unsettled == 0)
         {
-            _store.Delete(segment);
+            Delete(segment.Path);
             if (segment == _replaying)
             {
                 _replaying = null;
@@ -155,7 +185,7 @@ internal sealed class SpillStage(
         long bytes = 0;
         foreach (var outbound in events)
         {
-            if (segment.Count > 0 && (segment.Count == options.MaxBatchSize || bytes + outbound.EncodedSize > options.MaxBatchBytes))
+            if (segment.Count > 0 && (segment.Count == _options.MaxBatchSize || bytes + outbound.EncodedSize > _options.MaxBatchBytes))
             {
                 yield return segment;
                 segment = [];
@@ -171,4 +201,178 @@ internal sealed class SpillStage(
             yield return segment;
         }
     }
+
+    /// <summary>Writes one segment file; <see langword="null"/> when written, otherwise why not.</summary>
+    /// <param name="events">The events, encoded.</param>
+    /// <param name="replacing">Whether it replaces a segment, with some of its events (deleted by the caller once written).</param>
+    private string? TryWrite(List<OutboundEvent> events, bool replacing)
+    {
+        // Time first, so that replay follows the order of writing; a random part, so that no two writers collide.
+        var created = _timeProvider.GetUtcNow();
+        var name = $"{Math.Max(0, created.ToUnixTimeMilliseconds()):D15}-{Guid.NewGuid():N}{Extension}";
+        var path = Path.Combine(_directory, name);
+        try
+        {
+            var bodyLength = EncodedEventsRequest.PayloadSize(events);
+
+            // A rewrite holds some of the events of the file it replaces: it never adds to the directory.
+            if (!replacing && CurrentBytes() + SpillSegmentFormat.Size(bodyLength) > _options.Persistence.MaxBytes)
+            {
+                return $"the spill directory holds its maximum of {_options.Persistence.MaxBytes} bytes";
+            }
+
+            using (var stream = new FileStream(path + Temporary, SpillFiles.OwnerOnlyFile()))
+            {
+                stream.Write(SpillSegmentFormat.Write(events, bodyLength, created));
+                stream.Flush(flushToDisk: true);
+            }
+
+            File.Move(path + Temporary, path);
+        }
+#pragma warning disable CA1031 // Whatever fails, the caller counts the events as not written: none is lost uncounted.
+        catch (Exception exception)
+#pragma warning restore CA1031
+        {
+            SpillFiles.TryDelete(path + Temporary);
+            return exception.Message;
+        }
+
+        // Written once renamed: logged after, so that nothing thrown from here makes a written file count as not written.
+        Log.Spilled(_logger, events.Count, name);
+        return null;
+    }
+
+    /// <summary>Reads a segment that checks out; corrupt ones are moved aside, expired or empty ones deleted, their events counted.</summary>
+    private (SpillSegment, List<Event>)? Read(string path)
+    {
+        var name = Path.GetFileName(path);
+        var count = SpillSegmentFormat.ReadCount(path);
+        try
+        {
+            // A file no writer of this store could have made is not read into memory at all.
+            var length = new FileInfo(path).Length;
+            if (length > _options.Persistence.MaxBytes)
+            {
+                Quarantine(path, name, $"{length} bytes, more than MaxBytes ({_options.Persistence.MaxBytes})", count);
+                return null;
+            }
+
+            var data = File.ReadAllBytes(path);
+            if (SpillSegmentFormat.Check(data) is { } problem)
+            {
+                Quarantine(path, name, problem, count);
+                return null;
+            }
+
+            if (_timeProvider.GetUtcNow() - SpillSegmentFormat.ReadCreated(data) > _options.Persistence.MaxAge)
+            {
+                if (SpillFiles.TryDelete(path))
+                {
+                    CountDropped(count, DropReason.Expired);
+                    Log.SpillExpired(_logger, count, name, _options.Persistence.MaxAge);
+                }
+
+                return null;
+            }
+
+            var events = RecordEventsRequest.Types.EventsPayload.Parser.ParseFrom(SpillSegmentFormat.ReadPayload(data)).Events.ToList();
+            if (events.Count != count)
+            {
+                Quarantine(path, name, "the event count does not match the header", count);
+                return null;
+            }
+
+            if (events.Count == 0)
+            {
+                // Nothing to replay, and nothing would ever settle it.
+                Delete(path);
+                return null;
+            }
+
+            Log.Replaying(_logger, events.Count, name);
+            return (new SpillSegment(path, events.Count), events);
+        }
+        catch (FileNotFoundException)
+        {
+            return null;
+        }
+#pragma warning disable CA1031 // One unreadable file must never stop the others, nor the worker.
+        catch (Exception exception)
+#pragma warning restore CA1031
+        {
+            Quarantine(path, name, exception.GetType().Name, count);
+            return null;
+        }
+    }
+
+    /// <summary>Promotes temporary files that check out (their rename was lost in a crash); deletes the rest.</summary>
+    private void RecoverTemporaryFiles()
+    {
+        foreach (var temporary in Directory.EnumerateFiles(_directory, "*" + Extension + Temporary).ToList())
+        {
+            try
+            {
+                if (new FileInfo(temporary).Length <= _options.Persistence.MaxBytes && SpillSegmentFormat.Check(File.ReadAllBytes(temporary)) is null)
+                {
+                    File.Move(temporary, temporary[..^Temporary.Length], overwrite: false);
+                }
+                else
+                {
+                    File.Delete(temporary);
+                }
+            }
+            catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+            {
+                SpillFiles.TryDelete(temporary);
+            }
+        }
+    }
+
+    private void Quarantine(string path, string name, string reason, int count)
+    {
+        var destination = Path.Combine(CorruptDirectory, name);
+        try
+        {
+            SpillFiles.CreateOwnerOnlyDirectory(CorruptDirectory);
+            File.Move(path, destination, overwrite: true);
+
+            // Kept for MaxAge from now, like the events it held would have been.
+            var now = _timeProvider.GetUtcNow();
+            File.SetLastWriteTimeUtc(destination, now.UtcDateTime);
+            SpillFiles.Prune(CorruptDirectory, MaxCorruptFilesKept, (now - _options.Persistence.MaxAge).UtcDateTime);
+        }
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+        {
+            Delete(path);
+        }
+
+        _metrics.SpillFileCorrupt();
+        CountDropped(count, DropReason.Corrupt);
+        Log.SpillFileCorrupt(_logger, name, reason, destination);
+    }
+
+    /// <summary>Deletes a file; one that cannot be deleted is never replayed again.</summary>
+    private void Delete(string path)
+    {
+        if (!SpillFiles.TryDelete(path))
+        {
+            _undeletable.Add(path);
+        }
+    }
+
+    /// <summary>Counts events on disk that will never be delivered.</summary>
+    private void CountDropped(int count, string reason)
+    {
+        if (count > 0)
+        {
+            _counts.Replayed(count);
+            _counts.Failed(count);
+            _metrics.Dropped(reason, count);
+        }
+    }
+
+    private IEnumerable<string> SegmentPaths() => Directory.EnumerateFiles(_directory, "*" + Extension);
+
+    // A file replayed and deleted meanwhile counts nothing (Length does not look again after Exists).
+    private long CurrentBytes() => SegmentPaths().Sum(path => new FileInfo(path) is { Exists: true } file ? file.Length : 0);
 }

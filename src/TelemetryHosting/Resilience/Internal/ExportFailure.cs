@@ -13,11 +13,7 @@ internal enum ExportFailureKind
     /// <summary>The gateway or the network had a bad moment: retried with backoff.</summary>
     Transient,
 
-    /// <summary>
-    /// The gateway refused the stream's metadata or credentials (InvalidArgument, PermissionDenied, Unimplemented):
-    /// a configuration error that retrying soon will not fix. Logged as an error, retried at the longest delay,
-    /// events kept.
-    /// </summary>
+    /// <summary>The gateway refused the stream's metadata or credentials: retried at the longest delay, logged as an error.</summary>
     Configuration,
 }
 
@@ -31,24 +27,20 @@ internal static class ExportFailure
             StatusCode.InvalidArgument or StatusCode.PermissionDenied or StatusCode.Unimplemented => ExportFailureKind.Configuration,
             StatusCode.OK => ExportFailureKind.None,
 
-            // Unavailable, DeadlineExceeded, Aborted, ResourceExhausted, Internal (including "unable to validate
-            // token"), Cancelled by the server, Unauthenticated after the token was renewed, and the rest: the
-            // events are kept and the export is tried again.
+            // Including Internal ("unable to validate token") and Unauthenticated after the token was renewed.
             _ => ExportFailureKind.Transient,
         },
         // IsolatedCircuitException is a BrokenCircuitException.
-        TimeoutRejectedException or BrokenCircuitException => ExportFailureKind.Transient,
-        HttpRequestException or IOException => ExportFailureKind.Transient,
+        TimeoutRejectedException or BrokenCircuitException or HttpRequestException or IOException => ExportFailureKind.Transient,
 
-        // The server ended the call with Cancelled or DeadlineExceeded (the channel reports those as cancellation).
-        // Cancellation of our own is ruled out by the caller, which checks its token first.
+        // The server's Cancelled or DeadlineExceeded, as the channel reports them; the caller rules out our own first.
         OperationCanceledException => ExportFailureKind.Transient,
         _ => ExportFailureKind.None,
     };
 
     /// <summary>
-    /// Whether the gateway, or a proxy in front of it, refused the stream as too large (an HTTP 413 with no gRPC status,
-    /// which <see cref="Export.Internal.RequestTooLargeHandler"/> turns into the call's debug exception).
+    /// Whether the gateway or a proxy refused the stream as too large: an HTTP 413, which
+    /// <see cref="Export.Internal.RequestTooLargeHandler"/> puts in the call's debug exception.
     /// </summary>
     public static bool IsRequestTooLarge(Exception? exception)
     {

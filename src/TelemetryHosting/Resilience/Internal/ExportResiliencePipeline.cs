@@ -64,10 +64,9 @@ internal static class ExportResiliencePipeline
     }
 
     /// <summary>
-    /// The app's Polly telemetry (loggers, listeners, enrichers, its own severity rules), except that routine successes
-    /// are reported at Debug, even where the app's own rule says Information: Polly reports every attempt and pipeline run at Information, two log lines per export for a
-    /// pipeline that runs every second in the background. Retries, timeouts and the circuit breaker keep their Warning
-    /// and Error, and every event still reaches the <c>Polly</c> meter.
+    /// The app's Polly telemetry (loggers, listeners, enrichers, severity rules), except that routine successes are
+    /// reported at Debug even where the app says Information: Polly reports every attempt and run, two lines per export
+    /// of a pipeline that runs every second. Retries, timeouts and the breaker keep their level; the meter sees all.
     /// </summary>
     private static TelemetryOptions QuietTelemetry(TelemetryOptions? app)
     {
@@ -87,4 +86,25 @@ internal static class ExportResiliencePipeline
     private static bool IsExportFailure(ResilienceContext context, Outcome<object> outcome) =>
         !context.CancellationToken.IsCancellationRequested
         && ExportFailure.Classify(outcome.Exception) != ExportFailureKind.None;
+
+    /// <summary>
+    /// The application's clock with a "now" that follows the monotonic clock: Polly times a circuit's break from
+    /// <c>GetUtcNow</c>, which a wall-clock step (NTP, a restored VM) would otherwise lengthen or cut short.
+    /// </summary>
+    private sealed class MonotonicClock(TimeProvider inner) : TimeProvider
+    {
+        private readonly DateTimeOffset _origin = inner.GetUtcNow();
+        private readonly long _start = inner.GetTimestamp();
+
+        public override TimeZoneInfo LocalTimeZone => inner.LocalTimeZone;
+
+        public override long TimestampFrequency => inner.TimestampFrequency;
+
+        public override DateTimeOffset GetUtcNow() => _origin + inner.GetElapsedTime(_start);
+
+        public override long GetTimestamp() => inner.GetTimestamp();
+
+        public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period) =>
+            inner.CreateTimer(callback, state, dueTime, period);
+    }
 }
