@@ -54,7 +54,13 @@ internal sealed class SpillStage
     /// Gets a value indicating whether a write may be tried now: not within <c>MaxRetryDelay</c> of one that failed (a
     /// full or read-only disk is not tried again for every event).
     /// </summary>
-    public bool MayWrite => _failedAt is not { } failedAt || _timeProvider.GetElapsedTime(failedAt) >= _options.MaxRetryDelay;
+    public bool MayWrite => UntilMayWrite <= TimeSpan.Zero;
+
+    /// <summary>Gets how long until a write may be tried again (zero or less: now).</summary>
+    public TimeSpan UntilMayWrite => _failedAt is { } failedAt ? _options.MaxRetryDelay - _timeProvider.GetElapsedTime(failedAt) : TimeSpan.Zero;
+
+    /// <summary>Gets a value indicating whether the last write failed: a write of nothing since proves nothing.</summary>
+    public bool LastWriteFailed => _failedAt is not null;
 
     private string CorruptDirectory => Path.Combine(_directory, "corrupt");
 

@@ -30,6 +30,9 @@ internal sealed class ExportBatch(TelemetryGatewayOptions options, int maxCount,
         ? TimeSpan.FromSeconds((double)(next.NotBefore - timeProvider.GetTimestamp()) / timeProvider.TimestampFrequency)
         : null;
 
+    /// <summary>Gets a value indicating whether the batch, or the held events when <paramref name="held"/>, hold events only in memory.</summary>
+    public bool HasInMemory(bool held) => held ? _held.Any(e => e.Segment is null) : _events.Exists(e => e.Segment is null);
+
     /// <summary>Gets the lowest sequence number in the batch, and of the held events too when <paramref name="held"/>.</summary>
     public long LowestSequence(bool held) => OutboundEvent.LowestSequence(held ? _events.Concat(_held) : _events);
 

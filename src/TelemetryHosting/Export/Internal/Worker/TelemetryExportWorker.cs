@@ -125,9 +125,15 @@ internal sealed class TelemetryExportWorker : IHostedService, IDisposable
             }
 
             var unsettled = new List<OutboundEvent>();
-            _exports.SettleFinished(unsettled);
-            _batch.Hold(unsettled);
-            _queue.Returned(unsettled);
+            try
+            {
+                _exports.SettleFinished(unsettled);
+            }
+            finally
+            {
+                _batch.Hold(unsettled);
+                _queue.Returned(unsettled);
+            }
             _batch.TakeDueRetries();
             while (_batch.HasRoom && ReadOne() is { } outbound)
             {
@@ -180,9 +186,10 @@ internal sealed class TelemetryExportWorker : IHostedService, IDisposable
     /// </summary>
     private void Spill(SpillStage spill)
     {
-        // An outage's spill follows the batch's triggers (full, its interval, a flush), so that files hold batches.
-        var outage = _health.IsFailing && _health.FailingFor >= _options.Persistence.SpillAfter;
-        var outageSpill = outage && (BatchDue || _batch.HeldCount > 0 || _exports.HoldInMemory);
+        // An outage's spill follows the batch's triggers (full, its interval, a flush), so that files hold batches; only
+        // events in memory are written (those read back from disk are there already).
+        var outage = OutageSpills;
+        var outageSpill = outage && ((BatchDue && _batch.HasInMemory(held: false)) || _batch.HasInMemory(held: true) || _exports.HoldInMemory);
         if ((outageSpill || _queue.IsAboveHighWaterMark) && !_queue.IsClosed && spill.MayWrite)
         {
             // Events read back from disk are still there: they stay as they are (taking them out and back would push
@@ -196,9 +203,9 @@ internal sealed class TelemetryExportWorker : IHostedService, IDisposable
             var notWritten = spill.Write(waiting);
             notWritten.ForEach(_batch.Add);
 
-            // What could not be written stays in memory. Exports stop only once a write succeeded; their events are
-            // written when they come back.
-            if (outage && notWritten.Count == 0)
+            // What could not be written stays in memory. Exports stop only once a write succeeded (a write of nothing
+            // after one that failed proves nothing); their events are written when they come back.
+            if (outage && notWritten.Count == 0 && (waiting.Count > 0 || !spill.LastWriteFailed))
             {
                 _exports.StopThoseInMemoryOnly();
             }
@@ -209,6 +216,9 @@ internal sealed class TelemetryExportWorker : IHostedService, IDisposable
             spill.Replay(_batch);
         }
     }
+
+    /// <summary>Gets a value indicating whether an outage has lasted <c>SpillAfter</c>: events in memory go to disk.</summary>
+    private bool OutageSpills => _spill is not null && _health.IsFailing && _health.FailingFor >= _options.Persistence.SpillAfter;
 
     /// <summary>Gets a value indicating whether the batch should go now: full, its interval passed, the close, or a flush.</summary>
     private bool BatchDue =>
@@ -222,16 +232,24 @@ internal sealed class TelemetryExportWorker : IHostedService, IDisposable
     {
         // Taken first: a failure from now on ends the wait, whatever is read below.
         var nextFailure = _health.NextFailure;
-        var untilSpill = _options.Persistence.SpillAfter - _health.FailingFor;
         var until = _batch.UntilRetry;
-        if (_batch.Count > 0 && (_exports.CanStart || (_spill is not null && _health.IsFailing && untilSpill <= TimeSpan.Zero)))
+
+        // The batch's deadline matters when it can act: an export may start, or an outage's spill may write its events
+        // in memory. A spill that may not write yet wakes the worker when it may (waking at a passed deadline would spin).
+        var spillWrites = OutageSpills && _spill!.MayWrite && _batch.HasInMemory(held: false);
+        if (_batch.Count > 0 && (_exports.CanStart || spillWrites))
         {
-            until = until < _batch.UntilDeadline ? until : _batch.UntilDeadline;
+            until = Earliest(until, _batch.UntilDeadline);
         }
 
-        if (_spill is not null && _health.IsFailing && untilSpill > TimeSpan.Zero)
+        if (OutageSpills && !_spill!.MayWrite)
         {
-            until = until < untilSpill ? until : untilSpill;
+            until = Earliest(until, _spill.UntilMayWrite);
+        }
+
+        if (_spill is not null && _health.IsFailing && !OutageSpills)
+        {
+            until = Earliest(until, _options.Persistence.SpillAfter - _health.FailingFor);
         }
 
         if (until <= TimeSpan.Zero)
@@ -262,6 +280,8 @@ internal sealed class TelemetryExportWorker : IHostedService, IDisposable
         _abort.Token.ThrowIfCancellationRequested();
     }
 
+    private static TimeSpan Earliest(TimeSpan? a, TimeSpan b) => a < b ? a.Value : b;
+
     /// <summary>Reads and encodes the next queued event that can be sent (one that cannot is counted as invalid).</summary>
     private OutboundEvent? ReadOne()
     {
@@ -288,13 +308,16 @@ internal sealed class TelemetryExportWorker : IHostedService, IDisposable
 
             // Bounded: each export ends soon once the worker is aborted (and has ended already when the loop drained).
             await _exports.SettleAllAsync(left).ConfigureAwait(false);
-            _queue.Returned(left);
         }
 #pragma warning disable CA1031 // What is left must be counted, and the flushes ended, whatever happened above.
         catch (Exception exception)
 #pragma warning restore CA1031
         {
             Log.WorkerFailed(_logger, exception);
+        }
+        finally
+        {
+            _queue.Returned(left);
         }
 
         try
