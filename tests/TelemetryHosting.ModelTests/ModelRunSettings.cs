@@ -24,7 +24,7 @@ internal static class ModelRunSettings
     /// <summary>Gets the time budget: the one set, else none for a long run and <see cref="DefaultSeconds"/> otherwise.</summary>
     public static int Seconds => ReadInt("TELEMETRYHOSTING_MODEL_SECONDS") ?? (Sequences is null ? DefaultSeconds : -1);
 
-    public static int Threads => Math.Max(1, ReadInt("TELEMETRYHOSTING_MODEL_THREADS") ?? 4);
+    public static int Threads => Math.Max(1, ReadInt("TELEMETRYHOSTING_MODEL_THREADS") ?? 6);
 
     /// <summary>Gets how long, in seconds, a failure's steps are removed one at a time to find a shorter failing sequence.</summary>
     public static int MinimizeSeconds => ReadInt("TELEMETRYHOSTING_MODEL_MINIMIZE_SECONDS") ?? 15;
