@@ -155,8 +155,7 @@ internal sealed class TelemetryGatewayExporter
         using var attempt = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var deadline = TimeProvider.System.GetUtcNow().UtcDateTime + _exportTimeout;
         var client = _clientFactory.CreateClient<TelemeteryGatewayService.TelemeteryGatewayServiceClient>(ClientName);
-        using var call = client.Invoker.AsyncDuplexStreamingCall(
-            EncodedEventsRequest.RecordEvents, null, new CallOptions(deadline: deadline, cancellationToken: attempt.Token));
+        using var call = client.RecordEncodedEvents(new CallOptions(deadline: deadline, cancellationToken: attempt.Token));
 
         // The reading adds to a set of the stream's own, merged into the export's once this attempt is over: a reading
         // abandoned below may still add to it, but no one reads it then.
@@ -247,13 +246,11 @@ internal sealed class TelemetryGatewayExporter
     private async Task WriteRequestsAsync(
         IClientStreamWriter<EncodedEventsRequest> requests, string requestId, IReadOnlyList<OutboundEvent> events, CancellationToken cancellationToken)
     {
-        await requests.WriteAsync(
-            EncodedEventsRequest.ForMetadata(new RecordEventsRequestMetadata { RequestId = requestId, Identifier = _identifier }),
-            cancellationToken).ConfigureAwait(false);
-
+        var metadata = new RecordEventsRequestMetadata { RequestId = requestId, Identifier = _identifier };
+        await requests.WriteAsync(new EncodedEventsRequest { Metadata = metadata }, cancellationToken).ConfigureAwait(false);
         foreach (var payload in Payloads(events))
         {
-            await requests.WriteAsync(EncodedEventsRequest.ForEvents(payload), cancellationToken).ConfigureAwait(false);
+            await requests.WriteAsync(new EncodedEventsRequest { Events = payload }, cancellationToken).ConfigureAwait(false);
         }
 
         await requests.CompleteAsync().ConfigureAwait(false);
