@@ -4,11 +4,7 @@ using Telemetrygateway.V1;
 
 namespace TelemetryHosting.Export.Internal;
 
-/// <summary>
-/// One message of a <c>RecordEvents</c> stream, written by its own marshaller: either the metadata, or an events
-/// payload made of events already encoded (<see cref="OutboundEvent.Encoded"/>), copied as they are instead of being
-/// sized and encoded again through generated messages.
-/// </summary>
+/// <summary>A <c>RecordEvents</c> request: the metadata, or a payload of events copied as they were encoded.</summary>
 internal sealed class EncodedEventsRequest
 {
     public static readonly Marshaller<EncodedEventsRequest> Marshaller =
@@ -26,10 +22,7 @@ internal sealed class EncodedEventsRequest
         return measuring.Position;
     }
 
-    /// <summary>
-    /// Writes an <c>EventsPayload</c> holding these encoded events (<see cref="PayloadSize"/> bytes): the bytes the
-    /// generated message would serialize to, as the spill files store them.
-    /// </summary>
+    /// <summary>Writes an <c>EventsPayload</c> of these events (<see cref="PayloadSize"/> bytes), as the spill files store them.</summary>
     public static void WritePayload(Span<byte> destination, IReadOnlyList<OutboundEvent> events)
     {
         var writer = new ProtoWriter(destination);

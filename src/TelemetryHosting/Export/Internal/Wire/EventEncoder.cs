@@ -4,9 +4,8 @@ using TelemetryHosting.Recording.Internal;
 namespace TelemetryHosting.Export.Internal;
 
 /// <summary>
-/// Encodes a recorded event straight into the gateway's <c>Event</c> wire format: the bytes the generated message would
-/// serialize to (a test compares them with a reference built through it), without the ten or so message, map and string
-/// objects per event that building the message costs.
+/// Encodes a recorded event into the bytes the generated <c>Event</c> would serialize to (a test compares them), without
+/// the ten or so objects per event that building that message costs.
 /// </summary>
 internal static class EventEncoder
 {

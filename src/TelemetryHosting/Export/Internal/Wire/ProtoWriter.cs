@@ -28,13 +28,12 @@ internal ref struct ProtoWriter(Span<byte> buffer, Span<int> nestedLengths = def
 
     public void Varint(ulong value)
     {
-        while (value >= 0x80)
+        // Seven bits a byte, low first, the high bit set on all but the last.
+        var next = Next(CodedOutputStream.ComputeRawVarint64Size(value));
+        for (var i = 0; i < next.Length; i++, value >>= 7)
         {
-            Byte((byte)(value | 0x80));
-            value >>= 7;
+            next[i] = (byte)(i < next.Length - 1 ? value | 0x80 : value);
         }
-
-        Byte((byte)value);
     }
 
     /// <summary>Writes an int32 or int64 field, left out when 0.</summary>
@@ -49,18 +48,16 @@ internal ref struct ProtoWriter(Span<byte> buffer, Span<int> nestedLengths = def
 
     public void StringField(int field, string value)
     {
-        if (value.Length == 0)
+        if (value.Length > 0)
         {
-            return;
-        }
-
-        Tag(field, LengthDelimited);
-        var length = Encoding.UTF8.GetByteCount(value);
-        Varint((ulong)length);
-        var next = Next(length);
-        if (!_measuring)
-        {
-            Encoding.UTF8.GetBytes(value, next);
+            Tag(field, LengthDelimited);
+            var length = Encoding.UTF8.GetByteCount(value);
+            Varint((ulong)length);
+            var next = Next(length);
+            if (!_measuring)
+            {
+                Encoding.UTF8.GetBytes(value, next);
+            }
         }
     }
 
@@ -125,18 +122,9 @@ internal ref struct ProtoWriter(Span<byte> buffer, Span<int> nestedLengths = def
 
     public void Bytes(ReadOnlySpan<byte> bytes) => _ = bytes.TryCopyTo(Next(bytes.Length));
 
-    private void Byte(byte value)
-    {
-        var next = Next(1);
-        if (!_measuring)
-        {
-            next[0] = value;
-        }
-    }
-
     /// <summary>
     /// Moves past the next <paramref name="count"/> bytes and returns them, to be written; measuring, returns an empty
-    /// span, into which the <c>Try</c> writes write nothing (writing, it is always large enough).
+    /// span, into which nothing is written (the <c>Try</c> writes fail only then: writing, the span always fits).
     /// </summary>
     private Span<byte> Next(int count)
     {

@@ -6,7 +6,6 @@ namespace Telemetrygateway.V1;
 /// <summary>Adds to the generated service a <c>RecordEvents</c> call whose requests carry events the library encoded itself.</summary>
 internal static partial class TelemeteryGatewayService
 {
-    /// <summary>Adds the call to the generated client.</summary>
     public partial class TelemeteryGatewayServiceClient
     {
         // The generated method's names and response marshaller: only the requests are written another way. Here, not in
