@@ -127,9 +127,8 @@ internal static class EventEncoder
             var interaction = writer.Begin(10);
             if (pending.TraceId != default)
             {
-                writer.Tag(1, ProtoWriter.LengthDelimited);
-                writer.Varint(32);
-                writer.TraceId(pending.TraceId);
+                // Lower-case hex, kept by the id itself: nothing to format.
+                writer.StringField(1, pending.TraceId.ToHexString());
             }
 
             writer.OptionalStringField(2, pending.InteractionId);

@@ -1,5 +1,4 @@
 using System.Buffers.Binary;
-using System.Diagnostics;
 using System.Text;
 using Google.Protobuf;
 
@@ -28,12 +27,19 @@ internal ref struct ProtoWriter(Span<byte> buffer, Span<int> nestedLengths = def
 
     public void Varint(ulong value)
     {
-        // Seven bits a byte, low first, the high bit set on all but the last.
-        var next = Next(CodedOutputStream.ComputeRawVarint64Size(value));
-        for (var i = 0; i < next.Length; i++, value >>= 7)
+        if (_measuring)
         {
-            next[i] = (byte)(i < next.Length - 1 ? value | 0x80 : value);
+            Next(CodedOutputStream.ComputeRawVarint64Size(value));
+            return;
         }
+
+        while (value >= 0x80)
+        {
+            _buffer[Position++] = (byte)(value | 0x80);
+            value >>= 7;
+        }
+
+        _buffer[Position++] = (byte)value;
     }
 
     /// <summary>Writes an int32 or int64 field, left out when 0.</summary>
@@ -109,14 +115,6 @@ internal ref struct ProtoWriter(Span<byte> buffer, Span<int> nestedLengths = def
     }
 
     public void Guid(Guid id) => _ = id.TryFormat(Next(36), out _, "D");
-
-    /// <summary>Writes lower-case hex, as <see cref="ActivityTraceId.ToHexString"/> gives.</summary>
-    public void TraceId(ActivityTraceId traceId)
-    {
-        Span<byte> raw = stackalloc byte[16];
-        traceId.CopyTo(raw);
-        _ = Convert.TryToHexStringLower(raw, Next(32), out _);
-    }
 
     public void Double(double value) => _ = BinaryPrimitives.TryWriteDoubleLittleEndian(Next(8), value);
 
