@@ -31,11 +31,11 @@ internal sealed class EncodedEventsRequest
 
     private static void WritePayload(ref ProtoWriter writer, IReadOnlyList<OutboundEvent> events)
     {
-        foreach (var pending in events)
+        for (var i = 0; i < events.Count; i++)
         {
             writer.Tag(1, ProtoWriter.LengthDelimited);
-            writer.Varint((ulong)pending.EncodedSize);
-            writer.Bytes(pending.Encoded);
+            writer.Varint((ulong)events[i].EncodedSize);
+            writer.Bytes(events[i].Encoded);
         }
     }
 

@@ -1,3 +1,4 @@
+using System.Text;
 using Google.Protobuf;
 using Microsoft.Extensions.Logging;
 using Telemetrygateway.V1;
@@ -24,7 +25,8 @@ internal sealed class EventPreparer(string serviceVersion, DeliveryCounts counts
 
             // The gateway drops (while acknowledging) events whose published JSON is 10,000,000 bytes or more. JSON can
             // be smaller than the encoding (short numeric metadata): measured only when the encoding reaches the limit.
-            if (encoded.Length < MaxEventBytes || JsonBytes(encoded) < MaxEventBytes)
+            if (encoded.Length < MaxEventBytes
+                || Encoding.UTF8.GetByteCount(JsonFormatter.Default.Format(Event.Parser.ParseFrom(encoded))) < MaxEventBytes)
             {
                 return OutboundEvent.FromRecorded(pending, encoded);
             }
@@ -43,8 +45,4 @@ internal sealed class EventPreparer(string serviceVersion, DeliveryCounts counts
         Log.EventInvalid(logger, pending.Id.ToString("D"), pending.Feature, pending.Action, problem);
         return null;
     }
-
-    /// <summary>The size of the event's JSON form, as the gateway publishes it.</summary>
-    private static int JsonBytes(byte[] encoded) =>
-        System.Text.Encoding.UTF8.GetByteCount(JsonFormatter.Default.Format(Event.Parser.ParseFrom(encoded)));
 }

@@ -40,13 +40,11 @@ internal sealed class TelemetryGatewayExporter(
     };
 
     /// <summary>
-    /// Sends the <paramref name="events"/> in neither set (every attempt, including the repeat after a token renewal, keeps
-    /// their ids), adding the ids the gateway acknowledges to <paramref name="acknowledged"/>, and an event refused as too
-    /// large alone in a stream to <paramref name="tooLarge"/> (not sent again by this export; its settlement counts the
-    /// attempt). Returns the last stream's request id, or <see langword="null"/> when nothing got through and only events
-    /// refused as too large were left (their refusals stand: the outage is not over). Throws <see cref="RpcException"/>
-    /// when a stream failed or every stream was refused as too large; <paramref name="acknowledged"/> keeps what was
-    /// acknowledged before.
+    /// Sends the events in neither set (with the same ids on every attempt), adding acknowledged ids to
+    /// <paramref name="acknowledged"/> and an event refused as too large alone in a stream to <paramref name="tooLarge"/>.
+    /// Returns the last stream's request id, or <see langword="null"/> when only events refused as too large were left
+    /// (their refusals stand: the outage is not over). Throws when a stream failed, or was refused as too large before
+    /// any got through; what was acknowledged before stays in <paramref name="acknowledged"/>.
     /// </summary>
     public async Task<string?> ExportAsync(
         List<OutboundEvent> events, HashSet<string> acknowledged, HashSet<string> tooLarge, CancellationToken cancellationToken)
