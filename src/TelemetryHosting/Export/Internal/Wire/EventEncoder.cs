@@ -55,7 +55,7 @@ internal static class EventEncoder
         {
             var clientMessage = writer.Begin(2);
             writer.StringField(1, client.Name);
-            writer.OptionalStringField(2, client.Version);
+            writer.StringField(2, client.Version ?? string.Empty);
             writer.End(clientMessage);
         }
 
@@ -103,8 +103,8 @@ internal static class EventEncoder
                 writer.Varint((ulong)id);
             }
 
-            writer.OptionalStringField(2, user.AnonymousUserId);
-            writer.OptionalStringField(3, user.SamsExternalId);
+            writer.StringField(2, user.AnonymousUserId ?? string.Empty);
+            writer.StringField(3, user.SamsExternalId ?? string.Empty);
             writer.End(userMessage);
         }
 
@@ -131,7 +131,7 @@ internal static class EventEncoder
                 writer.StringField(1, pending.TraceId.ToHexString());
             }
 
-            writer.OptionalStringField(2, pending.InteractionId);
+            writer.StringField(2, pending.InteractionId ?? string.Empty);
             writer.End(interaction);
         }
     }

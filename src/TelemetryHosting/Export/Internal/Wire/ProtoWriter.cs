@@ -67,14 +67,6 @@ internal ref struct ProtoWriter(Span<byte> buffer, Span<int> nestedLengths = def
         }
     }
 
-    public void OptionalStringField(int field, string? value)
-    {
-        if (value is not null)
-        {
-            StringField(field, value);
-        }
-    }
-
     /// <summary>Starts a nested message with its tag and length; returns what <see cref="End"/> takes.</summary>
     public int Begin(int field)
     {
