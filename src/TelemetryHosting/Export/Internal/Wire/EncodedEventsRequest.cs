@@ -4,111 +4,59 @@ using Telemetrygateway.V1;
 
 namespace TelemetryHosting.Export.Internal;
 
-/// <summary>
-/// One message of a <c>RecordEvents</c> stream, written by its own marshaller: either the metadata, or an events
-/// payload made of events already encoded (<see cref="OutboundEvent.Encoded"/>), copied as they are instead of being
-/// sized and encoded again through generated messages.
-/// </summary>
+/// <summary>A <c>RecordEvents</c> request: the metadata, or a payload of events copied as they were encoded.</summary>
 internal sealed class EncodedEventsRequest
 {
-    /// <summary>The <c>RecordEvents</c> method with this request type; the same service and method names on the wire.</summary>
-    public static readonly Method<EncodedEventsRequest, RecordEventsResponse> RecordEvents = new(
-        MethodType.DuplexStreaming,
-        "telemetrygateway.v1.TelemeteryGatewayService",
-        "RecordEvents",
-        Marshallers.Create<EncodedEventsRequest>(Serialize, static _ => throw new NotSupportedException()),
-        Marshallers.Create<RecordEventsResponse>(
-            static (response, context) => context.Complete(response.ToByteArray()),
-            static context => RecordEventsResponse.Parser.ParseFrom(context.PayloadAsReadOnlySequence())));
+    public static readonly Marshaller<EncodedEventsRequest> Marshaller =
+        Marshallers.Create<EncodedEventsRequest>(Serialize, static _ => throw new NotSupportedException());
 
-    private const byte EventsPayloadTag = (2 << 3) | 2; // RecordEventsRequest.events
-    private const byte EventTag = (1 << 3) | 2;         // EventsPayload.events
+    public RecordEventsRequestMetadata? Metadata { get; init; }
 
-    private EncodedEventsRequest(RecordEventsRequestMetadata? metadata, List<OutboundEvent>? events)
+    public List<OutboundEvent>? Events { get; init; }
+
+    /// <summary>The size of an <c>EventsPayload</c> holding these encoded events.</summary>
+    public static int PayloadSize(IReadOnlyList<OutboundEvent> events)
     {
-        Metadata = metadata;
-        Events = events;
+        var measuring = ProtoWriter.Measuring();
+        WritePayload(ref measuring, events);
+        return measuring.Position;
     }
 
-    public RecordEventsRequestMetadata? Metadata { get; }
+    /// <summary>Writes an <c>EventsPayload</c> of these events (<see cref="PayloadSize"/> bytes), as the spill files store them.</summary>
+    public static void WritePayload(Span<byte> destination, IReadOnlyList<OutboundEvent> events)
+    {
+        var writer = new ProtoWriter(destination);
+        WritePayload(ref writer, events);
+    }
 
-    public List<OutboundEvent>? Events { get; }
-
-    public static EncodedEventsRequest ForMetadata(RecordEventsRequestMetadata metadata) => new(metadata, null);
-
-    public static EncodedEventsRequest ForEvents(List<OutboundEvent> events) => new(null, events);
+    private static void WritePayload(ref ProtoWriter writer, IReadOnlyList<OutboundEvent> events)
+    {
+        for (var i = 0; i < events.Count; i++)
+        {
+            writer.Tag(1, ProtoWriter.LengthDelimited);
+            writer.Varint((ulong)events[i].EncodedSize);
+            writer.Bytes(events[i].Encoded);
+        }
+    }
 
     private static void Serialize(EncodedEventsRequest request, SerializationContext context)
     {
         if (request.Metadata is { } metadata)
         {
-            var message = new RecordEventsRequest { Metadata = metadata };
-            context.SetPayloadLength(message.CalculateSize());
-            message.WriteTo(context.GetBufferWriter());
-            context.Complete();
+            context.Complete(new RecordEventsRequest { Metadata = metadata }.ToByteArray());
             return;
         }
 
-        var events = request.Events!;
-        var payloadSize = PayloadSize(events);
-        context.SetPayloadLength(1 + CodedOutputStream.ComputeLengthSize(payloadSize) + payloadSize);
-        var writer = context.GetBufferWriter();
-        var header = writer.GetSpan(6);
-        header[0] = EventsPayloadTag;
-        var written = 1 + WriteVarint(header[1..], (uint)payloadSize);
-        writer.Advance(written);
-        foreach (var pending in events)
-        {
-            writer.Advance(WriteEvent(writer.GetSpan(6 + pending.EncodedSize), pending.Encoded!));
-        }
-
+        // RecordEventsRequest.events, a nested EventsPayload.
+        var payloadSize = PayloadSize(request.Events!);
+        var size = 1 + CodedOutputStream.ComputeLengthSize(payloadSize) + payloadSize;
+        context.SetPayloadLength(size);
+        var buffer = context.GetBufferWriter();
+        var writer = new ProtoWriter(buffer.GetSpan(size));
+        writer.Tag(2, ProtoWriter.LengthDelimited);
+        writer.Varint((ulong)payloadSize);
+        WritePayload(ref writer, request.Events!);
+        buffer.Advance(size);
         context.Complete();
-    }
-
-    /// <summary>The size of an <c>EventsPayload</c> holding these encoded events.</summary>
-    public static int PayloadSize(IReadOnlyList<OutboundEvent> events)
-    {
-        var size = 0;
-        foreach (var pending in events)
-        {
-            // Checked: the callers bound the events by bytes, and an overflow must fail, not write a short payload.
-            size = checked(size + 1 + CodedOutputStream.ComputeLengthSize(pending.EncodedSize) + pending.EncodedSize);
-        }
-
-        return size;
-    }
-
-    /// <summary>
-    /// Writes an <c>EventsPayload</c> holding these encoded events (<see cref="PayloadSize"/> bytes): the bytes the
-    /// generated message would serialize to, as the spill files store them.
-    /// </summary>
-    public static void WritePayload(Span<byte> destination, IReadOnlyList<OutboundEvent> events)
-    {
-        foreach (var pending in events)
-        {
-            destination = destination[WriteEvent(destination, pending.Encoded!)..];
-        }
-    }
-
-    /// <summary>Writes one event field of an <c>EventsPayload</c>; returns its length.</summary>
-    private static int WriteEvent(Span<byte> destination, byte[] encoded)
-    {
-        destination[0] = EventTag;
-        var prefix = 1 + WriteVarint(destination[1..], (uint)encoded.Length);
-        encoded.CopyTo(destination[prefix..]);
-        return prefix + encoded.Length;
-    }
-
-    private static int WriteVarint(Span<byte> span, uint value)
-    {
-        var i = 0;
-        while (value >= 0x80)
-        {
-            span[i++] = (byte)(value | 0x80);
-            value >>= 7;
-        }
-
-        span[i++] = (byte)value;
-        return i;
     }
 }

@@ -1,160 +1,138 @@
+using System.Buffers;
 using TelemetryHosting.Recording.Internal;
 
 namespace TelemetryHosting.Export.Internal;
 
 /// <summary>
-/// Encodes a recorded event straight into the gateway's <c>Event</c> wire format: the bytes
-/// the generated message would serialize to (a test compares them with a reference built through it), without
-/// the ten or so message, map and string objects per event that building the message costs.
+/// Encodes a recorded event into the bytes the generated <c>Event</c> would serialize to (a test compares them), without
+/// the ten or so objects per event that building that message costs.
 /// </summary>
 internal static class EventEncoder
 {
-    private const int LengthDelimited = ProtoWriter.LengthDelimited;
+    private const int StackLengths = 64;
 
     public static byte[] Encode(PendingEvent pending, string serviceVersion)
     {
-        var sizes = new EventSizes(pending, serviceVersion);
-        var buffer = new byte[sizes.Event];
-        var writer = new ProtoWriter(buffer);
+        // Ten nested messages at most (timestamp, source, server, client, parameters, private metadata, billing, user,
+        // feature flags, interaction), and one per map entry.
+        var nested = 10 + (pending.Metadata?.Length ?? 0) + (pending.FeatureFlags?.Length ?? 0);
+        var rented = nested > StackLengths ? ArrayPool<int>.Shared.Rent(nested) : null;
+        Span<int> lengths = rented ?? stackalloc int[StackLengths];
+        var measuring = ProtoWriter.Measuring(lengths);
+        Write(ref measuring, pending, serviceVersion);
+        var buffer = new byte[measuring.Position];
+        var writer = new ProtoWriter(buffer, lengths);
+        Write(ref writer, pending, serviceVersion);
+        if (rented is not null)
+        {
+            ArrayPool<int>.Shared.Return(rented);
+        }
 
-        // Field order and presence as the generated Event.WriteTo: 1 id, 2 timestamp, 3 feature, 4 action, 5 source,
-        // 6 parameters, 7 user, 8 feature flags, 10 interaction.
-        writer.Tag(1, LengthDelimited);
+        return buffer;
+    }
+
+    private static void Write(ref ProtoWriter writer, PendingEvent pending, string serviceVersion)
+    {
+        // Field order and presence as the generated Event.WriteTo.
+        writer.Tag(1, ProtoWriter.LengthDelimited);
         writer.Varint(36);
         writer.Guid(pending.Id);
 
-        writer.Tag(2, LengthDelimited);
-        writer.Varint((ulong)sizes.Timestamp);
-        if (sizes.Seconds != 0)
-        {
-            writer.Tag(1, 0);
-            writer.Varint((ulong)sizes.Seconds);
-        }
-
-        if (sizes.Nanos != 0)
-        {
-            writer.Tag(2, 0);
-            writer.Varint((ulong)(long)sizes.Nanos);
-        }
+        var seconds = pending.Timestamp.ToUnixTimeSeconds();
+        var timestamp = writer.Begin(2);
+        writer.Int64Field(1, seconds);
+        writer.Int64Field(2, (pending.Timestamp.UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks - (seconds * TimeSpan.TicksPerSecond)) * 100);
+        writer.End(timestamp);
 
         writer.StringField(3, pending.Feature);
         writer.StringField(4, pending.Action);
 
-        writer.Tag(5, LengthDelimited);
-        writer.Varint((ulong)sizes.Source);
-        writer.Tag(1, LengthDelimited);
-        writer.Varint((ulong)sizes.Server);
+        var source = writer.Begin(5);
+        var server = writer.Begin(1);
         writer.StringField(1, serviceVersion);
-        if (sizes.HasClient)
+        writer.End(server);
+        if (pending.Client is { Name.Length: > 0 } client)
         {
-            writer.Tag(2, LengthDelimited);
-            writer.Varint((ulong)sizes.Client);
-            writer.StringField(1, pending.Client!.Name);
-            if (!string.IsNullOrEmpty(pending.Client.Version))
-            {
-                writer.Tag(2, LengthDelimited);
-                writer.String(pending.Client.Version);
-            }
+            var clientMessage = writer.Begin(2);
+            writer.StringField(1, client.Name);
+            writer.StringField(2, client.Version ?? string.Empty);
+            writer.End(clientMessage);
         }
 
-        writer.Tag(6, LengthDelimited);
-        writer.Varint((ulong)sizes.Parameters);
-        if (pending.Version != 0)
-        {
-            writer.Tag(1, 0);
-            writer.Varint((ulong)(long)pending.Version);
-        }
+        writer.End(source);
 
+        var parameters = writer.Begin(6);
+        writer.Int64Field(1, pending.Version);
         if (pending.PrivateMetadata is { } privateMetadata)
         {
-            writer.Tag(3, LengthDelimited);
-            writer.Varint((ulong)sizes.PrivateMetadata);
-            writer.Message(privateMetadata, sizes.PrivateMetadata);
+            writer.Message(3, privateMetadata);
         }
 
         if (pending.Billing is { } billing)
         {
-            writer.Tag(4, LengthDelimited);
-            writer.Varint((ulong)sizes.Billing);
+            var billingMessage = writer.Begin(4);
             writer.StringField(1, billing.Product);
             writer.StringField(2, billing.Category);
+            writer.End(billingMessage);
         }
 
-        if (pending.Metadata is { } metadata)
+        foreach (var (key, value) in pending.Metadata ?? [])
         {
-            foreach (var (key, value) in metadata)
+            var entry = writer.Begin(5);
+            writer.StringField(1, key);
+
+            // The generated map codec leaves out a value equal to its default: a double compared bitwise (-0.0 is written).
+            if (BitConverter.DoubleToInt64Bits(value) != 0)
             {
-                writer.Tag(5, LengthDelimited);
-                writer.Varint((ulong)EventSizes.MetadataEntrySize(key, value));
-                writer.StringField(1, key);
-                if (!EventSizes.IsDefault(value))
-                {
-                    writer.Tag(2, 1);
-                    writer.Double(value);
-                }
+                writer.Tag(2, 1);
+                writer.Double(value);
             }
+
+            writer.End(entry);
         }
 
-        if (sizes.User > 0)
+        writer.End(parameters);
+
+        // Left out when no field of it is set.
+        if (pending.User is { } user && (user.UserId is not null || !string.IsNullOrEmpty(user.AnonymousUserId) || !string.IsNullOrEmpty(user.SamsExternalId)))
         {
-            var user = pending.User!;
-            writer.Tag(7, LengthDelimited);
-            writer.Varint((ulong)sizes.User);
+            var userMessage = writer.Begin(7);
             if (user.UserId is { } id)
             {
                 writer.Tag(1, 0);
                 writer.Varint((ulong)id);
             }
 
-            if (!string.IsNullOrEmpty(user.AnonymousUserId))
-            {
-                writer.Tag(2, LengthDelimited);
-                writer.String(user.AnonymousUserId);
-            }
-
-            if (!string.IsNullOrEmpty(user.SamsExternalId))
-            {
-                writer.Tag(3, LengthDelimited);
-                writer.String(user.SamsExternalId);
-            }
+            writer.StringField(2, user.AnonymousUserId ?? string.Empty);
+            writer.StringField(3, user.SamsExternalId ?? string.Empty);
+            writer.End(userMessage);
         }
 
         if (pending.FeatureFlags is { } flags)
         {
-            writer.Tag(8, LengthDelimited);
-            writer.Varint((ulong)sizes.FeatureFlags);
+            var featureFlags = writer.Begin(8);
             foreach (var (name, enabled) in flags)
             {
-                writer.Tag(1, LengthDelimited);
-                writer.Varint((ulong)EventSizes.FlagEntrySize(name, enabled));
+                var entry = writer.Begin(1);
                 writer.StringField(1, name);
                 writer.StringField(2, enabled ? "true" : "false");
+                writer.End(entry);
             }
+
+            writer.End(featureFlags);
         }
 
-        if (sizes.Interaction >= 0)
+        if (pending.TraceId != default || !string.IsNullOrEmpty(pending.InteractionId))
         {
-            writer.Tag(10, LengthDelimited);
-            writer.Varint((ulong)sizes.Interaction);
+            var interaction = writer.Begin(10);
             if (pending.TraceId != default)
             {
-                writer.Tag(1, LengthDelimited);
-                writer.Varint(32);
-                writer.TraceId(pending.TraceId);
+                // Lower-case hex, kept by the id itself: nothing to format.
+                writer.StringField(1, pending.TraceId.ToHexString());
             }
 
-            if (!string.IsNullOrEmpty(pending.InteractionId))
-            {
-                writer.Tag(2, LengthDelimited);
-                writer.String(pending.InteractionId);
-            }
+            writer.StringField(2, pending.InteractionId ?? string.Empty);
+            writer.End(interaction);
         }
-
-        if (writer.Position != buffer.Length)
-        {
-            throw new InvalidOperationException($"Encoded {writer.Position} bytes, computed {buffer.Length}.");
-        }
-
-        return buffer;
     }
 }

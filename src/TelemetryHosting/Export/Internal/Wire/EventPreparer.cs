@@ -1,3 +1,4 @@
+using System.Text;
 using Google.Protobuf;
 using Microsoft.Extensions.Logging;
 using Telemetrygateway.V1;
@@ -7,9 +8,8 @@ using TelemetryHosting.Recording.Internal;
 namespace TelemetryHosting.Export.Internal;
 
 /// <summary>
-/// Encodes a recorded event for the wire once, as the worker takes it from the queue. An event that cannot be built,
-/// or that the gateway would drop for its size, is given up here with reason <c>invalid</c> rather than holding back
-/// the others.
+/// Encodes a recorded event once, as the worker takes it; one that cannot be built, or that the gateway would drop for
+/// its size, is given up here (reason <c>invalid</c>) rather than holding back the others.
 /// </summary>
 internal sealed class EventPreparer(string serviceVersion, DeliveryCounts counts, TelemetryHostingMetrics metrics, ILogger logger)
 {
@@ -23,10 +23,10 @@ internal sealed class EventPreparer(string serviceVersion, DeliveryCounts counts
         {
             var encoded = EventEncoder.Encode(pending, serviceVersion);
 
-            // The gateway drops (while acknowledging) events whose published JSON is 10,000,000 bytes or more. JSON
-            // can be smaller than the encoding (short numeric metadata), so it is measured, but only for the rare
-            // event whose encoding reaches the limit.
-            if (encoded.Length < MaxEventBytes || JsonBytes(encoded) < MaxEventBytes)
+            // The gateway drops (while acknowledging) events whose published JSON is 10,000,000 bytes or more. JSON can
+            // be smaller than the encoding (short numeric metadata): measured only when the encoding reaches the limit.
+            if (encoded.Length < MaxEventBytes
+                || Encoding.UTF8.GetByteCount(JsonFormatter.Default.Format(Event.Parser.ParseFrom(encoded))) < MaxEventBytes)
             {
                 return OutboundEvent.FromRecorded(pending, encoded);
             }
@@ -45,8 +45,4 @@ internal sealed class EventPreparer(string serviceVersion, DeliveryCounts counts
         Log.EventInvalid(logger, pending.Id.ToString("D"), pending.Feature, pending.Action, problem);
         return null;
     }
-
-    /// <summary>The size of the event's JSON form, as the gateway publishes it.</summary>
-    private static int JsonBytes(byte[] encoded) =>
-        System.Text.Encoding.UTF8.GetByteCount(JsonFormatter.Default.Format(Event.Parser.ParseFrom(encoded)));
 }

@@ -3,11 +3,8 @@ using System.Net;
 namespace TelemetryHosting.Export.Internal;
 
 /// <summary>
-/// Turns an HTTP 413 that carries no gRPC status (a proxy or load balancer in front of the gateway refusing a stream's
-/// body as too large) into an <see cref="HttpRequestException"/> with that status code. Grpc.Net.Client would report it
-/// only as <c>Unknown</c> with a message; the call's status keeps the exception as its debug exception, where
-/// <see cref="Resilience.Internal.ExportFailure.IsRequestTooLarge"/> finds it, and the exporter sends the events in
-/// smaller streams.
+/// Turns a proxy's HTTP 413 without a gRPC status (else only <c>Unknown</c>) into the call's debug exception, where
+/// <see cref="Resilience.Internal.ExportFailure.IsRequestTooLarge"/> finds it.
 /// </summary>
 internal sealed class RequestTooLargeHandler : DelegatingHandler
 {

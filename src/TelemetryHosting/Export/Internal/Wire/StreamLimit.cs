@@ -4,21 +4,18 @@ using TelemetryHosting.Diagnostics.Internal;
 namespace TelemetryHosting.Export.Internal;
 
 /// <summary>
-/// The most encoded bytes of events in one stream. Unlimited (a batch is already bounded by <c>MaxBatchBytes</c>) until
-/// the gateway or a proxy in front of it refuses a stream as too large; then half that stream's bytes, for every export
-/// of the next <see cref="Period"/>: a proxy's body limit is its configuration, which rarely changes. After it, streams
-/// may grow back to a whole batch (and be refused again if the limit is still lower: one refusal and one warning per
-/// period).
+/// The most encoded bytes of events in one stream: unlimited (a batch is bounded by <c>MaxBatchBytes</c>) until a stream
+/// is refused as too large, then half that stream's bytes for the next <see cref="Period"/> (a proxy's body limit rarely
+/// changes); then unlimited again (one refusal and one warning per period if the limit still holds).
 /// </summary>
 internal sealed class StreamLimit(TimeProvider timeProvider, ILogger logger)
 {
-    public static readonly TimeSpan Period = TimeSpan.FromMinutes(5);
+    private static readonly TimeSpan Period = TimeSpan.FromMinutes(5);
 
     private readonly Lock _lock = new();
     private int _bytes = int.MaxValue;
     private long _loweredAt;
 
-    /// <summary>Gets the limit now.</summary>
     public int Bytes
     {
         get

@@ -1,14 +1,23 @@
 using Grpc.Core;
+using TelemetryHosting.Export.Internal;
 
 namespace Telemetrygateway.V1;
 
-/// <summary>Adds to the generated service class what the exporter needs to send events it encoded itself.</summary>
+/// <summary>Adds to the generated service a <c>RecordEvents</c> call whose requests carry events the library encoded itself.</summary>
 internal static partial class TelemeteryGatewayService
 {
-    /// <summary>Adds access to the client's call invoker (the channel, interceptors and credentials the client factory configured).</summary>
     public partial class TelemeteryGatewayServiceClient
     {
-        /// <summary>Gets the invoker the generated methods call through.</summary>
-        internal CallInvoker Invoker => CallInvoker;
+        // The generated method's names and response marshaller: only the requests are written another way. Here, not in
+        // the service class, whose parts' field initializers run in no set order.
+        private static readonly Method<EncodedEventsRequest, RecordEventsResponse> RecordEncodedEventsMethod = new(
+            MethodType.DuplexStreaming,
+            __Method_RecordEvents.ServiceName,
+            __Method_RecordEvents.Name,
+            EncodedEventsRequest.Marshaller,
+            __Method_RecordEvents.ResponseMarshaller);
+
+        internal AsyncDuplexStreamingCall<EncodedEventsRequest, RecordEventsResponse> RecordEncodedEvents(CallOptions options) =>
+            CallInvoker.AsyncDuplexStreamingCall(RecordEncodedEventsMethod, null, options);
     }
 }

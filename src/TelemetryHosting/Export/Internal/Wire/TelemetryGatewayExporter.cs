@@ -5,18 +5,20 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Telemetrygateway.V1;
 using TelemetryHosting.Authentication.Internal;
-using TelemetryHosting.Diagnostics.Internal;
-using TelemetryHosting.Recording.Internal;
 using TelemetryHosting.Resilience.Internal;
 
 namespace TelemetryHosting.Export.Internal;
 
 /// <summary>
-/// Sends one batch as one <c>RecordEvents</c> stream (or several, once a stream was refused as too large): metadata
-/// first, events in payloads under the byte limit, half-close, then every response read. Acknowledged ids are
-/// collected as they arrive, so that even a stream that fails part-way reports what the gateway did publish.
+/// Sends a batch in <c>RecordEvents</c> streams: metadata, payloads under the byte limit, half-close, every response read.
+/// Acknowledged ids are collected as they arrive, so that a stream failing part-way reports what the gateway published.
 /// </summary>
-internal sealed class TelemetryGatewayExporter
+internal sealed class TelemetryGatewayExporter(
+    GrpcClientFactory clientFactory,
+    GatewayAuthentication authentication,
+    IOptions<TelemetryGatewayOptions> options,
+    TimeProvider timeProvider,
+    ILogger<TelemetryGatewayExporter> logger)
 {
     /// <summary>The name of the library's gRPC client in the client factory.</summary>
     public const string ClientName = "TelemetryHosting.Gateway";
@@ -27,48 +29,23 @@ internal sealed class TelemetryGatewayExporter
     // After a write failed, how long the call's status is waited for before the call is ended.
     private static readonly TimeSpan StatusAfterFailedWrite = TimeSpan.FromSeconds(2);
 
-    private readonly GrpcClientFactory _clientFactory;
-    private readonly Identifier _identifier;
-    private readonly GatewayAuthentication _authentication;
-    private readonly int _maxPayloadBytes;
-    private readonly TimeSpan _exportTimeout;
-    private readonly StreamLimit _streamLimit;
-
-    public TelemetryGatewayExporter(
-        GrpcClientFactory clientFactory,
-        GatewayAuthentication authentication,
-        IOptions<TelemetryGatewayOptions> options,
-        TimeProvider timeProvider,
-        ILogger<TelemetryGatewayExporter> logger)
+    private readonly TelemetryGatewayOptions _options = options.Value;
+    private readonly StreamLimit _streamLimit = new(timeProvider, logger);
+    private readonly Identifier _identifier = new()
     {
-        _streamLimit = new StreamLimit(timeProvider, logger);
-        _clientFactory = clientFactory;
-        _authentication = authentication;
-        _identifier = new Identifier { ManagedService = new Identifier.Types.ManagedServiceIdentifier { ServiceId = options.Value.ServiceId } };
-        if (!string.IsNullOrEmpty(options.Value.ServiceEnvironment))
-        {
-            _identifier.ManagedService.ServiceEnvironment = options.Value.ServiceEnvironment;
-        }
-
-        _maxPayloadBytes = options.Value.MaxPayloadBytes;
-        _exportTimeout = options.Value.ExportTimeout;
-    }
+        // An optional field: left unset rather than set to an empty string.
+        ManagedService = string.IsNullOrEmpty(options.Value.ServiceEnvironment)
+            ? new() { ServiceId = options.Value.ServiceId }
+            : new() { ServiceId = options.Value.ServiceId, ServiceEnvironment = options.Value.ServiceEnvironment },
+    };
 
     /// <summary>
-    /// Sends those of <paramref name="events"/> not in <paramref name="acknowledged"/> nor <paramref name="tooLarge"/>
-    /// yet (every attempt, including the repeat after a token renewal, keeps their ids) and adds the ids the gateway
-    /// acknowledges to <paramref name="acknowledged"/>. They go in one stream, or in several once the gateway or a proxy
-    /// in front of it has refused a stream as too large. An event refused as too large alone in a stream is added to
-    /// <paramref name="tooLarge"/> instead: not sent again by this export (its settlement counts the attempt).
+    /// Sends the events in neither set (with the same ids on every attempt), adding acknowledged ids to
+    /// <paramref name="acknowledged"/> and an event refused as too large alone in a stream to <paramref name="tooLarge"/>.
+    /// Returns the last stream's request id, or <see langword="null"/> when only events refused as too large were left
+    /// (their refusals stand: the outage is not over). Throws when a stream failed, or was refused as too large before
+    /// any got through; what was acknowledged before stays in <paramref name="acknowledged"/>.
     /// </summary>
-    /// <returns>
-    /// The last stream's request id; <see langword="null"/> when nothing got through and nothing was left to send but
-    /// events refused as too large (the failures that refused them stand: the outage is not over).
-    /// </returns>
-    /// <exception cref="RpcException">
-    /// A stream failed, or every stream was refused as too large (a proxy refusing everything is an outage, retried with
-    /// backoff, not a size to adapt to); <paramref name="acknowledged"/> still holds what was acknowledged before.
-    /// </exception>
     public async Task<string?> ExportAsync(
         List<OutboundEvent> events, HashSet<string> acknowledged, HashSet<string> tooLarge, CancellationToken cancellationToken)
     {
@@ -86,7 +63,7 @@ internal sealed class TelemetryGatewayExporter
             {
                 // Authentication (issue 4): on Unauthenticated the token is renewed and the stream repeated once; the
                 // repeat leaves out what the first stream had acknowledged.
-                requestId = await _authentication.ExecuteAsync(
+                requestId = await authentication.ExecuteAsync(
                     token => ExportStreamAsync(acknowledged.Count == 0 ? stream.Events : [.. stream.Events.Where(e => !e.IsIn(acknowledged))], acknowledged, token),
                     cancellationToken).ConfigureAwait(false);
                 sent = stream.End;
@@ -94,31 +71,32 @@ internal sealed class TelemetryGatewayExporter
             }
             catch (RpcException exception) when (ExportFailure.IsRequestTooLarge(exception))
             {
-                if (stream.Events.Count > 1)
+                if (stream.Events.Count == 1)
                 {
-                    if (_streamLimit.Lower(stream.Bytes))
+                    if (!stream.Events[0].IsIn(acknowledged))
                     {
-                        // The same events again, less what was acknowledged before the refusal, in smaller streams.
-                        unsent = [.. unsent.Skip(sent).Where(e => !e.IsIn(acknowledged))];
-                        sent = 0;
-                        continue;
+                        tooLarge.Add(stream.Events[0].WireId);
                     }
 
-                    // Smaller streams cannot be made (events of no size: a defect), so this cannot be a size to adapt to.
-                    throw;
-                }
-
-                if (!stream.Events[0].IsIn(acknowledged))
-                {
-                    tooLarge.Add(stream.Events[0].WireId);
-                }
-
-                sent = stream.End;
-                if (!accepted)
-                {
                     // Nothing got through yet: the proxy may be refusing everything. The attempt fails, so that the
                     // retry pipeline backs off (and health and spill see an outage); the next attempt goes on with the
                     // other events.
+                    if (!accepted)
+                    {
+                        throw;
+                    }
+
+                    sent = stream.End;
+                }
+                else if (_streamLimit.Lower(stream.Bytes))
+                {
+                    // The same events again, less what was acknowledged before the refusal, in smaller streams.
+                    unsent = [.. unsent.Skip(sent).Where(e => !e.IsIn(acknowledged))];
+                    sent = 0;
+                }
+                else
+                {
+                    // Smaller streams cannot be made (events of no size: a defect), so this is no size to adapt to.
                     throw;
                 }
             }
@@ -128,7 +106,7 @@ internal sealed class TelemetryGatewayExporter
     }
 
     /// <summary>The events from <paramref name="from"/> on that fit in <paramref name="maxBytes"/> (one at least), and where they end.</summary>
-    private static (List<OutboundEvent> Events, int End, long Bytes) Chunk(IReadOnlyList<OutboundEvent> events, int from, long maxBytes)
+    private static (List<OutboundEvent> Events, int End, long Bytes) Chunk(List<OutboundEvent> events, int from, long maxBytes)
     {
         var chunk = new List<OutboundEvent>();
         long bytes = 0;
@@ -148,80 +126,64 @@ internal sealed class TelemetryGatewayExporter
         activity?.SetTag("telemetryhosting.batch.size", events.Count);
         var requestId = activity is not null ? activity.TraceId.ToHexString() : Guid.NewGuid().ToString("N");
 
-        // The attempt's own source ends the call when the caller gives up (the retry pipeline's attempt timeout, the
-        // worker's abort) or when the response ends while a write is still waiting. The gRPC deadline bounds the call on
-        // the wall clock even if the pipeline has no timeout (its strategies can be replaced), and tells the gateway how
-        // long the client waits.
+        // The attempt's source ends the call when the caller gives up (attempt timeout, worker abort) or the response ends
+        // while a write still waits. The deadline bounds the call even if the pipeline has no timeout (its strategies
+        // can be replaced), and tells the gateway how long the client waits.
         using var attempt = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var deadline = TimeProvider.System.GetUtcNow().UtcDateTime + _exportTimeout;
-        var client = _clientFactory.CreateClient<TelemeteryGatewayService.TelemeteryGatewayServiceClient>(ClientName);
-        using var call = client.Invoker.AsyncDuplexStreamingCall(
-            EncodedEventsRequest.RecordEvents, null, new CallOptions(deadline: deadline, cancellationToken: attempt.Token));
+        var deadline = TimeProvider.System.GetUtcNow().UtcDateTime + _options.ExportTimeout;
+        var client = clientFactory.CreateClient<TelemeteryGatewayService.TelemeteryGatewayServiceClient>(ClientName);
+        using var call = client.RecordEncodedEvents(new CallOptions(deadline: deadline, cancellationToken: attempt.Token));
 
-        // The reading adds to a set of the stream's own, merged into the export's once this attempt is over: a reading
-        // abandoned below may still add to it, but no one reads it then.
+        // The stream's own set, merged into the export's once the attempt is over: an abandoned reading may still add to it.
         var received = new HashSet<string>(StringComparer.Ordinal);
         try
         {
-            // Responses are read while payloads are still being written: HTTP/2 flow control must not stall on
-            // unread responses, and a server error ends the call with the status read here.
+            // Read while writing: HTTP/2 flow control must not stall on unread responses, and a server error ends the
+            // call with the status read here.
             var reading = ReadAcknowledgementsAsync(call.ResponseStream, received, attempt.Token);
             var writing = WriteRequestsAsync(call.RequestStream, requestId, events, attempt.Token);
 
             // Bounded by the reading, which ends with the response (its status), the attempt's token or the deadline.
-            if (await Task.WhenAny(reading, writing).ConfigureAwait(false) == writing)
+            await Task.WhenAny(reading, writing).ConfigureAwait(false);
+            if (!writing.IsCompleted)
             {
-                // Everything was written, or a write failed because the call broke. Then the call can only fail, and
-                // its status says why better than the write's error; but a stream the HTTP/2 client lost under a
-                // closing connection (a proxy's GOAWAY racing a new stream) may never see its response end, so after
-                // a failed write the status is waited for only briefly.
-                if (!writing.IsCompletedSuccessfully)
+                // The gateway answered before reading everything (a refusal at once, say). A write waiting for flow-control
+                // credit then waits for good: neither the call's cancellation nor its disposal wakes it. So it is never
+                // awaited: the call is ended and the write left to the garbage collector, its failure observed.
+                await attempt.CancelAsync().ConfigureAwait(false);
+                call.Dispose();
+                _ = writing.ContinueWith(
+                    static abandoned => abandoned.Exception,
+                    CancellationToken.None,
+                    TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously,
+                    TaskScheduler.Default);
+            }
+            else if (!writing.IsCompletedSuccessfully && !reading.IsCompleted)
+            {
+                // A write failed: the call broke, and its status says why better than the write's error (observed
+                // here). But a stream lost under a closing connection (a proxy's GOAWAY racing a new stream) may never
+                // see its response end, so the status is waited for only briefly.
+                var writeFailure = writing.Exception?.GetBaseException();
+                await reading.WaitAsync(StatusAfterFailedWrite, TimeProvider.System, CancellationToken.None)
+                    .ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                if (!reading.IsCompleted)
                 {
-                    // Observed here: the reading's failure is what is thrown when the status arrives. Bounded by the
-                    // time given (the attempt's token ends the reading too).
-                    var writeFailure = writing.Exception?.GetBaseException();
+                    // The reading observes the attempt's token: it ends at once. Bounded all the same.
+                    await attempt.CancelAsync().ConfigureAwait(false);
                     await reading.WaitAsync(StatusAfterFailedWrite, TimeProvider.System, CancellationToken.None)
                         .ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-                    if (!reading.IsCompleted)
-                    {
-                        await attempt.CancelAsync().ConfigureAwait(false);
-
-                        // The reading observes the attempt's token: it ends at once. Bounded all the same.
-                        await reading.WaitAsync(StatusAfterFailedWrite, TimeProvider.System, CancellationToken.None)
-                            .ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-                        _ = reading.Exception;
-                        cancellationToken.ThrowIfCancellationRequested();
-                        throw new RpcException(new Status(
-                            StatusCode.Unavailable, $"a request write failed and no status followed within {StatusAfterFailedWrite.TotalSeconds:F0} s", writeFailure));
-                    }
+                    _ = reading.Exception;
+                    cancellationToken.ThrowIfCancellationRequested();
+                    throw new RpcException(new Status(
+                        StatusCode.Unavailable, $"a request write failed and no status followed within {StatusAfterFailedWrite.TotalSeconds:F0} s", writeFailure));
                 }
-
-                await reading.ConfigureAwait(false);
-                await writing.ConfigureAwait(false);
             }
-            else
-            {
-                if (!writing.IsCompleted)
-                {
-                    // The gateway answered before reading everything (a refusal at once, say). A write waiting for
-                    // flow-control credit then waits for good: the HTTP/2 client has closed the stream, and neither the
-                    // call's cancellation nor its disposal wakes a write already waiting. So it is never awaited: the
-                    // call is ended and the write left to the garbage collector, with its failure observed.
-                    await attempt.CancelAsync().ConfigureAwait(false);
-                    call.Dispose();
-                    _ = writing.ContinueWith(
-                        static abandoned => abandoned.Exception,
-                        CancellationToken.None,
-                        TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously,
-                        TaskScheduler.Default);
-                }
 
-                // Completed: this only surfaces its outcome (the status) or that of a write that ended first.
-                await reading.ConfigureAwait(false);
-                if (writing.IsCompleted)
-                {
-                    await writing.ConfigureAwait(false);
-                }
+            // The status first: it says why better than a write's failure.
+            await reading.ConfigureAwait(false);
+            if (writing.IsCompleted)
+            {
+                await writing.ConfigureAwait(false);
             }
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
@@ -245,15 +207,15 @@ internal sealed class TelemetryGatewayExporter
     // Not bounded by itself: a write can wait for flow-control credit for good. The attempt awaits it only while the
     // response is still open (which its token and the deadline bound), and abandons it once the response has ended.
     private async Task WriteRequestsAsync(
-        IClientStreamWriter<EncodedEventsRequest> requests, string requestId, IReadOnlyList<OutboundEvent> events, CancellationToken cancellationToken)
+        IClientStreamWriter<EncodedEventsRequest> requests, string requestId, List<OutboundEvent> events, CancellationToken cancellationToken)
     {
-        await requests.WriteAsync(
-            EncodedEventsRequest.ForMetadata(new RecordEventsRequestMetadata { RequestId = requestId, Identifier = _identifier }),
-            cancellationToken).ConfigureAwait(false);
-
-        foreach (var payload in Payloads(events))
+        var metadata = new RecordEventsRequestMetadata { RequestId = requestId, Identifier = _identifier };
+        await requests.WriteAsync(new EncodedEventsRequest { Metadata = metadata }, cancellationToken).ConfigureAwait(false);
+        for (var from = 0; from < events.Count;)
         {
-            await requests.WriteAsync(EncodedEventsRequest.ForEvents(payload), cancellationToken).ConfigureAwait(false);
+            var payload = Chunk(events, from, _options.MaxPayloadBytes);
+            await requests.WriteAsync(new EncodedEventsRequest { Events = payload.Events }, cancellationToken).ConfigureAwait(false);
+            from = payload.End;
         }
 
         await requests.CompleteAsync().ConfigureAwait(false);
@@ -281,16 +243,6 @@ internal sealed class TelemetryGatewayExporter
             {
                 acknowledged.UnionWith(responses.Current.SucceededEvents);
             }
-        }
-    }
-
-    private IEnumerable<List<OutboundEvent>> Payloads(IReadOnlyList<OutboundEvent> events)
-    {
-        for (var from = 0; from < events.Count;)
-        {
-            var (payload, end, _) = Chunk(events, from, _maxPayloadBytes);
-            from = end;
-            yield return payload;
         }
     }
 }
