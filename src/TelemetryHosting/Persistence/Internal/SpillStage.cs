@@ -58,8 +58,8 @@ internal sealed partial class SpillStage
     /// <summary>Gets how long until a write may be tried again (zero or less: now).</summary>
     public TimeSpan UntilMayWrite => _failedAt is { } failedAt ? _options.MaxRetryDelay - _timeProvider.GetElapsedTime(failedAt) : TimeSpan.Zero;
 
-    /// <summary>Gets a value indicating whether the last write failed: a write of nothing since proves nothing.</summary>
-    public bool LastWriteFailed => _failedAt is not null;
+    /// <summary>Gets how long ago the last write failed (none failed since the last that succeeded: null).</summary>
+    public TimeSpan? SinceFailedWrite => _failedAt is { } failedAt ? _timeProvider.GetElapsedTime(failedAt) : null;
 
     /// <summary>
     /// Writes the events in segments of at most a batch, and returns those not written (the disk is full, or at

@@ -17,8 +17,6 @@ internal sealed class ExportBatch(TelemetryGatewayOptions options, int maxCount,
 
     public bool IsEmpty => _events.Count == 0 && _held.Count == 0;
 
-    public int HeldCount => _held.Count;
-
     public bool HasRoom => _events.Count < maxCount && _bytes < options.MaxBatchBytes;
 
     /// <summary>Gets a value indicating whether the batch is full or its oldest event has waited the flush interval.</summary>

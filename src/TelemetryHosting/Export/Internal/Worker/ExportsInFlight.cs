@@ -144,8 +144,8 @@ internal sealed class ExportsInFlight(
 
     private void Settle(InFlightExport export, List<OutboundEvent> unsettled)
     {
-        // Decided and counted first, before anything that could throw (the spill's bookkeeping, a metric listener, a
-        // log): the unsettled are in the caller's hands, which give them back whatever happens here.
+        // Decided first; the unsettled are in the caller's hands, which give them back whatever happens here. A disk
+        // event stops counting as persisted before it counts as settled (a snapshot never counts it twice).
         var delivered = new List<OutboundEvent>();
         var givenUp = new List<OutboundEvent>();
         foreach (var outbound in export.Events)
@@ -164,13 +164,13 @@ internal sealed class ExportsInFlight(
             }
         }
 
-        counts.Delivered(delivered.Count);
-        counts.Failed(givenUp.Count);
         foreach (var outbound in delivered.Concat(givenUp))
         {
             spill?.OnSettled(outbound);
         }
 
+        counts.Delivered(delivered.Count);
+        counts.Failed(givenUp.Count);
         if (delivered.Count > 0)
         {
             metrics.Exported(delivered.Count);

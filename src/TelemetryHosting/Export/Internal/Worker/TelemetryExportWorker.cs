@@ -161,7 +161,7 @@ internal sealed partial class TelemetryExportWorker : IHostedService, IDisposabl
         // An outage's spill follows the batch's triggers (full, its interval, a flush), so that files hold batches; only
         // events in memory are written (those read back from disk are there already).
         var outage = OutageSpills;
-        var outageSpill = outage && ((BatchDue && _batch.HasInMemory(held: false)) || _batch.HasInMemory(held: true) || _exports.HoldInMemory);
+        var outageSpill = outage && ((BatchDue && InMemoryWaits) || _batch.HasInMemory(held: true) || _exports.HoldInMemory);
         if ((outageSpill || _queue.IsAboveHighWaterMark) && !_queue.IsClosed && spill.MayWrite)
         {
             // Events read back from disk are still there: they stay as they are (taking them out and back would push
@@ -176,8 +176,8 @@ internal sealed partial class TelemetryExportWorker : IHostedService, IDisposabl
             notWritten.ForEach(_batch.Add);
 
             // What could not be written stays in memory. Exports stop only once a write succeeded (a write of nothing
-            // after one that failed proves nothing); their events are written when they come back.
-            if (outage && notWritten.Count == 0 && (waiting.Count > 0 || !spill.LastWriteFailed))
+            // after one that failed in this outage proves nothing); their events are written when they come back.
+            if (outage && notWritten.Count == 0 && (waiting.Count > 0 || !(spill.SinceFailedWrite < _health.FailingFor)))
             {
                 _exports.StopThoseInMemoryOnly();
             }
@@ -191,6 +191,12 @@ internal sealed partial class TelemetryExportWorker : IHostedService, IDisposabl
 
     /// <summary>Gets a value indicating whether an outage has lasted <c>SpillAfter</c>: events in memory go to disk.</summary>
     private bool OutageSpills => _spill is not null && _health.IsFailing && _health.FailingFor >= _options.Persistence.SpillAfter;
+
+    /// <summary>
+    /// Gets a value indicating whether events only in memory wait for the batch's triggers: in the batch, or in the
+    /// channel behind a batch with no room (filled by a segment read back from disk), which the spill reads itself.
+    /// </summary>
+    private bool InMemoryWaits => _batch.HasInMemory(held: false) || (!_batch.HasRoom && _queue.LastSequence > _queue.ReadThrough);
 
     /// <summary>Gets a value indicating whether the batch should go now: full, its interval passed, the close, or a flush.</summary>
     private bool BatchDue =>
@@ -208,7 +214,7 @@ internal sealed partial class TelemetryExportWorker : IHostedService, IDisposabl
 
         // The batch's deadline matters when it can act: an export may start, or an outage's spill may write its events
         // in memory. A spill that may not write yet wakes the worker when it may (waking at a passed deadline would spin).
-        var spillWrites = OutageSpills && _spill!.MayWrite && _batch.HasInMemory(held: false);
+        var spillWrites = OutageSpills && _spill!.MayWrite && InMemoryWaits;
         if (_batch.Count > 0 && (_exports.CanStart || spillWrites))
         {
             until = Earliest(until, _batch.UntilDeadline);
