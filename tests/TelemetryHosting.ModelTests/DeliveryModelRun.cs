@@ -45,6 +45,10 @@ internal sealed class DeliveryModelRun : IAsyncDisposable
 
     private const int LogLinesOnFailure = 30;
 
+    // A loop that never waits reads the clock far more often than this; the system's own work, far less.
+    private static readonly TimeSpan SpinWindow = TimeSpan.FromMilliseconds(250);
+    private const double SpinReadsPerSecond = 100_000;
+
     private static int s_runs;
 
     /// <summary>Gets the real time spent per kind of step, for the run's summary.</summary>
@@ -87,6 +91,8 @@ internal sealed class DeliveryModelRun : IAsyncDisposable
     private HostState _state;
     private bool _diskFull;
     private int _stepNumber;
+    private long _spinWindowStart = Stopwatch.GetTimestamp();
+    private long _spinWindowReads;
 
     public DeliveryModelRun(DevelopmentGateway gateway, ModelSettings settings, string directory)
     {
@@ -318,6 +324,9 @@ internal sealed class DeliveryModelRun : IAsyncDisposable
             _time.Inner.Advance(part);
             await QuiesceAsync();
         }
+
+        // Timers that fired for the time passed read the clock as often as that time calls for: not a spin.
+        RestartSpinWindow();
     }
 
     /// <summary>
@@ -383,6 +392,36 @@ internal sealed class DeliveryModelRun : IAsyncDisposable
                 $"{advanced.TotalMilliseconds} ms passed (FlushInterval {FlushInterval.TotalMilliseconds} ms), yet {counts.Pending} events are still pending " +
                 $"while nothing moved for {PromptBound.TotalSeconds} s (wall clock stepped by {_time.WallClockOffset}): a batch waits for longer than FlushInterval. Counts: {counts}.");
         }
+    }
+
+    /// <summary>
+    /// Nothing in the system busy-waits: over each stretch of at least <see cref="SpinWindow"/> of real time in which the
+    /// fake clock stood still (steps other than <c>Advance</c> and the final drain), the clock is read fewer than
+    /// <see cref="SpinReadsPerSecond"/> times a second. Each event, export and wake-up reads it a few times; a loop that
+    /// never waits reads it hundreds of thousands of times a second.
+    /// </summary>
+    private void CheckNotSpinning()
+    {
+        var elapsed = Stopwatch.GetElapsedTime(_spinWindowStart);
+        if (elapsed < SpinWindow)
+        {
+            return;
+        }
+
+        var perSecond = (_time.Reads - _spinWindowReads) / elapsed.TotalSeconds;
+        if (perSecond > SpinReadsPerSecond)
+        {
+            Fail("spin", $"The clock was read {perSecond:N0} times a second over the last {elapsed.TotalMilliseconds:N0} ms of real time, while the fake clock " +
+                $"stood still (host {_state}, persistence {(_settings.Persistence ? "on" : "off")}): something waits by looping. Counts: {Counts().Result}; dropped: {DroppedSummary()}.");
+        }
+
+        RestartSpinWindow();
+    }
+
+    private void RestartSpinWindow()
+    {
+        _spinWindowStart = Stopwatch.GetTimestamp();
+        _spinWindowReads = _time.Reads;
     }
 
     /// <summary>
@@ -615,6 +654,8 @@ internal sealed class DeliveryModelRun : IAsyncDisposable
             await Task.Delay(1, CancellationToken.None);
         }
 
+        RestartSpinWindow();
+
         await CheckAsync();
     }
 
@@ -645,6 +686,7 @@ internal sealed class DeliveryModelRun : IAsyncDisposable
     /// </summary>
     private async Task CheckAsync()
     {
+        CheckNotSpinning();
         TrackGatewayAnswering();
         await CheckIntakeAsync();
 

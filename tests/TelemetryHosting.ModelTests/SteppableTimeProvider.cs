@@ -10,6 +10,7 @@ namespace TelemetryHosting.ModelTests;
 internal sealed class SteppableTimeProvider(FakeTimeProvider inner) : TimeProvider
 {
     private long _offsetTicks;
+    private long _reads;
 
     public FakeTimeProvider Inner { get; } = inner;
 
@@ -17,9 +18,20 @@ internal sealed class SteppableTimeProvider(FakeTimeProvider inner) : TimeProvid
 
     public override long TimestampFrequency => Inner.TimestampFrequency;
 
-    public override DateTimeOffset GetUtcNow() => Inner.GetUtcNow() + TimeSpan.FromTicks(Interlocked.Read(ref _offsetTicks));
+    /// <summary>Gets how many times the clock was read (a worker that spins reads it hundreds of thousands of times a second).</summary>
+    public long Reads => Interlocked.Read(ref _reads);
 
-    public override long GetTimestamp() => Inner.GetTimestamp();
+    public override DateTimeOffset GetUtcNow()
+    {
+        Interlocked.Increment(ref _reads);
+        return Inner.GetUtcNow() + TimeSpan.FromTicks(Interlocked.Read(ref _offsetTicks));
+    }
+
+    public override long GetTimestamp()
+    {
+        Interlocked.Increment(ref _reads);
+        return Inner.GetTimestamp();
+    }
 
     public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period) =>
         Inner.CreateTimer(callback, state, dueTime, period);
