@@ -563,6 +563,10 @@ internal sealed class DeliveryModelRun : IAsyncDisposable
         var builder = new HostApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.Services.Configure<HostOptions>(options => options.ShutdownTimeout = ShutdownTimeout);
         builder.Services.AddSingleton<TimeProvider>(_time);
+
+        // The HTTP client factory keeps a timer per handler for its lifetime (2 minutes), and through it the whole host
+        // after it is disposed: thousands of hosts a minute here. Handlers that never expire have no timer.
+        builder.Services.ConfigureHttpClientDefaults(http => http.SetHandlerLifetime(Timeout.InfiniteTimeSpan));
         builder.Logging.AddFakeLogging(options => options.CollectRecordsForDisabledLogLevels = false).AddFilter("TelemetryHosting", LogLevel.Debug);
         builder.Services.AddTelemetryGateway(options =>
         {
