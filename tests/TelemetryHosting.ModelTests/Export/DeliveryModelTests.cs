@@ -12,8 +12,6 @@ namespace TelemetryHosting.ModelTests.Export;
 /// </summary>
 public sealed class DeliveryModelTests(ModelGatewayFixture fixture, ITestOutputHelper output) : IClassFixture<ModelGatewayFixture>
 {
-    private const int SequencesPerSample = 20_000;
-
     private readonly Lock _lock = new();
     private Sequence? _shortestFailure;
 
@@ -29,23 +27,19 @@ public sealed class DeliveryModelTests(ModelGatewayFixture fixture, ITestOutputH
 
         try
         {
-            // A long run goes in parts: one SampleAsync of 200,000 iterations ran out of memory before its first sequence.
-            for (var left = iterations; left > 0 && (seconds < 0 || clock.Elapsed.TotalSeconds < seconds); left -= SequencesPerSample)
-            {
-                await DeliveryGenerators.Sequence.SampleAsync(
-                    async sequence =>
-                    {
-                        Interlocked.Increment(ref sequences);
-                        Interlocked.Add(ref steps, sequence.Steps.Count);
-                        await RunAsync(sequence);
-                    },
-                    writeLine: output.WriteLine,
-                    seed: seed,
-                    iter: Math.Min(left, SequencesPerSample),
-                    time: seconds < 0 ? -1 : Math.Max(1, seconds - (int)clock.Elapsed.TotalSeconds),
-                    threads: seed is not null ? 1 : ModelRunSettings.Threads,
-                    print: sequence => sequence.ToString());
-            }
+            await DeliveryGenerators.Sequence.SampleAsync(
+                async sequence =>
+                {
+                    Interlocked.Increment(ref sequences);
+                    Interlocked.Add(ref steps, sequence.Steps.Count);
+                    await RunAsync(sequence);
+                },
+                writeLine: output.WriteLine,
+                seed: seed,
+                iter: iterations,
+                time: seconds,
+                threads: seed is not null ? 1 : ModelRunSettings.Threads,
+                print: sequence => sequence.ToString());
         }
         catch (CsCheckException failure) when (_shortestFailure is { Failure: { } violation } shortest)
         {
