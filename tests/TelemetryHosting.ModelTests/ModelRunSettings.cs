@@ -12,7 +12,7 @@ namespace TelemetryHosting.ModelTests;
 /// </summary>
 internal static class ModelRunSettings
 {
-    /// <summary>The sequences a CI run aims at; it stops earlier when <see cref="Seconds"/> runs out.</summary>
+    /// <summary>The sequences of a run without a time budget (CsCheck ignores the count when a time is set).</summary>
     public const int DefaultSequences = 2_000;
 
     public const int DefaultSeconds = 55;
