@@ -530,7 +530,6 @@ internal sealed class DeliveryModelRun : IAsyncDisposable
     private async Task StopHostWithinBoundAsync()
     {
         using var timeout = new CancellationTokenSource(ShutdownTimeout);
-        var clock = Stopwatch.StartNew();
         var stopping = _host!.StopAsync(timeout.Token);
         var bound = ShutdownTimeout + TimeSpan.FromSeconds(2) + TimeSpan.FromSeconds(3);
         if (await Task.WhenAny(stopping, Task.Delay(bound, CancellationToken.None)) != stopping)
@@ -540,7 +539,6 @@ internal sealed class DeliveryModelRun : IAsyncDisposable
         }
 
         await stopping;
-        _ = clock.Elapsed;
     }
 
     private async Task RestartAsync(bool diskFull)
@@ -632,7 +630,7 @@ internal sealed class DeliveryModelRun : IAsyncDisposable
         while (true)
         {
             var counts = Counts();
-            var arrived = Arrived();
+            var arrived = CheckArrivals();
             var expected = _accepted.Count - (_failedBefore + counts.Result.Failed);
             if (arrived.Count >= expected && counts.Result.Pending == 0 && counts.Result.Persisted == 0 && _flushes.TrueForAll(f => f.Task.IsCompleted))
             {
@@ -805,12 +803,10 @@ internal sealed class DeliveryModelRun : IAsyncDisposable
         return arrived;
     }
 
-    private HashSet<int> Arrived() => CheckArrivals();
-
     /// <summary>Checks what a flush reported against what the gateway holds: what it says was delivered has arrived.</summary>
     private void CheckFlushResult(TelemetryFlushResult result, HashSet<int>? acceptedBefore)
     {
-        var arrived = Arrived();
+        var arrived = CheckArrivals();
         var problem = FlushProblem(result, acceptedBefore, arrived, _failedBefore);
         if (problem is not null)
         {
