@@ -20,7 +20,7 @@ public sealed class ClientEventMessageTests(ClientEventCorpusTests.Fixture fixtu
     [InlineData("""{ "feature": "web.a", "action": "view", "feature": "web.b" }""", "Property 'feature' appears more than once.")]
     [InlineData("""{ "feature": "web.a", "action": "view", "\u0061ction": "edit" }""", "Property 'action' appears more than once.")]
     [InlineData("""{ "feature": "web.a", "action": "view", "metadata": { "k": 1, "k": 2 } }""", "'metadata.k' appears more than once.")]
-    [InlineData("""{ "feature": "web.a", "action": "view", "privateMetadata": { "a": { "k": 1, "k": 2 } } }""", "'privateMetadata' has a key more than once at one level.")]
+    [InlineData("""{ "feature": "web.a", "action": "view", "privateMetadata": { "a": { "k": 1, "k": 2 } } }""", "'privateMetadata' has the key 'k' more than once at one level.")]
     [InlineData("""{ "feature": "web.a", "action": "view", "metdata": { "k": 1 } }""", "Unknown property 'metdata'; an event has 'feature', 'action', 'timestamp', 'metadata', 'privateMetadata' and 'client'.")]
     [InlineData("""{ "feature": "web.a", "action": "view", "client": { "name": "web", "nme": "x" } }""", "Unknown property 'client.nme'; 'client' must be an object { \"name\": \"web\", \"version\": \"1.2.3\" } with a name.")]
     [InlineData("""{ "feature": "web.a", "action": "view", "client": { "name": 1 } }""", "'client.name' must be a string.")]

@@ -122,7 +122,14 @@ public sealed class ClientEventsApp : IAsyncDisposable
 
         foreach (var (name, value) in headers)
         {
-            request.Headers.Add(name, value);
+            if (name.StartsWith("Content-", StringComparison.OrdinalIgnoreCase))
+            {
+                request.Content.Headers.Add(name, value);
+            }
+            else
+            {
+                request.Headers.Add(name, value);
+            }
         }
 
         return await Client.SendAsync(request);

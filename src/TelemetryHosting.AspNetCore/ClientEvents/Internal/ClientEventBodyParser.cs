@@ -11,9 +11,9 @@ namespace TelemetryHosting.AspNetCore.Internal;
 /// </summary>
 internal static class ClientEventBodyParser
 {
-    public static ClientEventBatch Parse(ReadOnlySpan<byte> body, TelemetryClientEventsOptions options)
+    public static ClientEventBatch Parse(ReadOnlyMemory<byte> body, TelemetryClientEventsOptions options)
     {
-        var scanned = ClientEventBodyScanner.Scan(body, options);
+        var scanned = ClientEventBodyScanner.Scan(body.Span, options);
         if (scanned.Error is { } error)
         {
             return ClientEventBatch.Refused(scanned.StatusCode, error, scanned.IsGraphQL);

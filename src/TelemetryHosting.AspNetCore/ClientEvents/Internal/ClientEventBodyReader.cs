@@ -14,7 +14,7 @@ internal sealed class ClientEventBodyReader : IDisposable
     private byte[] _buffer = [];
 
     /// <summary>Gets the bytes read.</summary>
-    public ReadOnlySpan<byte> Body => _buffer.AsSpan(0, Length);
+    public ReadOnlyMemory<byte> Body => _buffer.AsMemory(0, Length);
 
     public int Length { get; private set; }
 

@@ -14,9 +14,9 @@ internal sealed class ClientEventDocument
 
     public JsonElement? Timestamp { get; set; }
 
-    public Dictionary<string, JsonElement>? Metadata { get; set; }
+    public ClientEventRawValue? Metadata { get; set; }
 
-    public JsonElement? PrivateMetadata { get; set; }
+    public ClientEventRawValue? PrivateMetadata { get; set; }
 
     public ClientEventClientDocument? Client { get; set; }
 }

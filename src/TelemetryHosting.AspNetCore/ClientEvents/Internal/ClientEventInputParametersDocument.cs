@@ -1,4 +1,3 @@
-using System.Text.Json;
 using System.Text.Json.Serialization;
 
 namespace TelemetryHosting.AspNetCore.Internal;
@@ -12,10 +11,10 @@ internal sealed class ClientEventInputParametersDocument
     public string? InteractionId { get; set; }
 
     /// <summary>Gets or sets the metadata: an array of <c>{ "key", "value" }</c>, read by the parser.</summary>
-    public JsonElement? Metadata { get; set; }
+    public ClientEventRawValue? Metadata { get; set; }
 
     /// <summary>Gets or sets the private metadata: any JSON value (Sourcegraph wraps one that is not an object).</summary>
-    public JsonElement? PrivateMetadata { get; set; }
+    public ClientEventRawValue? PrivateMetadata { get; set; }
 
     public ClientEventInputBillingDocument? BillingMetadata { get; set; }
 }

@@ -17,7 +17,7 @@ internal static class ClientEventInputParser
     /// <summary>The longest marketing tracking value kept (they are URLs and ids).</summary>
     public const int MaxMarketingTrackingLength = 2048;
 
-    public static ClientEvent Parse(ref Utf8JsonReader reader, TelemetryClientEventsOptions options)
+    public static ClientEvent Parse(ref Utf8JsonReader reader, ReadOnlyMemory<byte> eventBytes, TelemetryClientEventsOptions options)
     {
         var result = new ClientEvent();
         ClientEventInputDocument document;
@@ -34,7 +34,7 @@ internal static class ClientEventInputParser
         result.Feature = document.Feature;
         result.Action = document.Action;
         result.Error = ReadSource(document.Source, result, options)
-            ?? ReadParameters(document.Parameters, result, options)
+            ?? ReadParameters(document.Parameters, eventBytes, result, options)
             ?? ClientEventParser.ReadTimestamp(document.Timestamp, result, options)
             ?? ReadMarketingTracking(document.MarketingTracking, result, options);
         return result;
@@ -52,7 +52,7 @@ internal static class ClientEventInputParser
             : null;
     }
 
-    private static string? ReadParameters(ClientEventInputParametersDocument? parameters, ClientEvent result, TelemetryClientEventsOptions options)
+    private static string? ReadParameters(ClientEventInputParametersDocument? parameters, ReadOnlyMemory<byte> eventBytes, ClientEvent result, TelemetryClientEventsOptions options)
     {
         if (parameters?.Version is not { } version)
         {
@@ -70,14 +70,21 @@ internal static class ClientEventInputParser
             result.InteractionId = parameters.InteractionId;
         }
 
-        return ReadMetadata(parameters.Metadata, result, options)
-            ?? ReadPrivateMetadata(parameters.PrivateMetadata, result, options)
+        return ReadMetadata(parameters.Metadata, eventBytes, result, options)
+            ?? ReadPrivateMetadata(parameters.PrivateMetadata, eventBytes, result, options)
             ?? ReadBilling(parameters.BillingMetadata, result);
     }
 
-    private static string? ReadMetadata(JsonElement? element, ClientEvent result, TelemetryClientEventsOptions options)
+    private static string? ReadMetadata(ClientEventRawValue? raw, ReadOnlyMemory<byte> eventBytes, ClientEvent result, TelemetryClientEventsOptions options)
     {
-        if (element is not { } metadata || metadata.ValueKind == JsonValueKind.Null)
+        if (raw is null)
+        {
+            return null;
+        }
+
+        using var document = raw.Parse(eventBytes);
+        var metadata = document.RootElement;
+        if (metadata.ValueKind == JsonValueKind.Null)
         {
             return null;
         }
@@ -167,9 +174,16 @@ internal static class ClientEventInputParser
         return null;
     }
 
-    private static string? ReadPrivateMetadata(JsonElement? element, ClientEvent result, TelemetryClientEventsOptions options)
+    private static string? ReadPrivateMetadata(ClientEventRawValue? raw, ReadOnlyMemory<byte> eventBytes, ClientEvent result, TelemetryClientEventsOptions options)
     {
-        if (element is not { } privateMetadata || privateMetadata.ValueKind == JsonValueKind.Null || !options.AcceptPrivateMetadata)
+        if (raw is null || !options.AcceptPrivateMetadata)
+        {
+            return null;
+        }
+
+        using var document = raw.Parse(eventBytes);
+        var privateMetadata = document.RootElement;
+        if (privateMetadata.ValueKind == JsonValueKind.Null)
         {
             return null;
         }

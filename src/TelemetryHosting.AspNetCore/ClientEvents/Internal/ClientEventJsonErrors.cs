@@ -74,7 +74,6 @@ internal static class ClientEventJsonErrors
             return top switch
             {
                 "" => "A property appears more than once.",
-                "privateMetadata" => "'privateMetadata' has a key more than once at one level.",
                 _ when path == top => $"Property '{path}' appears more than once.",
                 _ => $"'{path}' appears more than once.",
             };

@@ -11,19 +11,19 @@ internal static class ClientEventMetadataValidator
 {
     public const int MaxKeyLength = 256;
 
-    /// <summary>Returns what is wrong with <paramref name="metadata"/>, or <see langword="null"/> and its numbers.</summary>
-    public static string? Validate(Dictionary<string, JsonElement> metadata, TelemetryClientEventsOptions options, out Dictionary<string, double>? values)
+    /// <summary>Returns what is wrong with <paramref name="metadata"/> (an object), or <see langword="null"/> and its numbers.</summary>
+    public static string? Validate(JsonElement metadata, TelemetryClientEventsOptions options, out Dictionary<string, double>? values)
     {
         values = null;
-        if (metadata.Count > options.MaxMetadataEntries)
+        var numbers = new Dictionary<string, double>(StringComparer.Ordinal);
+        foreach (var property in metadata.EnumerateObject())
         {
-            return $"'metadata' has more than {options.MaxMetadataEntries} entries.";
-        }
+            if (numbers.Count == options.MaxMetadataEntries)
+            {
+                return $"'metadata' has more than {options.MaxMetadataEntries} entries.";
+            }
 
-        var numbers = new Dictionary<string, double>(metadata.Count, StringComparer.Ordinal);
-        foreach (var (key, element) in metadata)
-        {
-            var keyError = ValidateKey(key, "metadata");
+            var keyError = ReadKey(property, "metadata", out var key);
             if (keyError is not null)
             {
                 return keyError;
@@ -34,12 +34,16 @@ internal static class ClientEventMetadataValidator
                 return $"'metadata.{key}' is set by the server; clients may not send it.";
             }
 
+            var element = property.Value;
             if (element.ValueKind != JsonValueKind.Number || !element.TryGetDouble(out var value) || !double.IsFinite(value))
             {
                 return $"'metadata.{ClientEventJsonErrors.Truncate(key)}' must be a finite number (use 1 and 0 for booleans).";
             }
 
-            numbers[key] = value;
+            if (!numbers.TryAdd(key, value))
+            {
+                return $"'metadata.{ClientEventJsonErrors.Truncate(key)}' appears more than once.";
+            }
         }
 
         values = numbers.Count > 0 ? numbers : null;

@@ -13,23 +13,24 @@ internal static class ClientEventParser
     private const int MaxTimestampLength = 64;
 
     /// <summary>Reads the event at <paramref name="slice"/> of <paramref name="body"/>, in the shape the first pass found.</summary>
-    public static ClientEvent Parse(ReadOnlySpan<byte> body, ClientEventSlice slice, TelemetryClientEventsOptions options)
+    public static ClientEvent Parse(ReadOnlyMemory<byte> body, ClientEventSlice slice, TelemetryClientEventsOptions options)
     {
         if (slice.Refusal is { } refusal)
         {
             return new ClientEvent { Error = refusal };
         }
 
-        var reader = new Utf8JsonReader(body.Slice(slice.Start, slice.Length), ClientEventJsonContext.ReaderOptions);
+        var eventBytes = body.Slice(slice.Start, slice.Length);
+        var reader = new Utf8JsonReader(eventBytes.Span, ClientEventJsonContext.ReaderOptions);
         if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
         {
             return new ClientEvent { Error = "An event must be a JSON object." };
         }
 
-        return slice.IsInput ? ClientEventInputParser.Parse(ref reader, options) : Parse(ref reader, options);
+        return slice.IsInput ? ClientEventInputParser.Parse(ref reader, eventBytes, options) : Parse(ref reader, eventBytes, options);
     }
 
-    private static ClientEvent Parse(ref Utf8JsonReader reader, TelemetryClientEventsOptions options)
+    private static ClientEvent Parse(ref Utf8JsonReader reader, ReadOnlyMemory<byte> eventBytes, TelemetryClientEventsOptions options)
     {
         var result = new ClientEvent();
         ClientEventDocument? document;
@@ -46,8 +47,8 @@ internal static class ClientEventParser
         result.Feature = document!.Feature;
         result.Action = document.Action;
         result.Error = ReadTimestamp(document.Timestamp, result, options)
-            ?? ReadMetadata(document.Metadata, result, options)
-            ?? ReadPrivateMetadata(document.PrivateMetadata, result, options)
+            ?? ReadMetadata(document.Metadata, eventBytes, result, options)
+            ?? ReadPrivateMetadata(document.PrivateMetadata, eventBytes, result, options)
             ?? ReadClient(document.Client, result, options);
         return result;
     }
@@ -78,9 +79,26 @@ internal static class ClientEventParser
             || (text.Length > 6 && text[^6] is '+' or '-' && text[^3] == ':');
     }
 
-    private static string? ReadMetadata(Dictionary<string, JsonElement>? metadata, ClientEvent result, TelemetryClientEventsOptions options)
+    private static string? ReadMetadata(ClientEventRawValue? raw, ReadOnlyMemory<byte> eventBytes, ClientEvent result, TelemetryClientEventsOptions options)
     {
-        if (metadata is null || !options.AcceptMetadata)
+        if (raw is null)
+        {
+            return null;
+        }
+
+        using var document = raw.Parse(eventBytes);
+        var metadata = document.RootElement;
+        if (metadata.ValueKind == JsonValueKind.Null)
+        {
+            return null;
+        }
+
+        if (metadata.ValueKind != JsonValueKind.Object)
+        {
+            return "'metadata' must be an object whose values are numbers.";
+        }
+
+        if (!options.AcceptMetadata)
         {
             return null;
         }
@@ -90,9 +108,16 @@ internal static class ClientEventParser
         return error;
     }
 
-    private static string? ReadPrivateMetadata(JsonElement? element, ClientEvent result, TelemetryClientEventsOptions options)
+    private static string? ReadPrivateMetadata(ClientEventRawValue? raw, ReadOnlyMemory<byte> eventBytes, ClientEvent result, TelemetryClientEventsOptions options)
     {
-        if (element is not { } privateMetadata || privateMetadata.ValueKind == JsonValueKind.Null)
+        if (raw is null)
+        {
+            return null;
+        }
+
+        using var document = raw.Parse(eventBytes);
+        var privateMetadata = document.RootElement;
+        if (privateMetadata.ValueKind == JsonValueKind.Null)
         {
             return null;
         }
