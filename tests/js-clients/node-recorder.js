@@ -247,10 +247,12 @@ class EndpointExporter {
             traceparent,
             events: events.map(e => e.action),
             status: null,
+            elapsedMs: null,
             body: null,
             error: null,
         };
         this.requests.push(record);
+        const startedAt = performance.now();
         try {
             const response = await fetch(request.url, {
                 method: 'POST',
@@ -260,6 +262,7 @@ class EndpointExporter {
             });
             record.status = response.status;
             const text = await response.text();
+            record.elapsedMs = Math.round(performance.now() - startedAt);
             try {
                 record.body = JSON.parse(text);
             } catch {
