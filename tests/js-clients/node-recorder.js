@@ -283,6 +283,7 @@ class EndpointExporter {
 }
 
 async function main() {
+    const mainAtMs = Math.round(process.uptime() * 1000);
     const args = parseArgs(process.argv.slice(2));
     const exporter = new EndpointExporter(args);
     const errors = [];
@@ -349,11 +350,14 @@ async function main() {
         node: process.version,
         callerTraceId: args.shape === 'graphql-cody' ? CALLER_TRACE_ID : null,
         recorded: events.length,
+        // Milliseconds since the process started: when main() ran and when everything was sent and answered.
+        timings: { mainAtMs, doneAtMs: Math.round(process.uptime() * 1000) },
         events,
         requests: exporter.requests,
         errors,
     };
-    process.stdout.write(JSON.stringify(summary) + '\n');
+    // Exits once the summary is written: fetch's idle keep-alive connections must not hold the process open.
+    process.stdout.write(JSON.stringify(summary) + '\n', () => process.exit(0));
 }
 
 main().catch(error => {

@@ -125,7 +125,11 @@ public sealed class ClientEventNodeRecorderTests : IDisposable
         {
             var user = $"sams-node-{shape}";
             summaries.Add((shape, user, await NodeRecorderScript.RunAsync(url, shape, (TestUserAuthenticationHandler.Header, user))));
-            _output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{shape}: the script finished after {TimeProvider.System.GetElapsedTime(clock).TotalSeconds:0.0} s"));
+            var timings = summaries[^1].Summary.GetProperty("timings");
+            _output.WriteLine(string.Create(
+                CultureInfo.InvariantCulture,
+                $"{shape}: the script finished after {TimeProvider.System.GetElapsedTime(clock).TotalSeconds:0.0} s " +
+                $"(node: main() at {timings.GetProperty("mainAtMs")} ms, done at {timings.GetProperty("doneAtMs")} ms)"));
         }
 
         var flushed = await app.Services.GetRequiredService<ITelemetryRecorder>().FlushWithinLimitAsync();
