@@ -26,6 +26,12 @@ public sealed class GatewayBackedApp : IAsyncDisposable
     /// <summary>A client of the application's loopback address.</summary>
     public HttpClient Client { get; }
 
+    /// <summary>The development gateway the application's recorder delivers to.</summary>
+    public DevelopmentGateway Gateway => _gateway;
+
+    /// <summary>The application's services.</summary>
+    public IServiceProvider Services => _app.Services;
+
     /// <param name="serviceId">The recorder's service id.</param>
     /// <param name="configure">Adds to the services (the builder is the one <c>AddTelemetryGateway</c> returned).</param>
     /// <param name="map">Maps the application's endpoints and middleware.</param>
@@ -48,8 +54,19 @@ public sealed class GatewayBackedApp : IAsyncDisposable
         configure(builder.Services, telemetry);
 
         var app = builder.Build();
-        map(app);
-        await app.StartAsync();
+        try
+        {
+            map(app);
+            await app.StartAsync();
+        }
+        catch
+        {
+            // For example options that fail validation at start: the gateway must not outlive the failed test.
+            await app.DisposeAsync();
+            await gateway.DisposeAsync();
+            throw;
+        }
+
         return new GatewayBackedApp(app, gateway);
     }
 
