@@ -58,6 +58,8 @@ export interface TelemetryHostingExporterOptions {
 export interface TelemetryHostingExporterStats {
     /** Events the endpoint accepted. */
     sent: number;
+    /** Events put back in the buffer after a failed attempt (network error, 5xx, 408, 401, 429), once per attempt. */
+    retried: number;
     /** Events dropped because the buffer (or storage) was full or storage failed. */
     dropped: number;
     /** Events the endpoint refused (400, 413, other 4xx), or that were too large or not JSON; never resent. */

@@ -43,7 +43,7 @@ export class TelemetryHostingExporter {
   #inflightBytes = 0
   #headers = {}
   #idle = []
-  #stats = { sent: 0, dropped: 0, refused: 0, stored: 0, restored: 0 }
+  #stats = { sent: 0, retried: 0, dropped: 0, refused: 0, stored: 0, restored: 0 }
   #listeners = []
 
   constructor(options = {}) {
@@ -89,7 +89,7 @@ export class TelemetryHostingExporter {
     return idle
   }
 
-  /** Counts since this exporter started: events sent (accepted by the endpoint), dropped (the buffer or storage was full), refused (by the endpoint, or too large), stored (kept for a later page), restored (read back from storage); pending and stored now. */
+  /** Counts since this exporter started: events sent (accepted by the endpoint), retried (put back after a failed attempt), dropped (the buffer or storage was full), refused (by the endpoint, or too large), stored (kept for a later page), restored (read back from storage); pending and stored now. */
   get stats() {
     return { ...this.#stats, pending: this.#buffer.length, inFlightBytes: this.#inflightBytes, storedNow: this.#stored.length }
   }
@@ -244,6 +244,7 @@ export class TelemetryHostingExporter {
 
   #retry(batch, delayMs, message, detail) {
     this.#notBefore = Math.max(this.#notBefore, Date.now() + delayMs)
+    this.#stats.retried += batch.length
     this.#buffer.unshift(...batch)
     this.#trim()
     this.#o.onError(message, detail)
