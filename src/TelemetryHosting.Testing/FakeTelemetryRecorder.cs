@@ -222,6 +222,7 @@ public sealed class FakeTelemetryRecorder : ITelemetryRecorder
         }
 
         _ = RecordedParameters.CopyFlags(parameters.FeatureFlags);
+        _ = RecordedParameters.CheckMarketingTracking(parameters.MarketingTracking);
     }
 
     private sealed class Waiter(string feature, string action)

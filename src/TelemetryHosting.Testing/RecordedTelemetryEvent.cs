@@ -33,6 +33,7 @@ public sealed class RecordedTelemetryEvent
         User = parameters?.User;
         Client = parameters?.Client;
         InteractionId = parameters?.InteractionId;
+        MarketingTracking = parameters?.MarketingTracking;
     }
 
     /// <summary>Gets the event's id: a UUIDv7 made from the recording time, as the real telemetry recorder makes it.</summary>
@@ -79,6 +80,9 @@ public sealed class RecordedTelemetryEvent
 
     /// <summary>Gets <see cref="TelemetryEventParameters.InteractionId"/>.</summary>
     public string? InteractionId { get; }
+
+    /// <summary>Gets <see cref="TelemetryEventParameters.MarketingTracking"/>.</summary>
+    public TelemetryMarketingTracking? MarketingTracking { get; }
 
     /// <summary>Returns <c>feature/action</c> and the metadata, for assertion messages.</summary>
     /// <returns>A short description of the event.</returns>

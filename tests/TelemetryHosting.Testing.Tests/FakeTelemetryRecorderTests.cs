@@ -15,6 +15,7 @@ public sealed class FakeTelemetryRecorderTests
         var billing = new TelemetryBillingMetadata { Product = "sample", Category = "exports" };
         var user = new TelemetryEventUser { SamsExternalId = "sams-1" };
         var client = new TelemetryEventClient { Name = "vscode", Version = "1.2.3" };
+        var tracking = new TelemetryMarketingTracking { Url = "https://sourcegraph.com/search", CohortId = "2026-01" };
 
         var accepted = recorder.Record("search.results", "view", new TelemetryEventParameters
         {
@@ -26,6 +27,7 @@ public sealed class FakeTelemetryRecorderTests
             User = user,
             Client = client,
             InteractionId = "interaction-1",
+            MarketingTracking = tracking,
         });
 
         Assert.True(accepted);
@@ -41,6 +43,7 @@ public sealed class FakeTelemetryRecorderTests
         Assert.Same(billing, recorded.Billing);
         Assert.Same(user, recorded.User);
         Assert.Same(client, recorded.Client);
+        Assert.Same(tracking, recorded.MarketingTracking);
         Assert.Equal("interaction-1", recorded.InteractionId);
         Assert.Null(recorded.TraceId);
     }

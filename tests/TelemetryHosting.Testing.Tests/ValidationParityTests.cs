@@ -55,6 +55,14 @@ public sealed class ValidationParityTests : IDisposable
             new TelemetryEventParameters { PrivateMetadata = new Dictionary<string, object?> { ["list"] = new object?[] { 1, float.NegativeInfinity } } }
         },
         { "empty flag name", new TelemetryEventParameters { FeatureFlags = new Dictionary<string, bool> { [""] = true } } },
+        {
+            "marketing URL too long",
+            new TelemetryEventParameters { MarketingTracking = new TelemetryMarketingTracking { LastSourceUrl = new string('u', 2_049) } }
+        },
+        {
+            "marketing lone surrogate",
+            new TelemetryEventParameters { MarketingTracking = new TelemetryMarketingTracking { SessionReferrer = "ref\uDC00" } }
+        },
     };
 
     public static TheoryData<string, TelemetryEventParameters> ValidParameters => new()
@@ -71,6 +79,7 @@ public sealed class ValidationParityTests : IDisposable
                     ["nested"] = new Dictionary<string, object?> { ["list"] = new[] { 1, 2 } },
                 },
                 FeatureFlags = new Dictionary<string, bool> { ["flag"] = false },
+                MarketingTracking = new TelemetryMarketingTracking { Url = new string('u', 2_048), CohortId = "🎉" },
             }
         },
     };

@@ -53,6 +53,14 @@ public sealed class TelemetryClientEventsOptions
     public bool AcceptClient { get; set; } = true;
 
     /// <summary>
+    /// Gets or sets a value indicating whether a <c>TelemetryEventInput</c>'s <c>marketingTracking</c> (page URLs,
+    /// referrers, a cohort and session ids) is recorded. Sourcegraph keeps it only for its public instance; turn it on
+    /// only when the service has a reason to keep it. When <see langword="false"/>, it is ignored. The default value is
+    /// <see langword="false"/>.
+    /// </summary>
+    public bool AcceptMarketingTracking { get; set; }
+
+    /// <summary>
     /// Gets or sets a value indicating whether the trace context the caller sent (a W3C <c>traceparent</c> header) is
     /// trusted. When <see langword="false"/>, events carry the request's trace id only when this service started the
     /// trace (the request's <see cref="System.Diagnostics.Activity"/> has no remote parent); a trace id a client chose is

@@ -48,6 +48,13 @@ public sealed class TelemetryEventParameters
     public IReadOnlyDictionary<string, bool>? FeatureFlags { get; init; }
 
     /// <summary>
+    /// Gets the event's marketing attribution (pages and referrers), sent as <c>marketing_tracking</c>. Sourcegraph
+    /// keeps it only for events of its public instance (sourcegraph.com): record it only when the service has a reason
+    /// to, typically for events a web client reported. The default value is <see langword="null"/> (none).
+    /// </summary>
+    public TelemetryMarketingTracking? MarketingTracking { get; init; }
+
+    /// <summary>
     /// Gets the client-propagated interaction id (Sourcegraph clients send it in the
     /// <c>X-Sourcegraph-Interaction-ID</c> header). The default value is <see langword="null"/>: then an enricher's, or
     /// else the <see cref="InteractionIdBaggageKey"/> baggage item's when it is at most 128 letters, digits and

@@ -120,7 +120,10 @@ public sealed class CoreFourthReviewFindingsTests : IDisposable
             $"Outage 2 (SpillAfter 100 ms) has lasted about 3 s: persisted = {counts.Persisted}, pending = {counts.Pending}; the export's events are still only in memory (a crash loses them).");
     }
 
-    /// <summary>The encoder's one walk against the generated message, for random events (nested lengths of 1 to 3 bytes, empty and null parts).</summary>
+    /// <summary>
+    /// The encoder's one walk against the generated message, for random events (nested lengths of 1 to 3 bytes, empty and
+    /// null parts, marketing tracking with none, some or all of its fields).
+    /// </summary>
     [Fact]
     public void Encode_RandomEvents_SameBytesAsTheGeneratedMessage()
     {
@@ -164,6 +167,18 @@ public sealed class CoreFourthReviewFindingsTests : IDisposable
                 : [.. Enumerable.Range(0, random.Next(big ? 300 : 5)).Select(k => new KeyValuePair<string, bool>($"{k}:{Text(random, big ? 100 : 10)}", random.Next(2) == 0))],
             InteractionId = Maybe(60),
             TraceId = random.Next(2) == 0 ? default : ActivityTraceId.CreateRandom(),
+            MarketingTracking = random.Next(3) == 0 ? null : new TelemetryMarketingTracking
+            {
+                // Up to 2,048 characters, the recorder's limit: lengths of 1 and 2 bytes, nested lengths of up to 3.
+                Url = Maybe(big ? 2_048 : 60),
+                FirstSourceUrl = Maybe(big ? 2_048 : 60),
+                CohortId = Maybe(20),
+                Referrer = Maybe(big ? 2_048 : 60),
+                LastSourceUrl = Maybe(big ? 2_048 : 60),
+                DeviceSessionId = Maybe(40),
+                SessionReferrer = Maybe(big ? 2_048 : 60),
+                SessionFirstUrl = Maybe(big ? 2_048 : 60),
+            },
         };
     }
 

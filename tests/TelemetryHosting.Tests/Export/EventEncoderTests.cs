@@ -9,7 +9,7 @@ namespace TelemetryHosting.Tests.Export;
 
 public sealed class EventEncoderTests
 {
-    public static TheoryData<string> Cases() => ["minimal", "metadata", "zeros", "everything", "unicode", "before1970", "noversion"];
+    public static TheoryData<string> Cases() => ["minimal", "metadata", "zeros", "everything", "unicode", "before1970", "noversion", "marketing-empty", "marketing-some"];
 
     [Theory]
     [MemberData(nameof(Cases))]
@@ -72,7 +72,36 @@ public sealed class EventEncoderTests
             FeatureFlags = [new("flag", true)],
             InteractionId = "interaction",
             TraceId = ActivityTraceId.CreateRandom(),
+            MarketingTracking = EveryMarketingField(),
+        },
+        "marketing-empty" => new PendingEvent
+        {
+            Id = Guid.CreateVersion7(),
+            Timestamp = DateTimeOffset.UnixEpoch,
+            Feature = "search",
+            Action = "view",
+            MarketingTracking = new TelemetryMarketingTracking { Url = string.Empty, CohortId = string.Empty },
+        },
+        "marketing-some" => new PendingEvent
+        {
+            Id = Guid.CreateVersion7(),
+            Timestamp = DateTimeOffset.UnixEpoch,
+            Feature = "search",
+            Action = "view",
+            MarketingTracking = new TelemetryMarketingTracking { CohortId = "2026-11", Referrer = "https://example.com/é", SessionFirstUrl = string.Empty },
         },
         _ => throw new ArgumentOutOfRangeException(nameof(name)),
+    };
+
+    private static TelemetryMarketingTracking EveryMarketingField() => new()
+    {
+        Url = "https://sourcegraph.com/search",
+        FirstSourceUrl = "https://sourcegraph.com/first",
+        CohortId = "2026-11-25",
+        Referrer = "https://example.com/",
+        LastSourceUrl = "https://sourcegraph.com/last",
+        DeviceSessionId = "device-session",
+        SessionReferrer = "https://example.com/session",
+        SessionFirstUrl = "https://sourcegraph.com/session-first",
     };
 }

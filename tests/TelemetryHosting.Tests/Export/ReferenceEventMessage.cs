@@ -64,6 +64,11 @@ internal static class ReferenceEventMessage
             }
         }
 
+        if (BuildMarketingTracking(pending.MarketingTracking) is { } tracking)
+        {
+            message.MarketingTracking = tracking;
+        }
+
         var hasTrace = pending.TraceId != default;
         if (hasTrace || !string.IsNullOrEmpty(pending.InteractionId))
         {
@@ -80,6 +85,59 @@ internal static class ReferenceEventMessage
         }
 
         return message;
+    }
+
+    private static EventMarketingTracking? BuildMarketingTracking(TelemetryMarketingTracking? tracking)
+    {
+        if (tracking is null)
+        {
+            return null;
+        }
+
+        var message = new EventMarketingTracking();
+        if (!string.IsNullOrEmpty(tracking.Url))
+        {
+            message.Url = tracking.Url;
+        }
+
+        if (!string.IsNullOrEmpty(tracking.FirstSourceUrl))
+        {
+            message.FirstSourceUrl = tracking.FirstSourceUrl;
+        }
+
+        if (!string.IsNullOrEmpty(tracking.CohortId))
+        {
+            message.CohortId = tracking.CohortId;
+        }
+
+        if (!string.IsNullOrEmpty(tracking.Referrer))
+        {
+            message.Referrer = tracking.Referrer;
+        }
+
+        if (!string.IsNullOrEmpty(tracking.LastSourceUrl))
+        {
+            message.LastSourceUrl = tracking.LastSourceUrl;
+        }
+
+        if (!string.IsNullOrEmpty(tracking.DeviceSessionId))
+        {
+            message.DeviceSessionId = tracking.DeviceSessionId;
+        }
+
+        if (!string.IsNullOrEmpty(tracking.SessionReferrer))
+        {
+            message.SessionReferrer = tracking.SessionReferrer;
+        }
+
+        if (!string.IsNullOrEmpty(tracking.SessionFirstUrl))
+        {
+            message.SessionFirstUrl = tracking.SessionFirstUrl;
+        }
+
+        // Left out when nothing is set, as the user is.
+        return message.HasUrl || message.HasFirstSourceUrl || message.HasCohortId || message.HasReferrer || message.HasLastSourceUrl
+            || message.HasDeviceSessionId || message.HasSessionReferrer || message.HasSessionFirstUrl ? message : null;
     }
 
     private static EventUser? BuildUser(TelemetryEventUser? user)

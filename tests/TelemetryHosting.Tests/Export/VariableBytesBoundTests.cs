@@ -13,7 +13,7 @@ public sealed class VariableBytesBoundTests
 {
     private const string ServiceVersion = "1.2.3-test";
 
-    public static TheoryData<string> Shapes() => new() { "cjk-flags", "one-char-flags", "cjk-metadata", "one-char-metadata", "everything", "nothing" };
+    public static TheoryData<string> Shapes() => new() { "cjk-flags", "one-char-flags", "cjk-metadata", "one-char-metadata", "everything", "one-char-marketing", "nothing" };
 
     [Theory]
     [MemberData(nameof(Shapes))]
@@ -67,6 +67,28 @@ public sealed class VariableBytesBoundTests
                 Client = new TelemetryEventClient { Name = "客户端", Version = "版本" },
                 FeatureFlags = [KeyValuePair.Create("x", true), KeyValuePair.Create("y", false)],
                 InteractionId = "交互",
+                MarketingTracking = new TelemetryMarketingTracking
+                {
+                    Url = new string('链', 2_048),
+                    FirstSourceUrl = "首",
+                    CohortId = "组",
+                    Referrer = "引",
+                    LastSourceUrl = "末",
+                    DeviceSessionId = "设",
+                    SessionReferrer = "会",
+                    SessionFirstUrl = "初",
+                },
+            },
+            "one-char-marketing" => new PendingEvent
+            {
+                Id = Guid.CreateVersion7(),
+                Timestamp = DateTimeOffset.UnixEpoch,
+                Feature = "s",
+                Action = "v",
+                MarketingTracking = new TelemetryMarketingTracking
+                {
+                    Url = "u", FirstSourceUrl = "f", CohortId = "c", Referrer = "r", LastSourceUrl = "l", DeviceSessionId = "d", SessionReferrer = "s", SessionFirstUrl = "x",
+                },
             },
             _ => Base(),
         };

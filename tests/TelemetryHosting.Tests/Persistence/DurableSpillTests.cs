@@ -48,6 +48,46 @@ public sealed class DurableSpillTests : IDisposable
     }
 
     [Fact]
+    public async Task Stop_DuringOutage_EventWithMarketingTrackingIsReplayedWithEveryField()
+    {
+        await using var gateway = await DevelopmentGateway.StartAsync(new DevelopmentGatewayOptions());
+        gateway.Faults.FailNextCalls(int.MaxValue);
+        var first = await RecorderHarness.StartAsync(Spill, gateway: gateway);
+        var tracking = new TelemetryMarketingTracking
+        {
+            Url = "https://sourcegraph.com/search",
+            FirstSourceUrl = "https://sourcegraph.com/?utm_source=a",
+            CohortId = "2026-11-23",
+            Referrer = "https://example.com/",
+            LastSourceUrl = "https://sourcegraph.com/pricing",
+            DeviceSessionId = "device-1",
+            SessionReferrer = "https://example.org/",
+            SessionFirstUrl = "https://sourcegraph.com/blog/é",
+        };
+        Assert.True(first.Recorder.Record("search", "view", new TelemetryEventParameters
+        {
+            Billing = new TelemetryBillingMetadata { Product = "code-search", Category = "core" },
+            MarketingTracking = tracking,
+        }));
+
+        await Eventually.HoldsAsync(() => first.ExportFailures.GetMeasurementSnapshot().Count > 0, "the export has failed");
+        await first.Host.StopAsync();
+        Assert.Equal(1, first.Counts().Persisted);
+        await first.DisposeAsync();
+
+        gateway.Faults.Reset();
+        await using var second = await RecorderHarness.StartAsync(Spill, gateway: gateway);
+        await second.WaitForDistinctAsync(1);
+
+        var wire = Assert.Single(second.ReceivedEvents());
+        Assert.Equal("code-search", wire.Parameters.BillingMetadata.Product);
+        Assert.Equal(
+            [tracking.Url, tracking.FirstSourceUrl, tracking.CohortId, tracking.Referrer, tracking.LastSourceUrl, tracking.DeviceSessionId, tracking.SessionReferrer, tracking.SessionFirstUrl],
+            [wire.MarketingTracking.Url, wire.MarketingTracking.FirstSourceUrl, wire.MarketingTracking.CohortId, wire.MarketingTracking.Referrer,
+                wire.MarketingTracking.LastSourceUrl, wire.MarketingTracking.DeviceSessionId, wire.MarketingTracking.SessionReferrer, wire.MarketingTracking.SessionFirstUrl]);
+    }
+
+    [Fact]
     public async Task Outage_LongerThanSpillAfter_MovesQueuedEventsToDisk()
     {
         await using var harness = await RecorderHarness.StartAsync(SpillAtOnceInBatchesOfTen);

@@ -134,6 +134,65 @@ public sealed class EventNameValidationTests : IAsyncLifetime
         Assert.Equal("Private metadata number at 'privateMetadata.nested.scores[1]' must be finite.", exception.Message);
     }
 
+    public static TheoryData<string, TelemetryMarketingTracking, string> InvalidMarketingTracking => new()
+    {
+        {
+            "a URL one character too long",
+            new TelemetryMarketingTracking { Url = "https://example.com/" + new string('a', 2_029) },
+            "Marketing tracking Url must be at most 2048 characters long, but is 2049."
+        },
+        {
+            "the last field far too long",
+            new TelemetryMarketingTracking { CohortId = "c", SessionFirstUrl = new string('x', 10_000) },
+            "Marketing tracking SessionFirstUrl must be at most 2048 characters long, but is 10000."
+        },
+        {
+            "a lone high surrogate at the end",
+            new TelemetryMarketingTracking { Referrer = "https://example.com/\uD83C" },
+            "Marketing tracking Referrer is not valid UTF-16: it has a lone surrogate at index 20."
+        },
+        {
+            "a lone low surrogate after a pair",
+            new TelemetryMarketingTracking { DeviceSessionId = "🎉\uDF89x" },
+            "Marketing tracking DeviceSessionId is not valid UTF-16: it has a lone surrogate at index 2."
+        },
+        {
+            "two high surrogates",
+            new TelemetryMarketingTracking { FirstSourceUrl = "a\uD83C\uD83C\uDF89" },
+            "Marketing tracking FirstSourceUrl is not valid UTF-16: it has a lone surrogate at index 1."
+        },
+    };
+
+    [Theory]
+    [MemberData(nameof(InvalidMarketingTracking))]
+    public void Record_InvalidMarketingTracking_ThrowsNamingTheField(string scenario, TelemetryMarketingTracking tracking, string message)
+    {
+        var parameters = new TelemetryEventParameters { MarketingTracking = tracking };
+
+        var exception = Assert.Throws<ArgumentException>(() => _harness.Recorder.Record("search", "view", parameters));
+
+        Assert.True(message == exception.Message, $"{scenario}: '{exception.Message}'");
+        Assert.Equal(0, _harness.Counts().Pending);
+    }
+
+    [Fact]
+    public void Record_MarketingTrackingAtTheLimits_IsAccepted()
+    {
+        var parameters = new TelemetryEventParameters
+        {
+            MarketingTracking = new TelemetryMarketingTracking
+            {
+                Url = new string('u', 2_048),
+                FirstSourceUrl = string.Empty,
+                Referrer = "https://example.com/🎉" + new string('r', 2_048 - 22),
+                CohortId = "🎉",
+            },
+        };
+
+        Assert.True(_harness.Recorder.Record("search", "view", parameters));
+        Assert.Equal(1, _harness.Counts().Pending);
+    }
+
     [Fact]
     public void Record_InvalidEvent_IsNotQueued()
     {

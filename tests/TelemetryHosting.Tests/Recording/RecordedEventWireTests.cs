@@ -87,6 +87,69 @@ public sealed class RecordedEventWireTests
     }
 
     [Fact]
+    public async Task Record_MarketingTracking_EveryFieldArrivesOnTheWire()
+    {
+        await using var harness = await RecorderHarness.StartAsync(timeProvider: new FakeTimeProvider(Start));
+        var tracking = new TelemetryMarketingTracking
+        {
+            Url = "https://sourcegraph.com/search?q=context:global+repo:foo",
+            FirstSourceUrl = "https://sourcegraph.com/?utm_source=newsletter",
+            CohortId = "2026-11-23",
+            Referrer = "https://www.example.com/",
+            LastSourceUrl = "https://sourcegraph.com/pricing?utm_campaign=é",
+            DeviceSessionId = "7c4e1f0a-device-session",
+            SessionReferrer = "https://news.example.org/item?id=1",
+            SessionFirstUrl = "https://sourcegraph.com/blog/🎉" + new string('p', 2_048 - 31),
+        };
+
+        Assert.True(harness.Recorder.Record("search", "view", new TelemetryEventParameters { MarketingTracking = tracking }));
+        await harness.Recorder.FlushWithinLimitAsync();
+
+        var wire = Assert.Single(harness.ReceivedEvents()).MarketingTracking;
+        Assert.NotNull(wire);
+        Assert.Equal(tracking.Url, wire.Url);
+        Assert.Equal(tracking.FirstSourceUrl, wire.FirstSourceUrl);
+        Assert.Equal(tracking.CohortId, wire.CohortId);
+        Assert.Equal(tracking.Referrer, wire.Referrer);
+        Assert.Equal(tracking.LastSourceUrl, wire.LastSourceUrl);
+        Assert.Equal(tracking.DeviceSessionId, wire.DeviceSessionId);
+        Assert.Equal(tracking.SessionReferrer, wire.SessionReferrer);
+        Assert.Equal(tracking.SessionFirstUrl, wire.SessionFirstUrl);
+
+        // The development gateway's JSON Lines record (protobuf JSON) carries it too.
+        using var record = System.Text.Json.JsonDocument.Parse(Assert.Single(harness.Gateway.Events.Snapshot()).Json);
+        var json = record.RootElement.GetProperty("event").GetProperty("marketingTracking");
+        Assert.Equal(tracking.CohortId, json.GetProperty("cohortId").GetString());
+        Assert.Equal(tracking.SessionFirstUrl, json.GetProperty("sessionFirstUrl").GetString());
+    }
+
+    [Fact]
+    public async Task Record_MarketingTrackingPartlySet_SendsOnlyTheSetFields()
+    {
+        await using var harness = await RecorderHarness.StartAsync();
+
+        harness.Recorder.Record("search", "view", new TelemetryEventParameters
+        {
+            MarketingTracking = new TelemetryMarketingTracking { Url = "https://sourcegraph.com/", Referrer = "", CohortId = "c1" },
+        });
+        harness.Recorder.Record("search", "submit", new TelemetryEventParameters
+        {
+            MarketingTracking = new TelemetryMarketingTracking { Url = "", SessionReferrer = "" },
+        });
+        await harness.Recorder.FlushWithinLimitAsync();
+
+        var events = harness.ReceivedEvents();
+        var partial = Assert.Single(events, e => e.Action == "view").MarketingTracking;
+        Assert.Equal("https://sourcegraph.com/", partial.Url);
+        Assert.Equal("c1", partial.CohortId);
+        Assert.False(partial.HasReferrer);
+        Assert.False(partial.HasFirstSourceUrl || partial.HasLastSourceUrl || partial.HasDeviceSessionId || partial.HasSessionReferrer || partial.HasSessionFirstUrl);
+
+        // Only empty strings: no marketing tracking at all, as a user with nothing set is left out.
+        Assert.Null(Assert.Single(events, e => e.Action == "submit").MarketingTracking);
+    }
+
+    [Fact]
     public async Task Record_NoParametersAndNoTrace_LeavesOptionalPartsUnset()
     {
         Assert.Null(Activity.Current);

@@ -15,6 +15,16 @@ internal sealed class ClientEvent
 
     public TelemetryEventClient? Client { get; set; }
 
+    /// <summary>Gets or sets the version of the event's shape (<c>parameters.version</c>; 0 in the compact shape).</summary>
+    public int Version { get; set; }
+
+    public TelemetryBillingMetadata? Billing { get; set; }
+
+    public TelemetryMarketingTracking? MarketingTracking { get; set; }
+
+    /// <summary>Gets or sets the event's own interaction id (<c>parameters.interactionID</c>), which overrides the request header's.</summary>
+    public string? InteractionId { get; set; }
+
     /// <summary>Gets or sets why the event is rejected (the first problem found), or <see langword="null"/>.</summary>
     public string? Error { get; set; }
 }

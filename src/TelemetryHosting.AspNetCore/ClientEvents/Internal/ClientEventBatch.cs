@@ -2,15 +2,17 @@ namespace TelemetryHosting.AspNetCore.Internal;
 
 /// <summary>
 /// The outcome of reading a request body: the events, each possibly rejected; or, when the body as a whole is
-/// unacceptable, the status code and message to answer with and no events.
+/// unacceptable, the status code and message to answer with and no events. A GraphQL request is answered in GraphQL's shape.
 /// </summary>
 internal sealed class ClientEventBatch
 {
-    private ClientEventBatch(IReadOnlyList<ClientEvent> events, int statusCode, string? error)
+    private ClientEventBatch(IReadOnlyList<ClientEvent> events, int statusCode, string? error, bool isGraphQL, ClientEventGraphQLMutation? mutation)
     {
         Events = events;
         StatusCode = statusCode;
         Error = error;
+        IsGraphQL = isGraphQL;
+        Mutation = mutation;
     }
 
     public IReadOnlyList<ClientEvent> Events { get; }
@@ -21,7 +23,14 @@ internal sealed class ClientEventBatch
     /// <summary>Gets why the whole body is refused, or <see langword="null"/> when its events were read.</summary>
     public string? Error { get; }
 
-    public static ClientEventBatch Read(IReadOnlyList<ClientEvent> events) => new(events, 0, null);
+    /// <summary>Gets whether the body is a GraphQL request, to be answered in GraphQL's shape.</summary>
+    public bool IsGraphQL { get; }
 
-    public static ClientEventBatch Refused(int statusCode, string error) => new([], statusCode, error);
+    /// <summary>Gets the GraphQL mutation read, which says what the answer's <c>data</c> holds; <see langword="null"/> for a batch.</summary>
+    public ClientEventGraphQLMutation? Mutation { get; }
+
+    public static ClientEventBatch Read(IReadOnlyList<ClientEvent> events, ClientEventGraphQLMutation? mutation) =>
+        new(events, 0, null, mutation is not null, mutation);
+
+    public static ClientEventBatch Refused(int statusCode, string error, bool isGraphQL = false) => new([], statusCode, error, isGraphQL, null);
 }

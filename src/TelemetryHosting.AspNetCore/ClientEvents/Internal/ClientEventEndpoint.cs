@@ -3,6 +3,7 @@ using System.Globalization;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using OpenTelemetry;
 using TelemetryHosting.AspNetCore.Internal;
 using TelemetryHosting.Shared;
 
@@ -125,6 +126,13 @@ internal sealed class ClientEventEndpoint
             batch = ClientEventBodyParser.Parse(body.Body, _options);
         }
 
+        if (batch.Error is not null && batch.IsGraphQL)
+        {
+            Log.ClientEventRequestRefused(_logger, batch.StatusCode, "invalid body");
+            await ClientEventResponses.WriteGraphQLAsync(context, batch.StatusCode, null, 0, 0, null, batch.Error).ConfigureAwait(false);
+            return;
+        }
+
         if (batch.Error is not null)
         {
             var title = batch.StatusCode == StatusCodes.Status413PayloadTooLarge ? "Too many events." : "The request body is not a batch of telemetry events.";
@@ -132,11 +140,12 @@ internal sealed class ClientEventEndpoint
             return;
         }
 
-        await RecordAsync(context, batch.Events, samsExternalId).ConfigureAwait(false);
+        await RecordAsync(context, batch, samsExternalId).ConfigureAwait(false);
     }
 
-    private async Task RecordAsync(HttpContext context, IReadOnlyList<ClientEvent> events, string? samsExternalId)
+    private async Task RecordAsync(HttpContext context, ClientEventBatch batch, string? samsExternalId)
     {
+        var events = batch.Events;
         var interactionId = _interactionIdHeader.Find(context.Request);
         var eventUser = samsExternalId is null ? null : new TelemetryEventUser { SamsExternalId = samsExternalId };
         var now = _timeProvider.GetUtcNow();
@@ -155,6 +164,11 @@ internal sealed class ClientEventEndpoint
         {
             Activity.Current = null;
         }
+
+        // Nor may the caller's baggage header choose an event's interaction id (the recorder's fallback when none is
+        // given): a client's comes from the configured header or the event's own interactionID, nowhere else.
+        var callerBaggage = Baggage.Current;
+        Baggage.Current = default;
 
         for (var index = 0; index < events.Count; index++)
         {
@@ -180,8 +194,11 @@ internal sealed class ClientEventEndpoint
                         Metadata = metadata,
                         PrivateMetadata = clientEvent.PrivateMetadata,
                         Client = clientEvent.Client,
+                        Version = clientEvent.Version,
+                        Billing = clientEvent.Billing,
+                        MarketingTracking = clientEvent.MarketingTracking,
                         User = eventUser,
-                        InteractionId = interactionId,
+                        InteractionId = clientEvent.InteractionId ?? interactionId,
                     });
                     if (recorded)
                     {
@@ -205,12 +222,20 @@ internal sealed class ClientEventEndpoint
             }
         }
 
+        Baggage.Current = callerBaggage;
         if (hideCallerTrace)
         {
             Activity.Current = requestActivity;
         }
 
         Log.ClientEventsRecorded(_logger, accepted, dropped, errors?.Count ?? 0);
+        if (batch.Mutation is { } mutation)
+        {
+            // GraphQL: the request was executed (the valid events are recorded); rejected events are errors beside the data.
+            await ClientEventResponses.WriteGraphQLAsync(context, StatusCodes.Status200OK, mutation, accepted, dropped, errors).ConfigureAwait(false);
+            return;
+        }
+
         if (errors is null)
         {
             await ClientEventResponses.WriteAcceptedAsync(context, accepted, dropped).ConfigureAwait(false);

@@ -78,7 +78,7 @@ internal static class ClientEventMetadataValidator
         }
     }
 
-    private static string? ValidateKey(string key, string field) =>
+    public static string? ValidateKey(string key, string field) =>
         key.Length > MaxKeyLength ? KeyTextError(field)
         : key.Length == 0 ? $"'{field}' keys must not be empty."
         : null;

@@ -12,19 +12,30 @@ internal static class ClientEventParser
     public const int MaxClientFieldLength = 128;
     private const int MaxTimestampLength = 64;
 
-    public static ClientEvent Parse(JsonElement element, TelemetryClientEventsOptions options)
+    /// <summary>Reads the event at <paramref name="slice"/> of <paramref name="body"/>, in the shape the first pass found.</summary>
+    public static ClientEvent Parse(ReadOnlySpan<byte> body, ClientEventSlice slice, TelemetryClientEventsOptions options)
     {
-        var result = new ClientEvent();
-        if (element.ValueKind != JsonValueKind.Object)
+        if (slice.Refusal is { } refusal)
         {
-            result.Error = "An event must be a JSON object.";
-            return result;
+            return new ClientEvent { Error = refusal };
         }
 
+        var reader = new Utf8JsonReader(body.Slice(slice.Start, slice.Length), ClientEventJsonContext.ReaderOptions);
+        if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+        {
+            return new ClientEvent { Error = "An event must be a JSON object." };
+        }
+
+        return slice.IsInput ? ClientEventInputParser.Parse(ref reader, options) : Parse(ref reader, options);
+    }
+
+    private static ClientEvent Parse(ref Utf8JsonReader reader, TelemetryClientEventsOptions options)
+    {
+        var result = new ClientEvent();
         ClientEventDocument? document;
         try
         {
-            document = element.Deserialize(ClientEventJsonContext.Events.ClientEventDocument);
+            document = JsonSerializer.Deserialize(ref reader, ClientEventJsonContext.Events.ClientEventDocument);
         }
         catch (Exception exception) when (exception is JsonException or InvalidOperationException or NotSupportedException or ArgumentException or FormatException)
         {
@@ -41,7 +52,7 @@ internal static class ClientEventParser
         return result;
     }
 
-    private static string? ReadTimestamp(JsonElement? element, ClientEvent result, TelemetryClientEventsOptions options)
+    public static string? ReadTimestamp(JsonElement? element, ClientEvent result, TelemetryClientEventsOptions options)
     {
         if (element is not { } timestamp || timestamp.ValueKind == JsonValueKind.Null)
         {
@@ -108,20 +119,21 @@ internal static class ClientEventParser
             return null;
         }
 
-        if (string.IsNullOrEmpty(client.Name))
-        {
-            return ClientEventJsonErrors.ClientExpected;
-        }
+        return string.IsNullOrEmpty(client.Name) ? ClientEventJsonErrors.ClientExpected
+            : ReadClient(("client.name", client.Name), ("client.version", client.Version), result);
+    }
 
-        foreach (var (field, text) in (ReadOnlySpan<(string, string?)>)[("client.name", client.Name), ("client.version", client.Version)])
-        {
-            if (text?.Length > MaxClientFieldLength)
-            {
-                return $"'{field}' must be valid Unicode text of at most {MaxClientFieldLength} characters.";
-            }
-        }
+    /// <summary>Checks a client's name and version, then sets them on <paramref name="result"/>.</summary>
+    public static string? ReadClient((string Field, string Text) name, (string Field, string? Text) version, ClientEvent result) =>
+        CheckLength(name, MaxClientFieldLength) ?? CheckLength(version, MaxClientFieldLength) ?? Set(result, name.Text, version.Text);
 
-        result.Client = new TelemetryEventClient { Name = client.Name, Version = string.IsNullOrEmpty(client.Version) ? null : client.Version };
+    /// <summary>Returns the message for a text longer than <paramref name="most"/> characters, or <see langword="null"/>.</summary>
+    public static string? CheckLength((string Field, string? Text) field, int most) =>
+        field.Text?.Length > most ? $"'{field.Field}' must be valid Unicode text of at most {most} characters." : null;
+
+    private static string? Set(ClientEvent result, string name, string? version)
+    {
+        result.Client = new TelemetryEventClient { Name = name, Version = string.IsNullOrEmpty(version) ? null : version };
         return null;
     }
 }

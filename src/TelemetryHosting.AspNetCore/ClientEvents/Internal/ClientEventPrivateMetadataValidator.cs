@@ -7,12 +7,15 @@ namespace TelemetryHosting.AspNetCore.Internal;
 /// numbers, booleans, nulls, objects and arrays, at most <see cref="TelemetryClientEventsOptions.MaxPrivateMetadataDepth"/>
 /// levels deep and <see cref="TelemetryClientEventsOptions.MaxMetadataEntries"/> values in all.
 /// </summary>
-internal sealed class ClientEventPrivateMetadataValidator(TelemetryClientEventsOptions options)
+internal sealed class ClientEventPrivateMetadataValidator(TelemetryClientEventsOptions options, string field = "privateMetadata")
 {
     private int _count;
 
     /// <summary>Returns what is wrong with <paramref name="element"/>, or <see langword="null"/> and its values.</summary>
     public string? Validate(JsonElement element, out Dictionary<string, object?> values) => ReadObject(element, depth: 1, out values);
+
+    /// <summary>Returns what is wrong with a private metadata value that is not an object (kept as its one value), or <see langword="null"/>.</summary>
+    public string? ValidateValue(JsonElement element, out object? value) => ReadValue(element, depth: 1, out value);
 
     private string? ReadObject(JsonElement element, int depth, out Dictionary<string, object?> values)
     {
@@ -24,7 +27,7 @@ internal sealed class ClientEventPrivateMetadataValidator(TelemetryClientEventsO
 
         foreach (var property in element.EnumerateObject())
         {
-            var keyError = ClientEventMetadataValidator.ReadKey(property, "privateMetadata", out var key);
+            var keyError = ClientEventMetadataValidator.ReadKey(property, field, out var key);
             if (keyError is not null)
             {
                 return keyError;
@@ -38,7 +41,7 @@ internal sealed class ClientEventPrivateMetadataValidator(TelemetryClientEventsO
 
             if (!values.TryAdd(key, value))
             {
-                return $"'privateMetadata' has the key '{ClientEventJsonErrors.Truncate(key)}' more than once at one level.";
+                return $"'{field}' has the key '{ClientEventJsonErrors.Truncate(key)}' more than once at one level.";
             }
         }
 
@@ -50,7 +53,7 @@ internal sealed class ClientEventPrivateMetadataValidator(TelemetryClientEventsO
         value = null;
         if (++_count > options.MaxMetadataEntries)
         {
-            return $"'privateMetadata' has more than {options.MaxMetadataEntries} values.";
+            return $"'{field}' has more than {options.MaxMetadataEntries} values.";
         }
 
         switch (element.ValueKind)
@@ -58,7 +61,7 @@ internal sealed class ClientEventPrivateMetadataValidator(TelemetryClientEventsO
             case JsonValueKind.String:
                 if (!ClientEventMetadataValidator.TryGetString(element, out var text))
                 {
-                    return "'privateMetadata' holds a string that is not valid Unicode text.";
+                    return $"'{field}' holds a string that is not valid Unicode text.";
                 }
 
                 value = text;
@@ -66,7 +69,7 @@ internal sealed class ClientEventPrivateMetadataValidator(TelemetryClientEventsO
             case JsonValueKind.Number:
                 if (!element.TryGetDouble(out var number) || !double.IsFinite(number))
                 {
-                    return "'privateMetadata' holds a number that is not finite.";
+                    return $"'{field}' holds a number that is not finite.";
                 }
 
                 value = number;
@@ -103,5 +106,5 @@ internal sealed class ClientEventPrivateMetadataValidator(TelemetryClientEventsO
         }
     }
 
-    private string DepthError() => $"'privateMetadata' is nested more than {options.MaxPrivateMetadataDepth} levels deep.";
+    private string DepthError() => $"'{field}' is nested more than {options.MaxPrivateMetadataDepth} levels deep.";
 }

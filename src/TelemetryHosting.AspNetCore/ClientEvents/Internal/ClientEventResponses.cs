@@ -62,6 +62,89 @@ internal static class ClientEventResponses
         await response.BodyWriter.FlushAsync(context.RequestAborted).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// Answers a GraphQL request as a GraphQL server would: <c>data</c> as the mutation's selection asks (absent when the
+    /// request was refused as a whole), <c>errors</c> for a refused request or each rejected event (its index in
+    /// <c>extensions</c>), and the counts in the answer's <c>extensions</c>.
+    /// </summary>
+    public static async Task WriteGraphQLAsync(
+        HttpContext context,
+        int statusCode,
+        ClientEventGraphQLMutation? mutation,
+        int accepted,
+        int dropped,
+        IReadOnlyList<(int Index, string Message)>? errors,
+        string? requestError = null)
+    {
+        var response = context.Response;
+        response.StatusCode = statusCode;
+        response.ContentType = "application/json; charset=utf-8";
+        using (var writer = new Utf8JsonWriter(response.BodyWriter))
+        {
+            writer.WriteStartObject();
+            if (requestError is not null || errors is { Count: > 0 })
+            {
+                writer.WriteStartArray("errors");
+                if (requestError is not null)
+                {
+                    writer.WriteStartObject();
+                    writer.WriteString("message", requestError);
+                    writer.WriteEndObject();
+                }
+
+                foreach (var (index, message) in errors ?? [])
+                {
+                    writer.WriteStartObject();
+                    writer.WriteString("message", $"events[{index}]: {message}");
+                    writer.WriteStartArray("path");
+                    writer.WriteStringValue("telemetry");
+                    writer.WriteStringValue("recordEvents");
+                    writer.WriteEndArray();
+                    writer.WriteStartObject("extensions");
+                    writer.WriteNumber("index", index);
+                    writer.WriteEndObject();
+                    writer.WriteEndObject();
+                }
+
+                writer.WriteEndArray();
+            }
+
+            if (mutation is not null)
+            {
+                writer.WriteStartObject("data");
+                WriteTypeName(writer, mutation.MutationTypeName, "Mutation");
+                writer.WriteStartObject("telemetry");
+                WriteTypeName(writer, mutation.TelemetryTypeName, "TelemetryMutation");
+                writer.WriteStartObject("recordEvents");
+                WriteTypeName(writer, mutation.RecordEventsTypeName, "EmptyResponse");
+                if (mutation.AlwaysNil)
+                {
+                    writer.WriteNull("alwaysNil");
+                }
+
+                writer.WriteEndObject();
+                writer.WriteEndObject();
+                writer.WriteEndObject();
+            }
+
+            writer.WriteStartObject("extensions");
+            writer.WriteNumber("accepted", accepted);
+            writer.WriteNumber("dropped", dropped);
+            writer.WriteEndObject();
+            writer.WriteEndObject();
+        }
+
+        await response.BodyWriter.FlushAsync(context.RequestAborted).ConfigureAwait(false);
+
+        static void WriteTypeName(Utf8JsonWriter writer, bool asked, string name)
+        {
+            if (asked)
+            {
+                writer.WriteString("__typename", name);
+            }
+        }
+    }
+
     private static string TypeOf(int statusCode) => statusCode switch
     {
         StatusCodes.Status401Unauthorized => "https://tools.ietf.org/html/rfc9110#section-15.5.2",

@@ -26,6 +26,7 @@ internal sealed class PendingEvent
     public TelemetryEventClient? Client { get => _rare?.Client; init => Rare(value)?.Client = value; }
     public KeyValuePair<string, bool>[]? FeatureFlags { get => _rare?.FeatureFlags; init => Rare(value)?.FeatureFlags = value; }
     public string? InteractionId { get => _rare?.InteractionId; init => Rare(value)?.InteractionId = value; }
+    public TelemetryMarketingTracking? MarketingTracking { get => _rare?.MarketingTracking; init => Rare(value)?.MarketingTracking = value; }
 
     /// <summary>
     /// Returns an upper bound of what the event adds to its encoded size beyond a fixed part (id, timestamp, numbers,
@@ -64,6 +65,14 @@ internal sealed class PendingEvent
             }
         }
 
+        if (rare.MarketingTracking is { } tracking)
+        {
+            // Its eight strings, each with a tag and a length of up to 5 bytes, and its own tag and length.
+            bytes += (3L * ((tracking.Url?.Length ?? 0) + (tracking.FirstSourceUrl?.Length ?? 0) + (tracking.CohortId?.Length ?? 0)
+                + (tracking.Referrer?.Length ?? 0) + (tracking.LastSourceUrl?.Length ?? 0) + (tracking.DeviceSessionId?.Length ?? 0)
+                + (tracking.SessionReferrer?.Length ?? 0) + (tracking.SessionFirstUrl?.Length ?? 0))) + (8 * 6) + 6;
+        }
+
         // The numeric user id (a tag and up to 10 bytes), then the framing of the optional messages.
         return bytes + 11 + 64;
     }
@@ -83,5 +92,6 @@ internal sealed class PendingEvent
         public TelemetryEventClient? Client { get; set; }
         public KeyValuePair<string, bool>[]? FeatureFlags { get; set; }
         public string? InteractionId { get; set; }
+        public TelemetryMarketingTracking? MarketingTracking { get; set; }
     }
 }

@@ -42,6 +42,70 @@ internal static class RecordedParameters
         }
     }
 
+    /// <summary>The most UTF-16 characters a marketing tracking property may hold (the URL length browsers reliably support).</summary>
+    public const int MaxMarketingTrackingLength = 2048;
+
+    /// <summary>
+    /// Throws when a marketing tracking property is longer than <see cref="MaxMarketingTrackingLength"/> or holds a lone
+    /// surrogate (which UTF-8 encoding would silently replace with U+FFFD). The instance is immutable: it is kept, not copied.
+    /// </summary>
+    public static TelemetryMarketingTracking? CheckMarketingTracking(TelemetryMarketingTracking? tracking)
+    {
+        if (tracking is not null)
+        {
+            CheckMarketingTrackingText(tracking.Url, nameof(TelemetryMarketingTracking.Url));
+            CheckMarketingTrackingText(tracking.FirstSourceUrl, nameof(TelemetryMarketingTracking.FirstSourceUrl));
+            CheckMarketingTrackingText(tracking.CohortId, nameof(TelemetryMarketingTracking.CohortId));
+            CheckMarketingTrackingText(tracking.Referrer, nameof(TelemetryMarketingTracking.Referrer));
+            CheckMarketingTrackingText(tracking.LastSourceUrl, nameof(TelemetryMarketingTracking.LastSourceUrl));
+            CheckMarketingTrackingText(tracking.DeviceSessionId, nameof(TelemetryMarketingTracking.DeviceSessionId));
+            CheckMarketingTrackingText(tracking.SessionReferrer, nameof(TelemetryMarketingTracking.SessionReferrer));
+            CheckMarketingTrackingText(tracking.SessionFirstUrl, nameof(TelemetryMarketingTracking.SessionFirstUrl));
+        }
+
+        return tracking;
+    }
+
+    private static void CheckMarketingTrackingText(string? value, string property)
+    {
+        if (value is null)
+        {
+            return;
+        }
+
+        if (value.Length > MaxMarketingTrackingLength)
+        {
+            throw new ArgumentException(
+                $"Marketing tracking {property} must be at most {MaxMarketingTrackingLength} characters long, but is {value.Length}.");
+        }
+
+        if (IndexOfLoneSurrogate(value) is var index and >= 0)
+        {
+            throw new ArgumentException($"Marketing tracking {property} is not valid UTF-16: it has a lone surrogate at index {index}.");
+        }
+    }
+
+    private static int IndexOfLoneSurrogate(string value)
+    {
+        var start = 0;
+        while (true)
+        {
+            var found = value.AsSpan(start).IndexOfAnyInRange('\uD800', '\uDFFF');
+            if (found < 0)
+            {
+                return -1;
+            }
+
+            var at = start + found;
+            if (!char.IsHighSurrogate(value[at]) || at + 1 == value.Length || !char.IsLowSurrogate(value[at + 1]))
+            {
+                return at;
+            }
+
+            start = at + 2;
+        }
+    }
+
     public static KeyValuePair<string, double>[]? CopyMetadata(IReadOnlyDictionary<string, double>? metadata) =>
         Copy<double, MetadataCheck>(metadata);
 

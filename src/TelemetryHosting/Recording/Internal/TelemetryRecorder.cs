@@ -69,6 +69,7 @@ internal sealed class TelemetryRecorder : ITelemetryRecorder
             Client = parameters?.Client,
             FeatureFlags = RecordedParameters.CopyFlags(parameters?.FeatureFlags),
             InteractionId = interactionId,
+            MarketingTracking = RecordedParameters.CheckMarketingTracking(parameters?.MarketingTracking),
         };
 
         if (_queue.TryEnqueue(pending))

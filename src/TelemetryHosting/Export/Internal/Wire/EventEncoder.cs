@@ -13,9 +13,9 @@ internal static class EventEncoder
 
     public static byte[] Encode(PendingEvent pending, string serviceVersion)
     {
-        // Ten nested messages at most (timestamp, source, server, client, parameters, private metadata, billing, user,
-        // feature flags, interaction), and one per map entry.
-        var nested = 10 + (pending.Metadata?.Length ?? 0) + (pending.FeatureFlags?.Length ?? 0);
+        // Eleven nested messages at most (timestamp, source, server, client, parameters, private metadata, billing, user,
+        // feature flags, marketing tracking, interaction), and one per map entry.
+        var nested = 11 + (pending.Metadata?.Length ?? 0) + (pending.FeatureFlags?.Length ?? 0);
         var rented = nested > StackLengths ? ArrayPool<int>.Shared.Rent(nested) : null;
         Span<int> lengths = rented ?? stackalloc int[StackLengths];
         var measuring = ProtoWriter.Measuring(lengths);
@@ -122,6 +122,21 @@ internal static class EventEncoder
             writer.End(featureFlags);
         }
 
+        // Left out, like the user, when no field of it is set.
+        if (pending.MarketingTracking is { } tracking && HasAny(tracking))
+        {
+            var trackingMessage = writer.Begin(9);
+            writer.StringField(1, tracking.Url ?? string.Empty);
+            writer.StringField(2, tracking.FirstSourceUrl ?? string.Empty);
+            writer.StringField(3, tracking.CohortId ?? string.Empty);
+            writer.StringField(4, tracking.Referrer ?? string.Empty);
+            writer.StringField(5, tracking.LastSourceUrl ?? string.Empty);
+            writer.StringField(6, tracking.DeviceSessionId ?? string.Empty);
+            writer.StringField(7, tracking.SessionReferrer ?? string.Empty);
+            writer.StringField(8, tracking.SessionFirstUrl ?? string.Empty);
+            writer.End(trackingMessage);
+        }
+
         if (pending.TraceId != default || !string.IsNullOrEmpty(pending.InteractionId))
         {
             var interaction = writer.Begin(10);
@@ -135,4 +150,10 @@ internal static class EventEncoder
             writer.End(interaction);
         }
     }
+
+    private static bool HasAny(TelemetryMarketingTracking tracking) =>
+        !string.IsNullOrEmpty(tracking.Url) || !string.IsNullOrEmpty(tracking.FirstSourceUrl) || !string.IsNullOrEmpty(tracking.CohortId)
+        || !string.IsNullOrEmpty(tracking.Referrer) || !string.IsNullOrEmpty(tracking.LastSourceUrl)
+        || !string.IsNullOrEmpty(tracking.DeviceSessionId) || !string.IsNullOrEmpty(tracking.SessionReferrer)
+        || !string.IsNullOrEmpty(tracking.SessionFirstUrl);
 }
