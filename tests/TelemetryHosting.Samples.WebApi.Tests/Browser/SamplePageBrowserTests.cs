@@ -23,10 +23,12 @@ public sealed class SamplePageBrowserTests(SamplePageFixture fixture, ITestOutpu
     [Fact]
     public async Task Page_ClicksThenNavigateAwayAtOnce_EveryEventArrivesOnce()
     {
-        const int Runs = 10;
+        // SAMPLE_PAGE_RUNS=200 for a longer run on a quiet machine.
+        var runs = int.TryParse(Environment.GetEnvironmentVariable("SAMPLE_PAGE_RUNS"), out var configured) && configured > 0 ? configured : 10;
         const int Clicks = 3;
         var views = new List<string>();
-        for (var run = 0; run < Runs; run++)
+        var pendingAtNavigation = 0;
+        for (var run = 0; run < runs; run++)
         {
             await Browser.OpenAsync(PageUri(fixture.Sample, NewUser("navigate")), Ready);
             views.Add(await Browser.EvaluateAsync<string>("window.sampleTelemetry.interactionID"));
@@ -37,16 +39,19 @@ public sealed class SamplePageBrowserTests(SamplePageFixture fixture, ITestOutpu
 
             // At once: the events are still in the exporter's buffer (it waits a second before sending), so they
             // leave on pagehide in keepalive requests.
+            pendingAtNavigation += await Browser.EvaluateAsync<int>(Stats + ".pending");
             await Browser.NavigateAsync(new Uri("about:blank"));
         }
 
-        var expected = Runs * (1 + Clicks);
+        var expected = runs * (1 + Clicks);
         var arrived = await ArrivedAsync(fixture.Sample, e => views.Contains(InteractionId(e) ?? ""), expected);
         var perView = views.Select(view => arrived.Count(e => InteractionId(e) == view)).ToList();
         var lost = perView.Sum(n => Math.Max(0, 1 + Clicks - n));
         var duplicated = perView.Sum(n => Math.Max(0, n - (1 + Clicks)));
-        output.WriteLine($"navigate away at once: {Runs} runs, {expected} events recorded, {arrived.Count} arrived, {lost} lost, {duplicated} duplicated");
-        Assert.True(lost == 0 && duplicated == 0, $"{Runs} runs, {expected} events recorded, {arrived.Count} arrived, {lost} lost, {duplicated} duplicated");
+        var figures = $"{runs} runs, {expected} events recorded ({pendingAtNavigation} still in the exporter's buffer when the page was left), {arrived.Count} arrived, {lost} lost, {duplicated} duplicated";
+        output.WriteLine("navigate away at once: " + figures);
+        Assert.True(lost == 0 && duplicated == 0, figures);
+        Assert.True(pendingAtNavigation > expected / 2, "most events should still be buffered when the page is left, or the test proves nothing about page close: " + figures);
         Assert.All(views, view => Assert.Equal(
             ["clicked", "clicked", "clicked", "viewed"],
             arrived.Where(e => InteractionId(e) == view).Select(e => e.Action).Order(StringComparer.Ordinal)));

@@ -19,7 +19,7 @@ public sealed class SamplePageFixture : IAsyncLifetime
 
     internal KestrelSample Sample => _sample!;
 
-    /// <summary>Gets the sample's settings in these tests: the real library's bundle served, private metadata accepted.</summary>
+    /// <summary>Gets the sample's settings in these tests: the real library's bundle served, private metadata and marketing tracking accepted.</summary>
     internal Dictionary<string, string> Settings { get; private set; } = [];
 
     public async Task InitializeAsync()
@@ -30,6 +30,7 @@ public sealed class SamplePageFixture : IAsyncLifetime
         {
             ["Sample:SourcegraphTelemetryBundle"] = await SourcegraphTelemetryBundle.BuildAsync(_directory.FullName),
             ["TelemetryClientEvents:AcceptPrivateMetadata"] = "true",
+            ["TelemetryClientEvents:AcceptMarketingTracking"] = "true",
         };
         _sample = KestrelSample.Start(Gateway, Settings);
         _browser = await HeadlessChromium.StartAsync();
