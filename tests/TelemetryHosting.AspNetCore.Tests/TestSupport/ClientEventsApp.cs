@@ -107,9 +107,13 @@ public sealed class ClientEventsApp : IAsyncDisposable
     public Task<HttpResponseMessage> PostAsync(string json, string? user = "sams-user-1", params (string Name, string Value)[] headers) =>
         PostAsync(Encoding.UTF8.GetBytes(json), user, headers);
 
-    public async Task<HttpResponseMessage> PostAsync(byte[] body, string? user = "sams-user-1", params (string Name, string Value)[] headers)
+    public Task<HttpResponseMessage> PostAsync(byte[] body, string? user = "sams-user-1", params (string Name, string Value)[] headers) =>
+        PostToAsync(Path, body, user, headers);
+
+    /// <summary>Posts to <paramref name="pathAndQuery"/> (the endpoint's path with a query string, say).</summary>
+    public async Task<HttpResponseMessage> PostToAsync(string pathAndQuery, byte[] body, string? user = "sams-user-1", params (string Name, string Value)[] headers)
     {
-        using var request = new HttpRequestMessage(HttpMethod.Post, Path) { Content = new ByteArrayContent(body) };
+        using var request = new HttpRequestMessage(HttpMethod.Post, pathAndQuery) { Content = new ByteArrayContent(body) };
         request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
         if (user is not null)
         {

@@ -260,8 +260,8 @@ internal static class ClientEventInputParser
         var path = ClientEventJsonErrors.PathOf(exception);
         if (ClientEventJsonErrors.IsUnmapped(exception))
         {
-            var name = ClientEventJsonErrors.UnmappedName(exception) ?? "(not valid text)";
-            return $"Unknown property '{(path.Length == 0 ? name : $"{path}.{name}")}'; {Shape}";
+            // The path ends with the unknown name.
+            return $"Unknown property '{(path.Length == 0 ? ClientEventJsonErrors.UnmappedName(exception) ?? "(not valid text)" : path)}'; {Shape}";
         }
 
         if (ClientEventJsonErrors.IsDuplicate(exception))
