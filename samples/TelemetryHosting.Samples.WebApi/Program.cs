@@ -54,6 +54,11 @@ builder.Services.AddControllers();
 builder.Services.AddHostedService<NightlyReportJob>();
 
 var app = builder.Build();
+
+// The sample page (wwwroot/index.html and app.js, at /): it records a page view and each click in the browser, with
+// Sourcegraph's recorder API, through the browser exporter mapped below, to /api/telemetry.
+app.UseDefaultFiles();
+app.UseStaticFiles();
 app.UseAuthentication();
 app.UseAuthorization();
 app.MapControllers();
@@ -61,6 +66,16 @@ app.MapControllers();
 // Clients (the web app, editors) post their events here; the service adds the user, trace id, interaction id and
 // its own version, and records them. Try it: the curl in docs/client-events.md.
 app.MapTelemetryEvents("/api/telemetry").RequireAuthorization();
+
+// The browser exporter (an ES module), which the sample page imports.
+app.MapTelemetryExporterScript("/telemetry/exporter.js");
+
+// SAMPLE ONLY: a bundle of the real @sourcegraph/telemetry, when one is given (the browser tests build one with esbuild);
+// without it the page uses a minimal stand-in recorder. The repository holds no copy of the library.
+if (builder.Configuration["Sample:SourcegraphTelemetryBundle"] is { Length: > 0 } bundle)
+{
+    app.MapGet("/vendor/sourcegraph-telemetry.js", () => Results.File(Path.GetFullPath(bundle), "text/javascript; charset=utf-8"));
+}
 
 if (developmentGateway is not null)
 {

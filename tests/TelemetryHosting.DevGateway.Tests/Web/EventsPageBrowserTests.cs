@@ -2,6 +2,7 @@ using System.Text.Json;
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
 using Telemetrygateway.V1;
+using TelemetryHosting.TestSupport;
 using static TelemetryHosting.DevGateway.Tests.GatewayHarness;
 
 namespace TelemetryHosting.DevGateway.Tests.Web;
@@ -375,7 +376,7 @@ public sealed class EventsPageBrowserTests
         var browser = await HeadlessChromium.StartAsync();
         try
         {
-            await browser.OpenAsync(harness.Gateway.WebAddress);
+            await browser.OpenAsync(harness.Gateway.WebAddress, "document.getElementById('shown') && document.getElementById('shown').textContent !== ''");
             if (rows is { } count)
             {
                 await browser.WaitForAsync($"{Rows}.length === {count}");

@@ -4,15 +4,19 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 
-namespace TelemetryHosting.DevGateway.Tests.Web;
+namespace TelemetryHosting.TestSupport;
 
 /// <summary>
 /// A real headless Chromium (Debian's <c>chromium</c>, or <c>CHROMIUM_PATH</c>) driven over the DevTools protocol on a
 /// WebSocket: navigate, evaluate script, click with the mouse, type, wait for a condition, receive downloads. No browser
-/// download and no package: the protocol is JSON over a socket. Every wait is bounded by <see cref="GatewayHarness.WaitLimit"/>.
+/// download and no package: the protocol is JSON over a socket. Every wait is bounded by <see cref="WaitLimit"/>.
+/// Shared by the test projects that drive a page (linked from tests/Shared).
 /// </summary>
 internal sealed class HeadlessChromium : IAsyncDisposable
 {
+    /// <summary>The bound of every wait: a condition in the page, a DevTools answer or event, Chromium's start and stop.</summary>
+    public static readonly TimeSpan WaitLimit = TimeSpan.FromSeconds(30);
+
     private readonly Process _process;
     private readonly DirectoryInfo _profile;
     private readonly ClientWebSocket _socket = new();
@@ -73,12 +77,15 @@ internal sealed class HeadlessChromium : IAsyncDisposable
         }
     }
 
-    /// <summary>Opens <paramref name="page"/> and waits until the events page's script has rendered its first answer.</summary>
-    public async Task OpenAsync(Uri page)
+    /// <summary>Opens <paramref name="page"/> and waits until it has loaded and <paramref name="readyCondition"/> (script) is truthy.</summary>
+    public async Task OpenAsync(Uri page, string readyCondition = "true")
     {
-        await SendAsync("Page.navigate", new JsonObject { ["url"] = page.ToString() });
-        await WaitForAsync("document.readyState === 'complete' && document.getElementById('shown') && document.getElementById('shown').textContent !== ''");
+        await NavigateAsync(page);
+        await WaitForAsync($"document.readyState === 'complete' && document.URL === {JsonSerializer.Serialize(page.ToString())} && ({readyCondition})");
     }
+
+    /// <summary>Starts navigating to <paramref name="page"/> and returns at once, without waiting for it to load: the page being left closes as a person leaving it would close it.</summary>
+    public Task NavigateAsync(Uri page) => SendAsync("Page.navigate", new JsonObject { ["url"] = page.ToString() });
 
     /// <summary>Evaluates an expression in the page (promises awaited) and returns its value as JSON.</summary>
     public async Task<JsonNode?> EvaluateAsync(string expression)
@@ -97,7 +104,7 @@ internal sealed class HeadlessChromium : IAsyncDisposable
     /// <summary>Waits until a script condition is truthy, checking in the page on each timer tick; fails with the condition after the limit.</summary>
     public Task<JsonNode?> WaitForAsync(string condition) => EvaluateAsync($$"""
         new Promise((resolve, reject) => {
-          const end = Date.now() + {{(int)GatewayHarness.WaitLimit.TotalMilliseconds}};
+          const end = Date.now() + {{(int)WaitLimit.TotalMilliseconds}};
           const check = () => {
             let value;
             try { value = ({{condition}}); } catch (e) { value = undefined; }
@@ -169,7 +176,7 @@ internal sealed class HeadlessChromium : IAsyncDisposable
                 _process.Kill(entireProcessTree: true);
             }
 
-            using var cts = new CancellationTokenSource(GatewayHarness.WaitLimit);
+            using var cts = new CancellationTokenSource(WaitLimit);
             await _process.WaitForExitAsync(cts.Token);
             if (_reader is not null)
             {
@@ -207,8 +214,8 @@ internal sealed class HeadlessChromium : IAsyncDisposable
             listening.TrySetException(new Xunit.Sdk.XunitException("Chromium exited before listening. stderr: " + _stderr));
         });
 
-        using var cts = new CancellationTokenSource(GatewayHarness.WaitLimit);
-        await _socket.ConnectAsync(await listening.Task.WaitAsync(GatewayHarness.WaitLimit), cts.Token);
+        using var cts = new CancellationTokenSource(WaitLimit);
+        await _socket.ConnectAsync(await listening.Task.WaitAsync(WaitLimit), cts.Token);
         _reader = Task.Run(ReadAsync);
 
         var target = await SendAsync("Target.createTarget", new JsonObject { ["url"] = "about:blank" }, browserLevel: true);
@@ -233,9 +240,9 @@ internal sealed class HeadlessChromium : IAsyncDisposable
             message["sessionId"] = _sessionId;
         }
 
-        using var cts = new CancellationTokenSource(GatewayHarness.WaitLimit);
+        using var cts = new CancellationTokenSource(WaitLimit);
         await _socket.SendAsync(Encoding.UTF8.GetBytes(message.ToJsonString()), WebSocketMessageType.Text, endOfMessage: true, cts.Token);
-        var answer = await completion.Task.WaitAsync(GatewayHarness.WaitLimit + TimeSpan.FromSeconds(5));
+        var answer = await completion.Task.WaitAsync(WaitLimit + TimeSpan.FromSeconds(5));
         return answer["error"] is { } error
             ? throw new Xunit.Sdk.XunitException($"{method} failed: {error.ToJsonString()}")
             : answer["result"]!;
@@ -243,7 +250,7 @@ internal sealed class HeadlessChromium : IAsyncDisposable
 
     private async Task<JsonNode> WaitForEventAsync(string method, Func<JsonNode, bool> predicate)
     {
-        var deadline = DateTime.UtcNow + GatewayHarness.WaitLimit;
+        var deadline = DateTime.UtcNow + WaitLimit;
         while (true)
         {
             Task arrived;

@@ -1,0 +1,333 @@
+// TelemetryHosting's browser exporter: a TelemetryExporter for @sourcegraph/telemetry's TelemetryRecorderProvider
+// that posts the TelemetryEventInput objects it gets, as they are, to a TelemetryHosting client event endpoint
+// (MapTelemetryEvents). No dependencies. Documentation: docs/client-events.md, "The browser exporter".
+//
+// Delivery in one sentence: events wait in a bounded buffer (oldest dropped first, counted) and go out in batches,
+// one request at a time, each with keepalive so that it survives the page; when the page is hidden or closed, what is
+// left goes out at once in keepalive requests that fit the browser's 64 KiB keepalive budget, and what doesn't fit
+// is kept in localStorage and sent by the next page of this origin that loads the exporter.
+
+const defaults = {
+  url: '/api/telemetry',
+  headers: undefined, // an object, or a function returning one (or a promise of one), called before each request
+  credentials: 'same-origin',
+  flushIntervalMs: 1000,
+  maxBatchEvents: 100, // the endpoint's MaxEventsPerRequest
+  maxBatchBytes: 32 * 1024, // half the keepalive budget, so a request in flight leaves room for a page-close flush
+  keepaliveBudgetBytes: 64 * 1024, // the browser's budget for all keepalive bodies in flight together
+  maxBufferedEvents: 1000,
+  retryBaseMs: 1000,
+  retryMaxMs: 30000,
+  requestTimeoutMs: 30000,
+  storage: 'localStorage', // 'localStorage', 'sessionStorage', or null: no storage, events that don't fit are dropped
+  onError: (message, detail) => console.warn('telemetryhosting-exporter: ' + message, detail ?? ''),
+  fetch: undefined,
+}
+
+const encoder = new TextEncoder()
+const envelopeBytes = '{"events":[]}'.length
+const storagePrefix = 'telemetryhosting-exporter:'
+
+/** Posts TelemetryEventInput objects to a TelemetryHosting client event endpoint. */
+export class TelemetryHostingExporter {
+  #o
+  #buffer = [] // { json, bytes }, oldest first
+  #stored = [] // what this page wrote to storage (a mirror of its own key)
+  #key
+  #timer = null
+  #timerDue = 0
+  #sending = false
+  #hidden = false
+  #attempt = 0
+  #notBefore = 0
+  #inflightBytes = 0
+  #headers = {}
+  #idle = []
+  #stats = { sent: 0, retried: 0, dropped: 0, refused: 0, stored: 0, restored: 0 }
+  #listeners = []
+
+  constructor(options = {}) {
+    this.#o = { ...defaults, ...options }
+    this.#key = storagePrefix + this.#o.url + ':' + Math.random().toString(36).slice(2)
+    if (typeof this.#o.headers === 'object' && this.#o.headers) this.#headers = { ...this.#o.headers }
+    if (typeof addEventListener === 'function' && typeof document === 'object') {
+      this.#listen('pagehide', () => this.#hide())
+      this.#listen('pageshow', e => e.persisted && this.#show())
+      this.#listen('visibilitychange', () => (document.visibilityState === 'hidden' ? this.#hide() : this.#show()))
+    }
+    this.#restore()
+  }
+
+  /** Buffers the events; never rejects. Called by TelemetryRecorderProvider. */
+  exportEvents(events) {
+    const now = new Date().toISOString()
+    for (const event of events) {
+      let json
+      try {
+        // A timestamp when the event has none, so that an event sent late (after a retry, or from storage) keeps its time.
+        json = JSON.stringify(event.timestamp ? event : { ...event, timestamp: now })
+      } catch (error) {
+        this.#refuse(event, 'it cannot be written as JSON', error)
+        continue
+      }
+      const bytes = encoder.encode(json).length
+      if (bytes + envelopeBytes > this.#o.maxBatchBytes) this.#refuse(event, `its ${bytes} bytes are more than maxBatchBytes (${this.#o.maxBatchBytes})`)
+      else this.#buffer.push({ json, bytes })
+    }
+    this.#trim()
+    if (this.#hidden) this.#closeFlush()
+    else this.#schedule(this.#buffer.length >= this.#o.maxBatchEvents ? 0 : this.#o.flushIntervalMs)
+    return Promise.resolve()
+  }
+
+  /** Sends what is buffered now, without waiting for the flush interval; resolves (never rejects) when nothing is buffered or sending waits for a retry. */
+  flush() {
+    if (this.#hidden) this.#closeFlush()
+    if (this.#hidden || (this.#buffer.length === 0 && !this.#sending)) return Promise.resolve()
+    const idle = new Promise(resolve => this.#idle.push(resolve))
+    this.#schedule(0)
+    return idle
+  }
+
+  /** Counts since this exporter started: events sent (accepted by the endpoint), retried (put back after a failed attempt), dropped (the buffer or storage was full), refused (by the endpoint, or too large), stored (kept for a later page), restored (read back from storage); pending and stored now. */
+  get stats() {
+    return { ...this.#stats, pending: this.#buffer.length, inFlightBytes: this.#inflightBytes, storedNow: this.#stored.length }
+  }
+
+  /** Stops the exporter: what is buffered is sent (or stored) as on page close, listeners and timer removed. */
+  dispose() {
+    this.#closeFlush()
+    for (const [type, listener] of this.#listeners) removeEventListener(type, listener)
+    this.#listeners = []
+    this.#clearTimer()
+  }
+
+  #listen(type, listener) {
+    addEventListener(type, listener)
+    this.#listeners.push([type, listener])
+  }
+
+  #schedule(delayMs) {
+    if (this.#hidden) return
+    const due = Math.max(Date.now() + delayMs, this.#notBefore)
+    if (this.#timer !== null && this.#timerDue <= due) return
+    this.#clearTimer()
+    this.#timerDue = due
+    this.#timer = setTimeout(() => { this.#timer = null; this.#pump() }, due - Date.now())
+  }
+
+  #clearTimer() {
+    if (this.#timer !== null) clearTimeout(this.#timer)
+    this.#timer = null
+  }
+
+  // One request at a time while the page is visible; its answer schedules the next one.
+  async #pump() {
+    if (this.#sending || this.#hidden) return
+    if (Date.now() < this.#notBefore) {
+      this.#settleIdle()
+      return this.#schedule(0)
+    }
+    const batch = this.#take(this.#o.maxBatchBytes)
+    if (batch.length === 0) return this.#settleIdle()
+    this.#sending = true
+    try {
+      this.#headers = (await this.#resolveHeaders()) ?? this.#headers
+      await this.#send(batch, false)
+    } finally {
+      this.#sending = false
+    }
+    if (this.#hidden) return this.#closeFlush()
+    if (this.#buffer.length === 0 || Date.now() < this.#notBefore) this.#settleIdle()
+    if (this.#buffer.length > 0) this.#schedule(this.#idle.length > 0 || this.#buffer.length >= this.#o.maxBatchEvents ? 0 : this.#o.flushIntervalMs)
+  }
+
+  #settleIdle() {
+    for (const resolve of this.#idle.splice(0)) resolve()
+  }
+
+  async #resolveHeaders() {
+    try {
+      const headers = typeof this.#o.headers === 'function' ? await this.#o.headers() : this.#o.headers
+      return { ...headers }
+    } catch (error) {
+      this.#o.onError('the headers function failed; sending with the last headers', error)
+      return null
+    }
+  }
+
+  // The page is hidden or closing: its last chance. Send what fits the keepalive budget now (with the last headers:
+  // nothing asynchronous runs reliably after pagehide) unless a retry is due later; keep the rest in storage.
+  #closeFlush() {
+    this.#hidden = true
+    this.#clearTimer()
+    if (Date.now() >= this.#notBefore) {
+      while (this.#buffer.length > 0) {
+        const room = Math.min(this.#o.maxBatchBytes, this.#o.keepaliveBudgetBytes - this.#inflightBytes)
+        const batch = this.#take(room)
+        if (batch.length === 0) break
+        this.#send(batch, true)
+      }
+    }
+    if (this.#buffer.length > 0) this.#persist()
+    this.#settleIdle()
+  }
+
+  #hide() {
+    if (!this.#hidden) this.#closeFlush()
+  }
+
+  // Visible again (another tab, or back from the back/forward cache): what this page stored comes back, unless
+  // another page of the origin already took it.
+  #show() {
+    if (!this.#hidden) return
+    this.#hidden = false
+    const mine = this.#claim(this.#key)
+    this.#stored = []
+    this.#buffer.unshift(...mine)
+    this.#trim()
+    if (this.#buffer.length > 0) this.#schedule(0)
+  }
+
+  #take(maxBytes) {
+    let bytes = envelopeBytes
+    let count = 0
+    for (const item of this.#buffer) {
+      if (count === this.#o.maxBatchEvents || bytes + item.bytes + (count > 0 ? 1 : 0) > maxBytes) break
+      bytes += item.bytes + (count > 0 ? 1 : 0)
+      count++
+    }
+    return this.#buffer.splice(0, count)
+  }
+
+  async #send(batch, closing) {
+    const body = '{"events":[' + batch.map(item => item.json).join(',') + ']}'
+    const bytes = encoder.encode(body).length
+    this.#inflightBytes += bytes
+    let response
+    try {
+      response = await (this.#o.fetch ?? fetch)(this.#o.url, {
+        method: 'POST',
+        body,
+        keepalive: true,
+        credentials: this.#o.credentials,
+        headers: { ...this.#headers, 'Content-Type': 'application/json' },
+        signal: closing || typeof AbortSignal.timeout !== 'function' ? undefined : AbortSignal.timeout(this.#o.requestTimeoutMs),
+      })
+    } catch (error) {
+      this.#retry(batch, this.#backoff(), 'the request failed (network); retrying', error)
+      return
+    } finally {
+      this.#inflightBytes -= bytes
+    }
+    const answer = await response.json().catch(() => ({}))
+    const status = response.status
+    if (response.ok) {
+      this.#attempt = 0
+      this.#stats.sent += batch.length
+    } else if (status === 429) {
+      const after = response.headers.get('Retry-After') ?? ''
+      const ms = /^\d+$/.test(after) ? Number(after) * 1000 : Date.parse(after) - Date.now()
+      this.#retry(batch, ms >= 0 ? ms : this.#backoff(), `rate limited (429, Retry-After: ${after}); retrying then`)
+    } else if (status >= 500 || status === 408 || status === 401) {
+      // 401: nothing was recorded, and the headers function may bring a fresh token by the next attempt.
+      this.#retry(batch, this.#backoff(), `the endpoint answered ${status}; retrying`, answer)
+    } else {
+      // 400: the valid events were recorded (accepted), only those listed in errors were not; 413 and other 4xx:
+      // nothing was recorded, and sending the same request again would be refused again. Never resent.
+      const accepted = status === 400 && Number.isInteger(answer.accepted) ? answer.accepted : 0
+      this.#stats.sent += accepted
+      this.#stats.refused += batch.length - accepted
+      this.#o.onError(`the endpoint refused ${batch.length - accepted} of ${batch.length} events (${status}); not resent`, answer)
+    }
+  }
+
+  #retry(batch, delayMs, message, detail) {
+    this.#notBefore = Math.max(this.#notBefore, Date.now() + delayMs)
+    this.#stats.retried += batch.length
+    this.#buffer.unshift(...batch)
+    this.#trim()
+    this.#o.onError(message, detail)
+    if (this.#hidden) this.#persist() // the answer came while the page is hidden: keep the batch for later
+  }
+
+  #refuse(event, why, detail) {
+    this.#stats.refused++
+    this.#o.onError(`the event ${event?.feature}/${event?.action} is not sent: ${why}`, detail)
+  }
+
+  // Capped exponential backoff with jitter: between half and all of min(max, base * 2^attempt).
+  #backoff() {
+    const ceiling = Math.min(this.#o.retryMaxMs, this.#o.retryBaseMs * 2 ** Math.min(this.#attempt++, 20))
+    return ceiling / 2 + Math.random() * (ceiling / 2)
+  }
+
+  #trim() {
+    const over = this.#buffer.length - this.#o.maxBufferedEvents
+    if (over > 0) {
+      this.#buffer.splice(0, over)
+      this.#stats.dropped += over
+      this.#o.onError(`the buffer is full (${this.#o.maxBufferedEvents} events); dropped the ${over} oldest`)
+    }
+  }
+
+  #storage() {
+    try {
+      return this.#o.storage ? globalThis[this.#o.storage] ?? null : null
+    } catch {
+      return null // storage denied (a sandboxed frame, cookies blocked)
+    }
+  }
+
+  // Moves the buffer into this page's storage key, dropping the oldest past maxBufferedEvents.
+  #persist() {
+    const items = this.#buffer.splice(0)
+    const storage = this.#storage()
+    const kept = this.#stored.concat(items)
+    const over = Math.max(0, kept.length - this.#o.maxBufferedEvents)
+    try {
+      if (!storage) throw new Error('no storage')
+      storage.setItem(this.#key, JSON.stringify({ savedAt: Date.now(), events: kept.slice(over).map(item => item.json) }))
+      this.#stored = kept.slice(over)
+      this.#stats.stored += items.length
+      this.#stats.dropped += over
+    } catch (error) {
+      this.#stats.dropped += items.length
+      this.#o.onError(`${items.length} events could not be kept for a later page (${error.message}); dropped`, error)
+    }
+  }
+
+  // What earlier pages of this origin left for this endpoint goes first.
+  #restore() {
+    const storage = this.#storage()
+    if (!storage) return
+    const keys = []
+    try {
+      for (let i = 0; i < storage.length; i++) {
+        const key = storage.key(i)
+        if (key?.startsWith(storagePrefix + this.#o.url + ':') && key !== this.#key) keys.push(key)
+      }
+    } catch {
+      return
+    }
+    for (const key of keys) {
+      const items = this.#claim(key)
+      this.#stats.restored += items.length
+      this.#buffer.push(...items)
+    }
+    this.#trim()
+    if (this.#buffer.length > 0) this.#schedule(0)
+  }
+
+  // Reads and removes a storage key at once, so that no other page sends the same events.
+  #claim(key) {
+    try {
+      const storage = this.#storage()
+      const text = storage?.getItem(key)
+      storage?.removeItem(key)
+      return text ? JSON.parse(text).events.map(json => ({ json, bytes: encoder.encode(json).length })) : []
+    } catch {
+      return []
+    }
+  }
+}
