@@ -17,6 +17,7 @@ namespace TelemetryHosting.AspNetCore.Internal;
 internal sealed class ClientEventEndpoint
 {
     private const string RejectedTitle = "One or more telemetry events were rejected.";
+    private const string BaggageShieldName = "TelemetryHosting.ClientEvents.Record";
 
     private readonly ITelemetryRecorder _recorder;
     private readonly ClientEventRateLimiter _rateLimiter;
@@ -166,9 +167,13 @@ internal sealed class ClientEventEndpoint
         }
 
         // Nor may the caller's baggage header choose an event's interaction id (the recorder's fallback when none is
-        // given): a client's comes from the configured header or the event's own interactionID, nowhere else.
+        // given): a client's comes from the configured header or the event's own interactionID, nowhere else. The
+        // caller's baggage is in OpenTelemetry's Baggage.Current and in the request activity's; a child activity with an
+        // empty item hides the latter for the recorder, with the request's trace id and without changing the request's.
         var callerBaggage = Baggage.Current;
         Baggage.Current = default;
+        using var baggageShield = Activity.Current?.GetBaggageItem(TelemetryEventParameters.InteractionIdBaggageKey) is null ? null
+            : new Activity(BaggageShieldName).SetBaggage(TelemetryEventParameters.InteractionIdBaggageKey, string.Empty).Start();
 
         for (var index = 0; index < events.Count; index++)
         {
@@ -222,6 +227,7 @@ internal sealed class ClientEventEndpoint
             }
         }
 
+        baggageShield?.Stop();
         Baggage.Current = callerBaggage;
         if (hideCallerTrace)
         {
