@@ -156,7 +156,7 @@ internal sealed class TelemetryGatewayService(
             }
         }
 
-        Log.PayloadHandled(logger, payload.Events.Count, metadata.RequestId, response.SucceededEvents.Count);
+        Log.PayloadHandled(logger, payload.Events.Count, Clip(metadata.RequestId), response.SucceededEvents.Count);
         return response;
     }
 
@@ -246,13 +246,13 @@ internal sealed class TelemetryGatewayService(
     private void GoAway(ServerCallContext context, RecordEventsRequestMetadata metadata)
     {
         // Kestrel answers a close request on an HTTP/2 connection with GOAWAY, then closes it once its streams are done.
-        Log.ConnectionClosing(logger, metadata.RequestId);
+        Log.ConnectionClosing(logger, Clip(metadata.RequestId));
         context.GetHttpContext().Features.Get<IConnectionLifetimeNotificationFeature>()?.RequestClose();
     }
 
     private void Abort(ServerCallContext context, RecordEventsRequestMetadata metadata)
     {
-        Log.StreamAborted(logger, metadata.RequestId);
+        Log.StreamAborted(logger, Clip(metadata.RequestId));
         context.GetHttpContext().Abort();
     }
 
@@ -265,14 +265,15 @@ internal sealed class TelemetryGatewayService(
                 Log.EventNotPublished(logger, Clip(ev.Id), Clip(ev.Feature), Clip(ev.Action), result.Error ?? string.Empty);
                 break;
             case PublishOutcome.Oversize:
-                Log.EventOversize(logger, Clip(ev.Id), ev.Feature, ev.Action);
+                Log.EventOversize(logger, Clip(ev.Id), Clip(ev.Feature), Clip(ev.Action));
                 break;
             default:
                 break;
         }
     }
 
-    // An invalid event's id, feature or action can be megabytes long: the log gets their start only.
+    // An invalid event's id, feature or action (or a request id) can be megabytes long: the log gets their start only.
+    // Log escapes what is left (PeerText).
     private static string Clip(string value)
     {
         const int MaxLoggedLength = 100;
