@@ -36,13 +36,13 @@ internal static class SamsTokenCheck
             return new Status(StatusCode.Unauthenticated, $"invalid token header: invalid token type {type} in Authorization header");
         }
 
-        if (faults.FailTokenIntrospection)
+        if (faults.TryInject(o => o.FailTokenIntrospection))
         {
             return new Status(StatusCode.Internal, "unable to validate token");
         }
 
         var introspection = sams.Introspect(header[(space + 1)..]);
-        if (introspection is null || faults.RejectTokens)
+        if (introspection is null || faults.TryInject(o => o.RejectTokens))
         {
             return new Status(StatusCode.PermissionDenied, "permission denied");
         }

@@ -29,13 +29,13 @@ internal sealed class TelemetryGatewayService(
         ServerCallContext context)
     {
         ThrowIfInjectedCallFailure(nameof(RecordEvents));
-        if (faults.TryTakeNeverRead())
+        if (faults.TryInject(o => o.HangStreams))
         {
             await HangAsync(context).ConfigureAwait(false);
             return;
         }
 
-        var goAway = faults.TryTakeGoAway();
+        var goAway = faults.TryInject(o => o.GoAwayStreams);
         RecordEventsRequestMetadata? metadata = null;
         string? metadataJson = null;
         var firstPayload = true;
@@ -65,7 +65,8 @@ internal sealed class TelemetryGatewayService(
                     if (firstPayload)
                     {
                         firstPayload = false;
-                        abort = faults.TryTakeStreamAbort(out acceptFirst);
+                        abort = faults.TryInject(o => o.AbortStreams, out var abortFault);
+                        acceptFirst = abortFault.AcceptEventsFirst;
                     }
 
                     if (goAway)
@@ -218,16 +219,17 @@ internal sealed class TelemetryGatewayService(
 
     private void ThrowIfInjectedCallFailure(string method)
     {
-        if (faults.TryTakeCallFailure(out var code))
+        if (faults.TryInject(o => o.FailCalls, out var failure))
         {
-            throw Refuse(method, code, "injected failure (development gateway fault injection)");
+            throw Refuse(method, failure.StatusCode, "injected failure (development gateway fault injection)");
         }
     }
 
     private Task DelayResponseAsync(CancellationToken cancellationToken)
     {
-        var delay = faults.ResponseDelay;
-        return delay > TimeSpan.Zero ? Task.Delay(delay, settings.TimeProvider, cancellationToken) : Task.CompletedTask;
+        return faults.TryInject(o => o.DelayResponses, out var delay) && delay.Delay > TimeSpan.Zero
+            ? Task.Delay(delay.Delay, settings.TimeProvider, cancellationToken)
+            : Task.CompletedTask;
     }
 
     private async Task HangAsync(ServerCallContext context)
