@@ -2,7 +2,7 @@ using Grpc.Core;
 
 namespace TelemetryHosting.DevGateway.Internal;
 
-/// <summary>The gateway's SAMS bearer token check (GATEWAY.md section 6), message for message.</summary>
+/// <summary>The gateway's SAMS bearer token check (docs/gateway-contract.md, "Authentication"), message for message.</summary>
 internal static class SamsTokenCheck
 {
     /// <summary>Checks the <c>authorization</c> values of a call; returns <see langword="null"/> when the token is good, else the status to fail with.</summary>

@@ -11,7 +11,7 @@ namespace TelemetryHosting.DevGateway.Internal;
 
 /// <summary>
 /// The gateway's gRPC service: RecordEvents and RecordEvent with the real gateway's checks, in its order, with its
-/// status codes and messages (GATEWAY.md sections 4 to 6).
+/// status codes and messages (docs/gateway-contract.md: "The RecordEvents stream", "The unary RecordEvent", "Authentication").
 /// </summary>
 internal sealed class TelemetryGatewayService(
     EventPublisher publisher,

@@ -6,7 +6,7 @@ using static TelemetryHosting.DevGateway.Tests.GatewayHarness;
 
 namespace TelemetryHosting.DevGateway.Tests.Conformance;
 
-/// <summary>GATEWAY.md section 6, the gateway side: every row of the authentication table, on both paths.</summary>
+/// <summary>docs/gateway-contract.md, "Authentication", the gateway side: every row of the authentication table, on both paths.</summary>
 public sealed class AuthenticationTests
 {
     public static TheoryData<string?, StatusCode, string> HeaderRows => new()
