@@ -48,6 +48,23 @@ public sealed class ClientEventAdversarialReviewTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task Post_EventsWithLongTimestampStrings_8MiBLimit_AllocateAtMostFourTimesTheBodyPlusAConstant()
+    {
+        // 'timestamp' is a JsonElement: the serializer copies its bytes into a document of its own (1×), then the parser
+        // reads it as a string (2×) before checking its length (64): nothing bounds it before it is built.
+        const int MaxBodyBytes = 8 * 1024 * 1024;
+        var body = Encoding.UTF8.GetBytes(Events(100, $"{{\"feature\":\"web.a\",\"action\":\"ab\",\"timestamp\":\"{new string('1', 83_800)}\"}}"));
+        Assert.InRange(body.Length, MaxBodyBytes - 32_000, MaxBodyBytes);
+        await using var app = await ClientEventsApp.StartAsync(options => options.MaxBodyBytes = MaxBodyBytes);
+
+        var (status, allocated, _) = await MeasureAsync(app, body);
+
+        output.WriteLine($"{body.Length:N0} bytes, answered {(int)status}, allocated {allocated:N0} ({(double)allocated / body.Length:F2}×)");
+        Assert.Equal(HttpStatusCode.BadRequest, status);
+        Assert.True(allocated <= (4L * body.Length) + Constant, $"allocated {allocated:N0} bytes for {body.Length:N0}");
+    }
+
+    [Fact]
     public async Task Post_OneEventOfEscapedLoneSurrogateNames_ThrowsAtMostAFewExceptionsAndAllocatesAtMostFourTimesTheBody()
     {
         // 21,000 property names "\ud800": the scanner's Is() unescapes each (ValueTextEquals against "source", 6 bytes
