@@ -1,6 +1,8 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Runtime.Versioning;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using TelemetryHosting.DevGateway;
 using TelemetryHosting.Tests.TestSupport;
 
@@ -281,8 +283,16 @@ public sealed class SpillDirectoryHardeningTests : IDisposable
     /// <summary>Starts a host spilling to <paramref name="directory"/>, which must fail.</summary>
     private static async Task<Exception> StartFailureAsync(string directory)
     {
-        await using var harness = await RecorderHarness.StartAsync(options => Persistent(options, directory), startHost: false);
-        var exception = await Assert.ThrowsAnyAsync<Exception>(() => harness.Host.StartAsync());
+        // Not the harness: a host whose start failed cannot be stopped.
+        var builder = Host.CreateApplicationBuilder();
+        builder.Services.AddTelemetryGateway(options =>
+        {
+            options.ServiceId = RecorderHarness.ServiceId;
+            options.Endpoint = new Uri("http://127.0.0.1:1");
+            Persistent(options, directory);
+        });
+        using var host = builder.Build();
+        var exception = await Assert.ThrowsAnyAsync<Exception>(() => host.StartAsync());
         Assert.False(Directory.Exists(directory) && Directory.GetFiles(directory).Length > 0, "nothing is written to a refused directory");
         return exception;
     }
