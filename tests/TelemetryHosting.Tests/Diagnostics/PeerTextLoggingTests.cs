@@ -56,6 +56,40 @@ public sealed class PeerTextLoggingTests
         AssertPrintable(health.Description!);
     }
 
+    [Fact]
+    public async Task SamsErrorDescription_WithControlCharacters_IsEscapedInTheLogAndException()
+    {
+        await using var endpoint = await LoopbackHttpServer.StartAsync(context =>
+        {
+            context.Response.StatusCode = StatusCodes.Status400BadRequest;
+            return context.Response.WriteAsJsonAsync(new
+            {
+                error = "invalid_request\u001b[31m",
+                error_description = "bad\r\n" + Forged + "\u001b[2J\u202Egnp.exe\u0085\u2028\u0000\u009b",
+            });
+        });
+        var services = new ServiceCollection();
+        services.AddFakeLogging();
+        services.AddTelemetryGateway(options =>
+        {
+            options.ServiceId = "test-service";
+            options.Endpoint = new Uri("http://127.0.0.1:1");
+            options.Sams.Url = endpoint.Address;
+            options.Sams.ClientId = "sams_cid_peer_text";
+            options.Sams.ClientSecret = "sams_cs_peer_text_0123456789";
+        });
+        using var provider = services.BuildServiceProvider();
+
+        var exception = await Assert.ThrowsAsync<SamsTokenException>(
+            () => provider.GetRequiredService<SamsTokenProvider>().GetTokenAsync(CancellationToken.None).AsTask());
+
+        var refused = Assert.Single(provider.GetFakeLogCollector().GetSnapshot(), log => log.Id.Id == 104);
+        Assert.Contains(@"bad\r\n" + Forged + @"\u001B[2J\u202Egnp.exe\u0085\u2028\u0000\u009B", exception.Message, StringComparison.Ordinal);
+        Assert.Contains(@"invalid_request\u001B[31m", exception.Message, StringComparison.Ordinal);
+        AssertPrintable(exception.Message);
+        AssertSingleLine(refused);
+    }
+
     private static void AssertSingleLine(FakeLogRecord log)
     {
         AssertPrintable(log.Message);

@@ -3,7 +3,9 @@ using System.Globalization;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
+using System.Text.Encodings.Web;
 using System.Text.Json;
+using System.Text.RegularExpressions;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using TelemetryHosting.Diagnostics.Internal;
@@ -15,7 +17,7 @@ namespace TelemetryHosting.Authentication.Internal;
 /// 4.4). The client authenticates with HTTP Basic first; when the server rejects that, with form fields (section
 /// 2.3.1), and keeps doing so once that worked.
 /// </summary>
-internal sealed class SamsTokenClient
+internal sealed partial class SamsTokenClient
 {
     /// <summary>The name of the library's HTTP client for SAMS in the client factory.</summary>
     public const string HttpClientName = "TelemetryHosting.Sams";
@@ -40,6 +42,7 @@ internal sealed class SamsTokenClient
     private readonly string _clientSecret;
     private readonly string _scope;
     private readonly TimeSpan _renewalMargin;
+    private readonly string[] _secretForms;
     private volatile bool _useFormAuthentication;
 
     public SamsTokenClient(
@@ -57,6 +60,7 @@ internal sealed class SamsTokenClient
         _clientSecret = sams.ClientSecret ?? string.Empty;
         _scope = string.Join(' ', sams.Scopes);
         _renewalMargin = sams.TokenRenewalMargin;
+        _secretForms = SecretForms(_clientId, _clientSecret);
     }
 
     public Uri Endpoint => _tokenEndpoint;
@@ -95,8 +99,9 @@ internal sealed class SamsTokenClient
         }
         catch (HttpRequestException exception)
         {
+            // The message can quote the server (an invalid header line): it is printed like the server's own text.
             throw new SamsTokenException(
-                SamsTokenFailure.Unavailable, $"The SAMS token endpoint {_tokenEndpoint} could not be reached: {exception.Message}", exception);
+                SamsTokenFailure.Unavailable, $"The SAMS token endpoint {_tokenEndpoint} could not be reached: {Printable(exception.Message)}", exception);
         }
         catch (OperationCanceledException exception) when (!cancellationToken.IsCancellationRequested)
         {
@@ -334,15 +339,81 @@ internal sealed class SamsTokenClient
             $"The SAMS token endpoint {_tokenEndpoint} refused the token request for client {_clientId} with HTTP {(int)status}{reason}.{hint}");
     }
 
-    // Text from the server goes into exception messages and logs: bounded, single-line, and never the secret.
-    private string Printable(string text)
+    /// <summary>
+    /// Text from the server goes into exception messages, and from there into logs, the gRPC status of the failed
+    /// export and the health check: never the secret (in any form it was sent in, or any <c>sams_cs_</c> or
+    /// <c>sams_at_</c> credential), escaped and clipped.
+    /// </summary>
+    private string Printable(string text) => PeerText.Escape(Redact(text), maxLength: 200);
+
+    private string Redact(string text)
     {
-        if (_clientSecret.Length > 0)
+        foreach (var form in _secretForms)
         {
-            text = text.Replace(_clientSecret, "***", StringComparison.Ordinal);
+            text = text.Replace(form, "***", StringComparison.OrdinalIgnoreCase);
         }
 
-        text = text.ReplaceLineEndings(" ");
-        return text.Length > 200 ? text[..200] + "..." : text;
+        text = Credential().Replace(text, "$1***");
+
+        // A form not foreseen above (another escaping, a mix of them): whatever the value says, it is withheld.
+        return _clientSecret.Length > 0 && Decodings(text).Any(decoded => decoded.Contains(_clientSecret, StringComparison.OrdinalIgnoreCase))
+            ? "(withheld: it contains the client secret)"
+            : text;
     }
+
+    /// <summary>
+    /// The secret as it may come back from an endpoint that echoes what it was sent: as written, form-encoded (the body),
+    /// percent-encoded, JSON-escaped (strict and relaxed, with or without <c>\/</c>), and inside the Basic credentials.
+    /// Longest first, so that a form containing another is replaced whole. Matched ignoring case (percent and
+    /// <c>\u</c> escapes come in either case).
+    /// </summary>
+    private static string[] SecretForms(string clientId, string secret)
+    {
+        if (secret.Length == 0)
+        {
+            return [];
+        }
+
+        var relaxed = JsonEncodedText.Encode(secret, JavaScriptEncoder.UnsafeRelaxedJsonEscaping).Value;
+        var forms = new HashSet<string>(StringComparer.OrdinalIgnoreCase)
+        {
+            secret,
+            FormEncode(secret),
+            Uri.EscapeDataString(secret),
+            Uri.EscapeDataString(secret).Replace("%20", "+", StringComparison.Ordinal),
+            JsonEncodedText.Encode(secret).Value,
+            relaxed,
+            relaxed.Replace("/", @"\/", StringComparison.Ordinal),
+            Convert.ToBase64String(Encoding.UTF8.GetBytes(FormEncode(clientId) + ":" + FormEncode(secret))),
+            Convert.ToBase64String(Encoding.UTF8.GetBytes(clientId + ":" + secret)),
+            Convert.ToBase64String(Encoding.UTF8.GetBytes(secret)),
+        };
+        return [.. forms.OrderByDescending(form => form.Length)];
+    }
+
+    private static IEnumerable<string> Decodings(string text)
+    {
+        yield return text;
+        yield return WebUtility.UrlDecode(text);
+        yield return Uri.UnescapeDataString(text);
+        string? unescaped;
+        try
+        {
+            unescaped = Regex.Unescape(text);
+        }
+        catch (ArgumentException)
+        {
+            unescaped = null;
+        }
+
+        if (unescaped is not null)
+        {
+            yield return unescaped;
+            yield return WebUtility.UrlDecode(unescaped);
+        }
+    }
+
+    // A SAMS client secret or access token, in whatever encoding: the prefix survives URL and JSON escaping.
+    [GeneratedRegex(@"(sams_(?:cs|at)_)[^\s""',;&<>(){}\[\]]*", RegexOptions.CultureInvariant | RegexOptions.IgnoreCase)]
+    private static partial Regex Credential();
 }
