@@ -49,6 +49,10 @@ internal sealed class ClientEventBody
         return true;
     }
 
+    public ClientEventBody RefuseTooMany(TelemetryClientEventsOptions options) => Refuse(
+        StatusCodes.Status413PayloadTooLarge,
+        $"The request holds more than {options.MaxEventsPerRequest} events; send at most {options.MaxEventsPerRequest} per request.");
+
     public ClientEventBody Refuse(int statusCode, string error)
     {
         StatusCode = statusCode;
@@ -58,19 +62,15 @@ internal sealed class ClientEventBody
     }
 
     /// <summary>Checks that the body is one kind of request, with what that kind needs.</summary>
+    /// <remarks>The shape is checked before the count, as the docs order them; a GraphQL request's count is checked once its document is read.</remarks>
     public ClientEventBody Finish(TelemetryClientEventsOptions options)
     {
-        if (TooManyEvents)
-        {
-            return Refuse(
-                StatusCodes.Status413PayloadTooLarge,
-                $"The request holds more than {options.MaxEventsPerRequest} events; send at most {options.MaxEventsPerRequest} per request.");
-        }
 
         if (!IsGraphQL)
         {
-            return (_seen & EventsProperty) != 0 ? this
-                : Refuse(StatusCodes.Status400BadRequest, $"The request body has no 'events'. {ClientEventBodyScanner.BatchShape}");
+            return (_seen & EventsProperty) == 0 ? Refuse(StatusCodes.Status400BadRequest, $"The request body has no 'events'. {ClientEventBodyScanner.BatchShape}")
+                : TooManyEvents ? RefuseTooMany(options)
+                : this;
         }
 
         return (_seen & EventsProperty) != 0

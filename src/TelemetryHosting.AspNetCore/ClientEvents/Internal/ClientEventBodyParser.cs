@@ -27,6 +27,12 @@ internal static class ClientEventBodyParser
             {
                 return ClientEventBatch.Refused(StatusCodes.Status400BadRequest, queryError!, isGraphQL: true);
             }
+
+            if (scanned.TooManyEvents)
+            {
+                var tooMany = scanned.RefuseTooMany(options);
+                return ClientEventBatch.Refused(tooMany.StatusCode, tooMany.Error!, isGraphQL: true);
+            }
         }
 
         var events = new ClientEvent[scanned.Events.Count];

@@ -161,13 +161,19 @@ internal sealed class ClientEventGraphQLMutation
             return first.ToString();
         }
 
+        if (!char.IsAsciiLetter(first) && first != '_')
+        {
+            // Anything else (a number, a string, a directive, a fragment's dots) is a token the mutation never has, so
+            // that whatever expects a token fails on it.
+            _position++;
+            return first.ToString();
+        }
+
         while (_position < query.Length && (char.IsAsciiLetterOrDigit(query[_position]) || query[_position] == '_'))
         {
             _position++;
         }
 
-        // Anything else (a string, a number, a directive, a fragment) is not part of the mutation: no token, and the
-        // position stays short of the end, so that the document is refused.
-        return _position > start && !char.IsAsciiDigit(first) ? query[start.._position] : null;
+        return query[start.._position];
     }
 }

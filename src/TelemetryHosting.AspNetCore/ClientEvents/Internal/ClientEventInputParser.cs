@@ -35,7 +35,7 @@ internal static class ClientEventInputParser
         result.Action = document.Action;
         result.Error = ReadSource(document.Source, result, options)
             ?? ReadParameters(document.Parameters, eventBytes, result, options)
-            ?? ClientEventParser.ReadTimestamp(document.Timestamp, result, options)
+            ?? ClientEventParser.ReadTimestamp(document.Timestamp, eventBytes, result, options)
             ?? ReadMarketingTracking(document.MarketingTracking, result, options);
         return result;
     }
@@ -125,14 +125,19 @@ internal static class ClientEventInputParser
         JsonElement? value = null;
         foreach (var property in entry.EnumerateObject())
         {
-            if (property.NameEquals("key"u8) && key is null)
+            if (!IsName(property, "key"u8) && !IsName(property, "value"u8))
+            {
+                return EntryShape;
+            }
+
+            if (IsName(property, "key"u8) && key is null)
             {
                 if (property.Value.ValueKind != JsonValueKind.String || !ClientEventMetadataValidator.TryGetString(property.Value, out key))
                 {
                     return "'parameters.metadata' keys must be valid Unicode text.";
                 }
             }
-            else if (property.NameEquals("value"u8) && value is null)
+            else if (IsName(property, "value"u8) && value is null)
             {
                 value = property.Value;
             }
@@ -258,6 +263,19 @@ internal static class ClientEventInputParser
             SessionFirstUrl = tracking.SessionFirstUrl,
         };
         return null;
+    }
+
+    /// <summary>Whether the property's name is <paramref name="name"/>; a name that does not decode (an escaped lone surrogate) is not.</summary>
+    private static bool IsName(JsonProperty property, ReadOnlySpan<byte> name)
+    {
+        try
+        {
+            return property.NameEquals(name);
+        }
+        catch (InvalidOperationException)
+        {
+            return false;
+        }
     }
 
     private static string TypeName(JsonValueKind kind) => kind switch

@@ -16,9 +16,28 @@ internal static class ClientEventReference
     public static readonly string[] InvalidTimestamps =
         ["yesterday", "2025-06-01T12:00:00", "2025-13-01T12:00:00Z", "", "2025-06-01", "2025-06-01T25:00:00Z", "Z"];
 
+    /// <summary>Of <see cref="ValidTimestamps"/>, those outside the skew window around the app's now (2025-06-01T12:00Z, 24 h back, 5 min ahead).</summary>
+    public static readonly string[] ReplacedTimestamps = ["1970-01-01T00:00:00Z", "2025-06-01T11:59:59.1234567-00:30"];
+
     private static readonly HashSet<string> EventKeys = ["feature", "action", "timestamp", "metadata", "privateMetadata", "client"];
 
-    public static bool IsValid(FuzzJson node)
+    /// <summary>Whether the endpoint must accept the event: valid in the compact shape, or in <c>TelemetryEventInput</c>'s.</summary>
+    public static bool IsValid(FuzzJson node) => IsValidCompact(node) || ClientEventInputReference.IsValid(node);
+
+    /// <summary>Whether a valid event's timestamp is replaced by the server's time (and <c>clientTimestampReplaced: 1</c> added).</summary>
+    public static bool IsTimestampReplaced(FuzzJson? timestamp) => timestamp is FuzzString { Text: { } text } && ReplacedTimestamps.Contains(text);
+
+    /// <summary>The metadata a valid compact event records.</summary>
+    public static Dictionary<string, double> Metadata(FuzzObject valid) =>
+        valid.Properties.FirstOrDefault(p => p.Key.Text == "metadata").Value is FuzzObject metadata
+            ? metadata.Properties.ToDictionary(p => p.Key.Text!, p => double.Parse(((FuzzNumber)p.Value).Token, System.Globalization.CultureInfo.InvariantCulture), StringComparer.Ordinal)
+            : new(StringComparer.Ordinal);
+
+    /// <summary>The private metadata keys a valid compact event records.</summary>
+    public static IEnumerable<string> PrivateKeys(FuzzObject valid) =>
+        valid.Properties.FirstOrDefault(p => p.Key.Text == "privateMetadata").Value is FuzzObject obj ? obj.Properties.Select(p => p.Key.Text!) : [];
+
+    public static bool IsValidCompact(FuzzJson node)
     {
         if (node is not FuzzObject obj || !HasDistinctTextKeys(obj) || obj.Properties.Any(p => !EventKeys.Contains(p.Key.Text!)))
         {
@@ -36,9 +55,9 @@ internal static class ClientEventReference
         node is FuzzString { Text: { Length: >= 2 } text } && text.Length <= 64
         && text[0] is >= 'a' and <= 'z' && text.Skip(1).All(c => c is (>= 'a' and <= 'z') or (>= 'A' and <= 'Z') or '-' or '.');
 
-    private static bool IsNullOrAbsent(FuzzJson? node) => node is null or FuzzLiteral { IsNull: true };
+    public static bool IsNullOrAbsent(FuzzJson? node) => node is null or FuzzLiteral { IsNull: true };
 
-    private static bool IsTimestamp(FuzzJson? node) =>
+    public static bool IsTimestamp(FuzzJson? node) =>
         IsNullOrAbsent(node) || (node is FuzzString { Text: { } text } && ValidTimestamps.Contains(text));
 
     private static bool IsMetadata(FuzzJson? node) =>
@@ -46,7 +65,7 @@ internal static class ClientEventReference
         || (node is FuzzObject obj && HasDistinctTextKeys(obj) && obj.Properties.Count <= MaxEntries
             && obj.Properties.All(p => IsKey(p.Key) && p.Key.Text != "clientTimestampReplaced" && p.Value is FuzzNumber { Finite: true }));
 
-    private static bool IsPrivateMetadata(FuzzJson? node)
+    public static bool IsPrivateMetadata(FuzzJson? node)
     {
         if (IsNullOrAbsent(node))
         {
@@ -57,7 +76,7 @@ internal static class ClientEventReference
         return node is FuzzObject obj && IsPrivateContainer(obj, 1, ref values) && values <= MaxEntries;
     }
 
-    private static bool IsPrivateContainer(FuzzJson node, int level, ref int values)
+    public static bool IsPrivateContainer(FuzzJson node, int level, ref int values)
     {
         if (level > MaxPrivateDepth)
         {
@@ -108,8 +127,8 @@ internal static class ClientEventReference
             && (IsNullOrAbsent(version) || version is FuzzString { Text.Length: <= 128 });
     }
 
-    private static bool IsKey(FuzzString key) => key.Text is { Length: > 0 and <= 256 };
+    public static bool IsKey(FuzzString key) => key.Text is { Length: > 0 and <= 256 };
 
-    private static bool HasDistinctTextKeys(FuzzObject obj) =>
+    public static bool HasDistinctTextKeys(FuzzObject obj) =>
         obj.Properties.All(p => p.Key.Text is not null) && obj.Properties.Select(p => p.Key.Text).Distinct().Count() == obj.Properties.Count;
 }

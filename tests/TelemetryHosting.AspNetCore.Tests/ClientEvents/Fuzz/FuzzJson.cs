@@ -20,6 +20,9 @@ internal abstract record FuzzJson
 
 internal sealed record FuzzString(string Escaped, string? Text) : FuzzJson
 {
+    /// <summary>A string holding <paramref name="text"/>, escaped as JSON requires (a GraphQL document, say).</summary>
+    public static FuzzString Of(string text) => new(System.Text.Json.JsonSerializer.Serialize(text)[1..^1], text);
+
     public override void Render(StringBuilder json) => json.Append('"').Append(Escaped).Append('"');
 }
 
