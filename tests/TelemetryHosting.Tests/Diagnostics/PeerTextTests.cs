@@ -1,4 +1,5 @@
 using TelemetryHosting.Diagnostics.Internal;
+using TelemetryHosting.Shared;
 
 namespace TelemetryHosting.Tests.Diagnostics;
 
@@ -16,8 +17,8 @@ public sealed class PeerTextTests
     [InlineData(@"already \r\n escaped", @"already \r\n escaped")]
     public void Escape_ControlAndBidiCharacters_AreWrittenAsEscapes(string text, string expected)
     {
-        Assert.Equal(expected, PeerText.Escape(text));
-        Assert.Equal(expected, PeerText.Escape(PeerText.Escape(text)));
+        Assert.Equal(expected, LogText.Escape(text));
+        Assert.Equal(expected, LogText.Escape(LogText.Escape(text)));
     }
 
     [Fact]
@@ -25,8 +26,8 @@ public sealed class PeerTextTests
     {
         var text = new string('a', 9) + "\U0001F600" + new string('b', 100);
 
-        Assert.Equal(new string('a', 9) + "\U0001F600...", PeerText.Escape(text, maxLength: 10));
-        Assert.Equal(new string('x', 500) + "...", PeerText.Escape(new string('x', 10_000)));
-        Assert.Equal(string.Empty, PeerText.Escape(null));
+        Assert.Equal(new string('a', 9) + "\U0001F600...", LogText.Escape(text, maxLength: 10));
+        Assert.Equal(new string('x', 500) + "...", LogText.Escape(new string('x', 10_000)));
+        Assert.Equal(string.Empty, LogText.Escape(null));
     }
 }

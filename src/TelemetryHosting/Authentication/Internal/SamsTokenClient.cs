@@ -9,6 +9,7 @@ using System.Text.RegularExpressions;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using TelemetryHosting.Diagnostics.Internal;
+using TelemetryHosting.Shared;
 
 namespace TelemetryHosting.Authentication.Internal;
 
@@ -344,7 +345,7 @@ internal sealed partial class SamsTokenClient
     /// export and the health check: never the secret (in any form it was sent in, or any <c>sams_cs_</c> or
     /// <c>sams_at_</c> credential), escaped and clipped.
     /// </summary>
-    private string Printable(string text) => PeerText.Escape(Redact(text), maxLength: 200);
+    private string Printable(string text) => LogText.Escape(Redact(text), maxLength: 200);
 
     private string Redact(string text)
     {

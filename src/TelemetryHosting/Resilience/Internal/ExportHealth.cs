@@ -2,6 +2,7 @@ using Grpc.Core;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using TelemetryHosting.Diagnostics.Internal;
+using TelemetryHosting.Shared;
 
 namespace TelemetryHosting.Resilience.Internal;
 
@@ -54,7 +55,7 @@ internal sealed class ExportHealth(
 
         // The detail is the gateway's (or a proxy's) text: escaped, so that it cannot forge a log line.
         var status = ExportFailure.StatusOf(exception);
-        var detail = PeerText.Escape(status.Detail);
+        var detail = LogText.Escape(status.Detail);
         if (ExportFailure.Classify(exception) == ExportFailureKind.Configuration)
         {
             Log.ExportMisconfigured(logger, status.StatusCode, detail, suppressed, retryIn);
