@@ -151,7 +151,7 @@ export class TelemetryHostingExporter {
       const headers = typeof this.#o.headers === 'function' ? await this.#o.headers() : this.#o.headers
       return { ...headers }
     } catch (error) {
-      this.#o.onError('the headers function failed; sending with the last headers', error)
+      this.#report('the headers function failed; sending with the last headers', error)
       return null
     }
   }
@@ -238,7 +238,7 @@ export class TelemetryHostingExporter {
       const accepted = status === 400 && Number.isInteger(answer.accepted) ? answer.accepted : 0
       this.#stats.sent += accepted
       this.#stats.refused += batch.length - accepted
-      this.#o.onError(`the endpoint refused ${batch.length - accepted} of ${batch.length} events (${status}); not resent`, answer)
+      this.#report(`the endpoint refused ${batch.length - accepted} of ${batch.length} events (${status}); not resent`, answer)
     }
   }
 
@@ -247,13 +247,22 @@ export class TelemetryHostingExporter {
     this.#stats.retried += batch.length
     this.#buffer.unshift(...batch)
     this.#trim()
-    this.#o.onError(message, detail)
+    this.#report(message, detail)
     if (this.#hidden) this.#persist() // the answer came while the page is hidden: keep the batch for later
+  }
+
+  // onError is the user's: whatever it does (throws), the exporter carries on.
+  #report(message, detail) {
+    try {
+      this.#o.onError(message, detail)
+    } catch {
+      // nothing to report it to
+    }
   }
 
   #refuse(event, why, detail) {
     this.#stats.refused++
-    this.#o.onError(`the event ${event?.feature}/${event?.action} is not sent: ${why}`, detail)
+    this.#report(`the event ${event?.feature}/${event?.action} is not sent: ${why}`, detail)
   }
 
   // Capped exponential backoff with jitter: between half and all of min(max, base * 2^attempt).
@@ -267,7 +276,7 @@ export class TelemetryHostingExporter {
     if (over > 0) {
       this.#buffer.splice(0, over)
       this.#stats.dropped += over
-      this.#o.onError(`the buffer is full (${this.#o.maxBufferedEvents} events); dropped the ${over} oldest`)
+      this.#report(`the buffer is full (${this.#o.maxBufferedEvents} events); dropped the ${over} oldest`)
     }
   }
 
@@ -293,7 +302,7 @@ export class TelemetryHostingExporter {
       this.#stats.dropped += over
     } catch (error) {
       this.#stats.dropped += items.length
-      this.#o.onError(`${items.length} events could not be kept for a later page (${error.message}); dropped`, error)
+      this.#report(`${items.length} events could not be kept for a later page (${error.message}); dropped`, error)
     }
   }
 
