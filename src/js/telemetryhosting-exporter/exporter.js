@@ -32,7 +32,6 @@ const storagePrefix = 'telemetryhosting-exporter:'
 export class TelemetryHostingExporter {
   #o
   #buffer = [] // { json, bytes }, oldest first
-  #stored = [] // what this page wrote to storage (a mirror of its own key)
   #key
   #timer = null
   #timerDue = 0
@@ -91,7 +90,7 @@ export class TelemetryHostingExporter {
 
   /** Counts since this exporter started: events sent (accepted by the endpoint), retried (put back after a failed attempt), dropped (the buffer or storage was full), refused (by the endpoint, or too large), stored (kept for a later page), restored (read back from storage); pending and stored now. */
   get stats() {
-    return { ...this.#stats, pending: this.#buffer.length, inFlightBytes: this.#inflightBytes, storedNow: this.#stored.length }
+    return { ...this.#stats, pending: this.#buffer.length, inFlightBytes: this.#inflightBytes, storedNow: this.#read(this.#key).length }
   }
 
   /** Stops the exporter: what is buffered is sent (or stored) as on page close, listeners and timer removed. */
@@ -183,7 +182,6 @@ export class TelemetryHostingExporter {
     if (!this.#hidden) return
     this.#hidden = false
     const mine = this.#claim(this.#key)
-    this.#stored = []
     this.#buffer.unshift(...mine)
     this.#trim()
     if (this.#buffer.length > 0) this.#schedule(0)
@@ -288,16 +286,17 @@ export class TelemetryHostingExporter {
     }
   }
 
-  // Moves the buffer into this page's storage key, dropping the oldest past maxBufferedEvents.
+  // Moves the buffer into this page's storage key, after what the key holds now, dropping the oldest past
+  // maxBufferedEvents. What it holds now, not what this page last wrote: another page may have claimed the key (and
+  // sent its events) since.
   #persist() {
     const items = this.#buffer.splice(0)
     const storage = this.#storage()
-    const kept = this.#stored.concat(items)
-    const over = Math.max(0, kept.length - this.#o.maxBufferedEvents)
     try {
       if (!storage) throw new Error('no storage')
+      const kept = this.#read(this.#key).concat(items)
+      const over = Math.max(0, kept.length - this.#o.maxBufferedEvents)
       storage.setItem(this.#key, JSON.stringify({ savedAt: Date.now(), events: kept.slice(over).map(item => item.json) }))
-      this.#stored = kept.slice(over)
       this.#stats.stored += items.length
       this.#stats.dropped += over
     } catch (error) {
@@ -328,13 +327,22 @@ export class TelemetryHostingExporter {
     if (this.#buffer.length > 0) this.#schedule(0)
   }
 
+  // The events a storage key holds: none when it is gone (claimed) or unreadable.
+  #read(key) {
+    try {
+      const text = this.#storage()?.getItem(key)
+      return text ? JSON.parse(text).events.map(json => ({ json, bytes: encoder.encode(json).length })) : []
+    } catch {
+      return []
+    }
+  }
+
   // Reads and removes a storage key at once, so that no other page sends the same events.
   #claim(key) {
+    const items = this.#read(key)
     try {
-      const storage = this.#storage()
-      const text = storage?.getItem(key)
-      storage?.removeItem(key)
-      return text ? JSON.parse(text).events.map(json => ({ json, bytes: encoder.encode(json).length })) : []
+      this.#storage()?.removeItem(key)
+      return items
     } catch {
       return []
     }

@@ -48,7 +48,8 @@ export const status = (code, headers = {}) => new Response('{}', { status: code,
 
 /**
  * A fake page: the global addEventListener/removeEventListener and document.visibilityState the exporter listens
- * through. Create it before the exporter; `hide()`, `show()` and `pagehide()` fire what a browser fires.
+ * through (removed after each case). Create it before the exporter; `hide()`, `show()` and `pagehide()` fire what a
+ * browser fires.
  */
 export function fakePage() {
   const target = new EventTarget()
@@ -60,7 +61,6 @@ export function fakePage() {
     hide() { document.visibilityState = 'hidden'; fire('visibilitychange') },
     show() { document.visibilityState = 'visible'; fire('visibilitychange') },
     pagehide() { fire('pagehide', { persisted: false }) },
-    remove() { delete globalThis.addEventListener; delete globalThis.removeEventListener; delete globalThis.document },
   }
 }
 
@@ -92,7 +92,7 @@ export async function run({ timeoutMs = 10000 } = {}) {
       console.log(`FAIL ${name}\n     ${String(error?.stack ?? error).replaceAll('\n', '\n     ')}`)
     } finally {
       clearTimeout(timer)
-      delete globalThis.localStorage
+      for (const name of ['localStorage', 'document', 'addEventListener', 'removeEventListener']) delete globalThis[name]
     }
   }
   console.log(`${cases.length - failed} of ${cases.length} cases passed`)
