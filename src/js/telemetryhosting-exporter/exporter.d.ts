@@ -42,7 +42,7 @@ export interface TelemetryHostingExporterOptions {
     maxBufferedEvents?: number;
     /** The first retry's delay, in ms; it doubles with each failed attempt, with jitter. Default 1000. */
     retryBaseMs?: number;
-    /** The longest delay between retries, in ms. Default 30000. */
+    /** The longest delay between retries, in ms. Default 30000. No wait, this one or a `Retry-After`, is longer than an hour. */
     retryMaxMs?: number;
     /** How long a request may take before it is abandoned and retried, in ms (not for page-close requests). Default 30000. */
     requestTimeoutMs?: number;

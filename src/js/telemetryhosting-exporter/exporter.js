@@ -27,6 +27,7 @@ const defaults = {
 const encoder = new TextEncoder()
 const envelopeBytes = '{"events":[]}'.length
 const storagePrefix = 'telemetryhosting-exporter:'
+const maxDelayMs = 60 * 60 * 1000 // the longest wait (a far Retry-After): setTimeout fires at once past 2^31-1 ms
 
 /** Posts TelemetryEventInput objects to a TelemetryHosting client event endpoint. */
 export class TelemetryHostingExporter {
@@ -112,7 +113,7 @@ export class TelemetryHostingExporter {
     if (this.#timer !== null && this.#timerDue <= due) return
     this.#clearTimer()
     this.#timerDue = due
-    this.#timer = setTimeout(() => { this.#timer = null; this.#pump() }, due - Date.now())
+    this.#timer = setTimeout(() => { this.#timer = null; this.#pump() }, Math.min(due - Date.now(), maxDelayMs))
   }
 
   #clearTimer() {
@@ -241,7 +242,7 @@ export class TelemetryHostingExporter {
   }
 
   #retry(batch, delayMs, message, detail) {
-    this.#notBefore = Math.max(this.#notBefore, Date.now() + delayMs)
+    this.#notBefore = Math.max(this.#notBefore, Date.now() + Math.min(delayMs, maxDelayMs))
     this.#stats.retried += batch.length
     this.#buffer.unshift(...batch)
     this.#trim()

@@ -65,6 +65,7 @@ export function fakePage() {
 }
 
 const cases = []
+const runnerSetTimeout = setTimeout // the runner's own timer, not counted by a case that replaces setTimeout
 
 /** Declares a case; `run()` runs them in order. */
 export function test(name, fn) {
@@ -82,7 +83,7 @@ export async function run({ timeoutMs = 10000 } = {}) {
     try {
       await Promise.race([
         fn(),
-        new Promise((_, reject) => { timer = setTimeout(() => reject(new Error(`did not finish within ${timeoutMs} ms`)), timeoutMs) }),
+        new Promise((_, reject) => { timer = runnerSetTimeout(() => reject(new Error(`did not finish within ${timeoutMs} ms`)), timeoutMs) }),
       ])
       await sleep(0)
       if (unhandled.length > 0) throw new Error('an unhandled rejection: ' + (unhandled[0]?.stack ?? unhandled[0]))
