@@ -28,6 +28,11 @@ export interface TelemetryHostingExporterOptions {
      * On page close the headers of the last request are used: nothing asynchronous runs reliably then.
      */
     headers?: Record<string, string> | (() => Record<string, string> | Promise<Record<string, string>>);
+    /**
+     * How long the `headers` function's promise is awaited, in ms; past it (or when the function fails) the failure goes
+     * to `onError` and the request is sent with the last headers. Default 10000.
+     */
+    headersTimeoutMs?: number;
     /** `fetch`'s credentials mode: cookies go with same-origin requests. Default `'same-origin'`. */
     credentials?: RequestCredentials;
     /** How long events wait in the buffer before a batch is sent, in ms. Default 1000. */

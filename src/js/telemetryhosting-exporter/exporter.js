@@ -10,6 +10,7 @@
 const defaults = {
   url: '/api/telemetry',
   headers: undefined, // an object, or a function returning one (or a promise of one), called before each request
+  headersTimeoutMs: 10000, // how long a headers function's promise is awaited; then the last headers are used
   credentials: 'same-origin',
   flushIntervalMs: 1000,
   maxBatchEvents: 100, // the endpoint's MaxEventsPerRequest
@@ -37,6 +38,7 @@ export class TelemetryHostingExporter {
   #timer = null
   #timerDue = 0
   #sending = false
+  #waiting = null // the batch taken from the buffer while the headers for its request are awaited
   #hidden = false
   #attempt = 0
   #notBefore = 0
@@ -131,9 +133,14 @@ export class TelemetryHostingExporter {
     const batch = this.#take(this.#o.maxBatchBytes)
     if (batch.length === 0) return this.#settleIdle()
     this.#sending = true
+    this.#waiting = batch
     try {
       this.#headers = (await this.#resolveHeaders()) ?? this.#headers
-      await this.#send(batch, false)
+      // Unless the page was hidden meanwhile: then #closeFlush took the batch back (and sent or stored it).
+      if (this.#waiting === batch) {
+        this.#waiting = null
+        await this.#send(batch, false)
+      }
     } finally {
       this.#sending = false
     }
@@ -146,13 +153,20 @@ export class TelemetryHostingExporter {
     for (const resolve of this.#idle.splice(0)) resolve()
   }
 
+  // The headers function's answer; null (the last headers are used) when it fails or doesn't answer in time.
   async #resolveHeaders() {
+    if (typeof this.#o.headers !== 'function') return { ...this.#o.headers }
+    let timer
+    const timeout = new Promise((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`no answer within ${this.#o.headersTimeoutMs} ms`)), this.#o.headersTimeoutMs)
+    })
     try {
-      const headers = typeof this.#o.headers === 'function' ? await this.#o.headers() : this.#o.headers
-      return { ...headers }
+      return { ...(await Promise.race([this.#o.headers(), timeout])) }
     } catch (error) {
       this.#report('the headers function failed; sending with the last headers', error)
       return null
+    } finally {
+      clearTimeout(timer)
     }
   }
 
@@ -161,6 +175,8 @@ export class TelemetryHostingExporter {
   #closeFlush() {
     this.#hidden = true
     this.#clearTimer()
+    if (this.#waiting) this.#buffer.unshift(...this.#waiting)
+    this.#waiting = null
     if (Date.now() >= this.#notBefore) {
       while (this.#buffer.length > 0) {
         const room = Math.min(this.#o.maxBatchBytes, this.#o.keepaliveBudgetBytes - this.#inflightBytes)
