@@ -5,7 +5,8 @@
 // Delivery in one sentence: events wait in a bounded buffer (oldest dropped first, counted) and go out in batches,
 // one request at a time, each with keepalive so that it survives the page; when the page is hidden or closed, what is
 // left goes out at once in keepalive requests that fit the browser's 64 KiB keepalive budget, and what doesn't fit
-// is kept in localStorage and sent by the next page of this origin that loads the exporter.
+// is kept in localStorage and sent by the next page of this origin that loads the exporter (in a browser without
+// fetch keepalive, all of it is kept).
 
 const defaults = {
   url: '/api/telemetry',
@@ -35,6 +36,7 @@ export class TelemetryHostingExporter {
   #o
   #buffer = [] // { json, bytes }, oldest first
   #key
+  #keepalive = typeof Request === 'function' && 'keepalive' in Request.prototype // Firefox has it since 133
   #timer = null
   #timerDue = 0
   #sending = false
@@ -172,12 +174,14 @@ export class TelemetryHostingExporter {
 
   // The page is hidden or closing: its last chance. Send what fits the keepalive budget now (with the last headers:
   // nothing asynchronous runs reliably after pagehide) unless a retry is due later; keep the rest in storage.
+  // A browser without keepalive cancels the page's requests when it unloads: there everything is kept in storage
+  // (sent when this page is shown again, or by the next page), unless there is no storage.
   #closeFlush() {
     this.#hidden = true
     this.#clearTimer()
     if (this.#waiting) this.#buffer.unshift(...this.#waiting)
     this.#waiting = null
-    if (Date.now() >= this.#notBefore) {
+    if (Date.now() >= this.#notBefore && (this.#keepalive || !this.#storage())) {
       while (this.#buffer.length > 0) {
         const room = Math.min(this.#o.maxBatchBytes, this.#o.keepaliveBudgetBytes - this.#inflightBytes)
         const batch = this.#take(room)

@@ -64,7 +64,13 @@ export function fakePage() {
   }
 }
 
+/** A browser without fetch keepalive (Firefox before 133): a Request without the property, until the case ends. */
+export function withoutKeepalive() {
+  globalThis.Request = class Request {}
+}
+
 const cases = []
+const nodeRequest = globalThis.Request
 const runnerSetTimeout = setTimeout // the runner's own timer, not counted by a case that replaces setTimeout
 
 /** Declares a case; `run()` runs them in order. */
@@ -94,6 +100,7 @@ export async function run({ timeoutMs = 10000 } = {}) {
     } finally {
       clearTimeout(timer)
       for (const name of ['localStorage', 'document', 'addEventListener', 'removeEventListener']) delete globalThis[name]
+      globalThis.Request = nodeRequest
     }
   }
   console.log(`${cases.length - failed} of ${cases.length} cases passed`)
