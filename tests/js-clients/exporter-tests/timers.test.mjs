@@ -30,7 +30,7 @@ for (const retryAfter of ['2200000', new Date(Date.now() + 30 * 86400000).toUTCS
     const waits = delays.filter(ms => ms > 1000)
     assert.ok(delays.length <= 6, `${delays.length} timers armed (${delays.slice(0, 10).join(', ')}, ...) in about 300 ms: a busy loop`)
     assert.equal(rateLimited.requests.length, 1, 'sent again before Retry-After')
-    assert.ok(waits.length > 0 && waits.every(ms => ms > 3590000 && ms <= 3600000), `the waits armed: ${waits.join(', ')} ms (an hour expected)`)
+    assert.ok(waits.length > 0 && waits.every(ms => ms > 3500000 && ms <= 3600000), `the waits armed: ${waits.join(', ')} ms (an hour expected)`)
   })
 }
 
