@@ -13,6 +13,9 @@ internal static class ClientEventBodyScanner
 {
     public const string BatchShape = "The request body must be a JSON object { \"events\": [ ... ] }, or the GraphQL request of Sourcegraph's telemetry exporters.";
 
+    /// <summary>The longest GraphQL document read: the telemetry mutation, formatted and commented, is a few hundred bytes.</summary>
+    private const int MaxQueryBytes = 4096;
+
     private const string InvalidText = $"The request body is not valid JSON text: it holds invalid UTF-8 or an escaped lone surrogate. {BatchShape}";
 
     /// <summary>How many JSON tokens an event may hold: far more than the largest valid event (about 40 per entry allowed).</summary>
@@ -49,7 +52,9 @@ internal static class ClientEventBodyScanner
                 {
                     ClientEventBody.EventsProperty => ScanEvents(ref reader, body, options, result, "events"),
                     ClientEventBody.VariablesProperty => ScanVariables(ref reader, body, options, result),
-                    ClientEventBody.QueryProperty => ReadString(ref reader, "query", value => result.Query = value),
+                    ClientEventBody.QueryProperty => reader.TokenType == JsonTokenType.String && reader.ValueSpan.Length > MaxQueryBytes
+                        ? $"The GraphQL query is longer than {MaxQueryBytes} bytes; Sourcegraph's telemetry mutation is far shorter."
+                        : ReadString(ref reader, "query", value => result.Query = value),
                     ClientEventBody.OperationNameProperty => reader.TokenType == JsonTokenType.Null ? null : ReadString(ref reader, "operationName", value => result.OperationName = value),
                     _ => SkipExtensions(ref reader),
                 };
@@ -149,16 +154,22 @@ internal static class ClientEventBodyScanner
         while (reader.Read() && !(reader.TokenType == JsonTokenType.EndObject && reader.CurrentDepth == depth))
         {
             tokens++;
-            if (reader.TokenType != JsonTokenType.PropertyName || reader.CurrentDepth != depth + 1)
+            if (reader.TokenType != JsonTokenType.PropertyName)
             {
                 continue;
             }
 
-            if (Is(ref reader, "source"u8))
+            CheckNameLength(ref reader, slice);
+            if (reader.CurrentDepth != depth + 1)
+            {
+                continue;
+            }
+
+            if (IsEventName(ref reader, "source"u8, slice))
             {
                 slice.IsInput = true;
             }
-            else if (Is(ref reader, "parameters"u8))
+            else if (IsEventName(ref reader, "parameters"u8, slice))
             {
                 slice.IsInput = true;
                 reader.Read();
@@ -168,13 +179,13 @@ internal static class ClientEventBodyScanner
                     ScanParameters(ref reader, options, ref tokens, slice);
                 }
             }
-            else if (Is(ref reader, "metadata"u8))
+            else if (IsEventName(ref reader, "metadata"u8, slice))
             {
                 reader.Read();
                 tokens++;
                 CountMetadata(ref reader, options, ref tokens, slice, "metadata");
             }
-            else if (Is(ref reader, "privateMetadata"u8))
+            else if (IsEventName(ref reader, "privateMetadata"u8, slice))
             {
                 reader.Read();
                 tokens++;
@@ -199,18 +210,24 @@ internal static class ClientEventBodyScanner
         while (reader.Read() && !(reader.TokenType == JsonTokenType.EndObject && reader.CurrentDepth == depth))
         {
             tokens++;
-            if (reader.TokenType != JsonTokenType.PropertyName || reader.CurrentDepth != depth + 1)
+            if (reader.TokenType != JsonTokenType.PropertyName)
             {
                 continue;
             }
 
-            if (Is(ref reader, "metadata"u8))
+            CheckNameLength(ref reader, slice);
+            if (reader.CurrentDepth != depth + 1)
+            {
+                continue;
+            }
+
+            if (IsEventName(ref reader, "metadata"u8, slice))
             {
                 reader.Read();
                 tokens++;
                 CountMetadata(ref reader, options, ref tokens, slice, "parameters.metadata");
             }
-            else if (Is(ref reader, "privateMetadata"u8))
+            else if (IsEventName(ref reader, "privateMetadata"u8, slice))
             {
                 reader.Read();
                 tokens++;
@@ -234,6 +251,11 @@ internal static class ClientEventBodyScanner
         while (reader.Read() && reader.CurrentDepth > depth)
         {
             tokens++;
+            if (reader.TokenType == JsonTokenType.PropertyName)
+            {
+                CheckNameLength(ref reader, slice);
+            }
+
             if (reader.CurrentDepth == depth + 1
                 && (isArray ? reader.TokenType is not (JsonTokenType.EndObject or JsonTokenType.EndArray) : reader.TokenType == JsonTokenType.PropertyName))
             {
@@ -259,6 +281,11 @@ internal static class ClientEventBodyScanner
             while (reader.Read() && reader.CurrentDepth > depth)
             {
                 tokens++;
+                if (reader.TokenType == JsonTokenType.PropertyName)
+                {
+                    CheckNameLength(ref reader, slice);
+                }
+
                 if (reader.TokenType is not (JsonTokenType.PropertyName or JsonTokenType.EndObject or JsonTokenType.EndArray))
                 {
                     values++;
@@ -295,6 +322,17 @@ internal static class ClientEventBodyScanner
     /// <summary>Whether the name or string at the reader is <paramref name="text"/>; one that does not decode (an escaped lone surrogate) is not.</summary>
     private static bool Is(ref Utf8JsonReader reader, ReadOnlySpan<byte> text)
     {
+        if (!reader.ValueIsEscaped)
+        {
+            return reader.ValueSpan.SequenceEqual(text);
+        }
+
+        // Escaped: at most 6 bytes a character. Longer cannot be the name, and is not unescaped at all.
+        if (reader.ValueSpan.Length > 6 * text.Length)
+        {
+            return false;
+        }
+
         try
         {
             return reader.ValueTextEquals(text);
@@ -302,6 +340,46 @@ internal static class ClientEventBodyScanner
         catch (InvalidOperationException)
         {
             return false;
+        }
+    }
+
+    /// <summary>
+    /// <see cref="Is"/> for a name in an event; a name that does not decode rejects the event, and once it is rejected no
+    /// name is decoded again (a body of such names costs one exception an event, not one a name).
+    /// </summary>
+    private static bool IsEventName(ref Utf8JsonReader reader, ReadOnlySpan<byte> text, ClientEventSlice slice)
+    {
+        if (slice.Refusal is not null || !reader.ValueIsEscaped)
+        {
+            return slice.Refusal is null && reader.ValueSpan.SequenceEqual(text);
+        }
+
+        if (reader.ValueSpan.Length > 6 * text.Length)
+        {
+            return false;
+        }
+
+        try
+        {
+            return reader.ValueTextEquals(text);
+        }
+        catch (InvalidOperationException)
+        {
+            slice.Refusal = "An event has a property name that is not valid Unicode text.";
+            return false;
+        }
+    }
+
+    /// <summary>
+    /// Rejects the event when a property name is longer than any the endpoint takes (keys are at most
+    /// <see cref="ClientEventMetadataValidator.MaxKeyLength"/> characters, at most 6 bytes each), before a message or a
+    /// serializer's path ever copies it.
+    /// </summary>
+    private static void CheckNameLength(ref Utf8JsonReader reader, ClientEventSlice slice)
+    {
+        if (reader.ValueSpan.Length > 6 * ClientEventMetadataValidator.MaxKeyLength)
+        {
+            slice.Refusal ??= $"An event has a property name longer than {ClientEventMetadataValidator.MaxKeyLength} characters.";
         }
     }
 

@@ -1,5 +1,3 @@
-using System.Text.Json;
-
 namespace TelemetryHosting.AspNetCore.Internal;
 
 /// <summary>
@@ -12,7 +10,7 @@ internal sealed class ClientEventDocument
 
     public string? Action { get; set; }
 
-    public JsonElement? Timestamp { get; set; }
+    public ClientEventRawValue? Timestamp { get; set; }
 
     public ClientEventRawValue? Metadata { get; set; }
 

@@ -1,5 +1,3 @@
-using System.Text.Json;
-
 namespace TelemetryHosting.AspNetCore.Internal;
 
 /// <summary>
@@ -18,5 +16,5 @@ internal sealed class ClientEventInputDocument
 
     public ClientEventInputMarketingTrackingDocument? MarketingTracking { get; set; }
 
-    public JsonElement? Timestamp { get; set; }
+    public ClientEventRawValue? Timestamp { get; set; }
 }

@@ -35,7 +35,7 @@ internal static class ClientEventInputParser
         result.Action = document.Action;
         result.Error = ReadSource(document.Source, result, options)
             ?? ReadParameters(document.Parameters, eventBytes, result, options)
-            ?? ClientEventParser.ReadTimestamp(document.Timestamp, result, options)
+            ?? ClientEventParser.ReadTimestamp(document.Timestamp, eventBytes, result, options)
             ?? ReadMarketingTracking(document.MarketingTracking, result, options);
         return result;
     }

@@ -46,16 +46,29 @@ internal static class ClientEventParser
 
         result.Feature = document!.Feature;
         result.Action = document.Action;
-        result.Error = ReadTimestamp(document.Timestamp, result, options)
+        result.Error = ReadTimestamp(document.Timestamp, eventBytes, result, options)
             ?? ReadMetadata(document.Metadata, eventBytes, result, options)
             ?? ReadPrivateMetadata(document.PrivateMetadata, eventBytes, result, options)
             ?? ReadClient(document.Client, result, options);
         return result;
     }
 
-    public static string? ReadTimestamp(JsonElement? element, ClientEvent result, TelemetryClientEventsOptions options)
+    public static string? ReadTimestamp(ClientEventRawValue? raw, ReadOnlyMemory<byte> eventBytes, ClientEvent result, TelemetryClientEventsOptions options)
     {
-        if (element is not { } timestamp || timestamp.ValueKind == JsonValueKind.Null)
+        if (raw is null)
+        {
+            return null;
+        }
+
+        // Checked on the raw bytes first (at most 6 per character, escaped, and the quotes): a long string is never built.
+        if (raw.Length > (6 * MaxTimestampLength) + 2)
+        {
+            return ClientEventJsonErrors.TimestampExpected;
+        }
+
+        using var document = raw.Parse(eventBytes);
+        var timestamp = document.RootElement;
+        if (timestamp.ValueKind == JsonValueKind.Null)
         {
             return null;
         }
