@@ -1,5 +1,5 @@
 // Linked into TelemetryHosting and TelemetryHosting.DevGateway so that the recorder and the development
-// gateway apply one rule set: GATEWAY.md section 3, the Go gateway's checks in their order.
+// gateway apply one rule set: the Go gateway's checks in their order (docs/gateway-contract.md, "A well-formed event").
 using System.Text;
 
 namespace TelemetryHosting.Shared;
