@@ -43,7 +43,7 @@ internal sealed class TelemetryGatewayHealthCheck(
             var status = exportHealth.LastFailure;
             return Result(HealthStatus.Degraded, data, string.Create(
                 CultureInfo.InvariantCulture,
-                $"Telemetry exports have been failing for {Ago(failingFor)} (last: {status.StatusCode}, {status.Detail}); events wait in the queue."));
+                $"Telemetry exports have been failing for {Ago(failingFor)} (last: {status.StatusCode}, {PeerText.Escape(status.Detail)}); events wait in the queue."));
         }
 
         if (depth >= queue.Capacity * settings.QueueHighWaterMark)

@@ -52,14 +52,16 @@ internal sealed class ExportHealth(
             return;
         }
 
+        // The detail is the gateway's (or a proxy's) text: escaped, so that it cannot forge a log line.
         var status = ExportFailure.StatusOf(exception);
+        var detail = PeerText.Escape(status.Detail);
         if (ExportFailure.Classify(exception) == ExportFailureKind.Configuration)
         {
-            Log.ExportMisconfigured(logger, status.StatusCode, status.Detail, suppressed, retryIn);
+            Log.ExportMisconfigured(logger, status.StatusCode, detail, suppressed, retryIn);
         }
         else
         {
-            Log.ExportRetrying(logger, status.StatusCode, status.Detail, suppressed, retryIn);
+            Log.ExportRetrying(logger, status.StatusCode, detail, suppressed, retryIn);
         }
     }
 
