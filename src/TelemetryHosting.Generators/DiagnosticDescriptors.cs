@@ -50,6 +50,29 @@ internal static class DiagnosticDescriptors
         "An interaction id or user parameter is not valid",
         "{0}");
 
+    public static readonly DiagnosticDescriptor InvalidRecordName = Error(
+        "TH0009",
+        "A constant feature or action passed to Record breaks the Telemetry Gateway's rules",
+        "{0}: Record would throw ArgumentException for '{1}'");
+
+    public static readonly DiagnosticDescriptor NonConstantRecordName = new(
+        "TH0010",
+        "The feature or action passed to Record is not a compile-time constant",
+        "The {0} passed to Record is not a compile-time constant, so its name is checked only when it runs: use a constant or a [TelemetryEvent] method",
+        Category,
+        DiagnosticSeverity.Info,
+        isEnabledByDefault: true,
+        helpLinkUri: HelpBase + "th0010");
+
+    public static readonly DiagnosticDescriptor DuplicateEventShape = new(
+        "TH0011",
+        "One event declared twice with different keys and the same version",
+        "Event '{0}' '{1}' version {2} is also declared by '{3}' with other keys ({4}): give one of them another version",
+        Category,
+        DiagnosticSeverity.Warning,
+        isEnabledByDefault: true,
+        helpLinkUri: HelpBase + "th0011");
+
     private static DiagnosticDescriptor Error(string id, string title, string message) =>
         new(id, title, message, Category, DiagnosticSeverity.Error, isEnabledByDefault: true, helpLinkUri: HelpBase + id.ToLowerInvariant());
 }

@@ -49,4 +49,26 @@ internal sealed record EventMethod(
     string Action,
     int Version,
     string? BillingProduct,
-    string? BillingCategory);
+    string? BillingCategory,
+    string DisplayName,
+    LocationInfo Location)
+{
+    /// <summary>The event's keys, for comparing the shapes of two declarations of one event.</summary>
+    public string Keys =>
+        $"metadata: {Join(ParameterRole.Metadata)}; private metadata: {Join(ParameterRole.PrivateMetadata)}";
+
+    private string Join(ParameterRole role)
+    {
+        var keys = Parameters.Where(parameter => parameter.Role == role).Select(parameter => parameter.Key!).OrderBy(key => key, StringComparer.Ordinal).ToList();
+        return keys.Count == 0 ? "none" : string.Join(", ", keys);
+    }
+}
+
+/// <summary>A source location without its syntax tree.</summary>
+internal sealed record LocationInfo(string FilePath, Microsoft.CodeAnalysis.Text.TextSpan Span, Microsoft.CodeAnalysis.Text.LinePositionSpan LineSpan)
+{
+    public static LocationInfo From(Microsoft.CodeAnalysis.Location location) =>
+        new(location.SourceTree?.FilePath ?? string.Empty, location.SourceSpan, location.GetLineSpan().Span);
+
+    public Microsoft.CodeAnalysis.Location ToLocation() => Microsoft.CodeAnalysis.Location.Create(FilePath, Span, LineSpan);
+}

@@ -30,12 +30,38 @@ public sealed class TelemetryEventGenerator : IIncrementalGenerator
         var methods = results.Where(static result => result.Method is not null).Select(static (result, _) => result.Method!).Collect();
         context.RegisterSourceOutput(methods, static (output, methods) =>
         {
+            ReportDuplicateShapes(output, methods);
+
             foreach (var type in methods.GroupBy(method => method.TypeKey).OrderBy(group => group.Key, StringComparer.Ordinal))
             {
                 var ordered = type.OrderBy(method => method.SortKey, StringComparer.Ordinal).ToList();
                 output.AddSource(HintName(type.Key), TelemetryEventEmitter.Emit(ordered));
             }
         });
+    }
+
+    /// <summary>
+    /// One feature and action at one version should have one shape: a second declaration with other keys is a warning
+    /// (TH0011), at each declaration that differs from the first (in source order).
+    /// </summary>
+    private static void ReportDuplicateShapes(SourceProductionContext output, IReadOnlyList<EventMethod> methods)
+    {
+        foreach (var declarations in methods.GroupBy(method => (method.Feature, method.Action, method.Version)))
+        {
+            var ordered = declarations.OrderBy(method => method.SortKey, StringComparer.Ordinal).ToList();
+            var first = ordered[0];
+            foreach (var other in ordered.Skip(1).Where(method => method.Keys != first.Keys))
+            {
+                output.ReportDiagnostic(Diagnostic.Create(
+                    DiagnosticDescriptors.DuplicateEventShape,
+                    other.Location.ToLocation(),
+                    first.Feature,
+                    first.Action,
+                    first.Version.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                    first.DisplayName,
+                    first.Keys));
+            }
+        }
     }
 
     private static string HintName(string typeKey)

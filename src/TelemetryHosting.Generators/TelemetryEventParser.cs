@@ -103,7 +103,9 @@ internal static class TelemetryEventParser
             action ?? string.Empty,
             version,
             billingProduct,
-            billingCategory);
+            billingCategory,
+            $"{method.ContainingType.Name}.{method.Name}",
+            LocationInfo.From(location));
         return new ParseResult(model, new EquatableArray<DiagnosticInfo>(diagnostics.ToImmutable()));
     }
 

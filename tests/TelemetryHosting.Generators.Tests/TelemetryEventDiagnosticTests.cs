@@ -209,6 +209,32 @@ public sealed class TelemetryEventDiagnosticTests
     }
 
     [Fact]
+    public async Task SameEventTwice_OtherKeysSameVersion_ReportsTH0011AtTheSecond()
+    {
+        var test = GeneratorHarness.CreateTest(Usings + """
+            public static partial class Events
+            {
+                [TelemetryEvent("search", "view", Version = 1)]
+                public static partial void RecordView(this ITelemetryRecorder recorder, int count);
+
+                [TelemetryEvent("search", "view", Version = 1)]
+                public static partial void {|#0:RecordViewAgain|}(this ITelemetryRecorder recorder, int total);
+
+                [TelemetryEvent("search", "view", Version = 1)]
+                public static partial void RecordViewOnceMore(this ITelemetryRecorder recorder, int count);
+
+                [TelemetryEvent("search", "view", Version = 2)]
+                public static partial void RecordViewVersion2(this ITelemetryRecorder recorder, bool cached);
+            }
+            """);
+        test.TestBehaviors |= TestBehaviors.SkipGeneratedSourcesCheck;
+        test.ExpectedDiagnostics.Add(new DiagnosticResult(DiagnosticDescriptors.DuplicateEventShape).WithLocation(0)
+            .WithArguments("search", "view", "1", "Events.RecordView", "metadata: count; private metadata: none"));
+
+        await test.RunAsync();
+    }
+
+    [Fact]
     public void Descriptors_HaveStableIdsAndHelpLinksIntoTheDocs()
     {
         var descriptors = typeof(DiagnosticDescriptors).GetFields()
@@ -216,10 +242,12 @@ public sealed class TelemetryEventDiagnosticTests
             .OrderBy(descriptor => descriptor.Id, StringComparer.Ordinal)
             .ToList();
 
-        Assert.Equal(["TH0001", "TH0002", "TH0003", "TH0004", "TH0005", "TH0006", "TH0007", "TH0008"], descriptors.Select(descriptor => descriptor.Id));
+        Assert.Equal(["TH0001", "TH0002", "TH0003", "TH0004", "TH0005", "TH0006", "TH0007", "TH0008", "TH0009", "TH0010", "TH0011"], descriptors.Select(descriptor => descriptor.Id));
+        Assert.Equal(DiagnosticSeverity.Info, descriptors.Single(descriptor => descriptor.Id == "TH0010").DefaultSeverity);
+        Assert.Equal(DiagnosticSeverity.Warning, descriptors.Single(descriptor => descriptor.Id == "TH0011").DefaultSeverity);
+        Assert.All(descriptors.Where(descriptor => descriptor.Id is not ("TH0010" or "TH0011")), descriptor => Assert.Equal(DiagnosticSeverity.Error, descriptor.DefaultSeverity));
         Assert.All(descriptors, descriptor =>
         {
-            Assert.Equal(DiagnosticSeverity.Error, descriptor.DefaultSeverity);
             Assert.Equal($"https://github.com/sourcegraph/telemetryhosting/blob/main/docs/telemetry-events.md#{descriptor.Id.ToLowerInvariant()}", descriptor.HelpLinkUri);
         });
     }

@@ -44,6 +44,26 @@ internal static class GeneratorHarness
         return test;
     }
 
+    /// <summary>An analyzer test of the Roslyn testing framework with the offline references.</summary>
+    public static CSharpAnalyzerTest<TAnalyzer, DefaultVerifier> CreateAnalyzerTest<TAnalyzer>(string source)
+        where TAnalyzer : Microsoft.CodeAnalysis.Diagnostics.DiagnosticAnalyzer, new()
+    {
+        var test = new CSharpAnalyzerTest<TAnalyzer, DefaultVerifier>
+        {
+            ReferenceAssemblies = new ReferenceAssemblies("net10.0"),
+        };
+        test.SolutionTransforms.Add((solution, projectId) =>
+        {
+            var project = solution.GetProject(projectId)!;
+            var compilationOptions = ((CSharpCompilationOptions)project.CompilationOptions!).WithNullableContextOptions(NullableContextOptions.Enable);
+            return solution.WithProjectCompilationOptions(projectId, compilationOptions);
+        });
+        test.TestState.AdditionalReferences.AddRange(References.Value);
+        test.TestState.AdditionalReferences.Add(MetadataReference.CreateFromFile(typeof(Testing.FakeTelemetryRecorder).Assembly.Location));
+        test.TestState.Sources.Add(source);
+        return test;
+    }
+
     /// <summary>Runs the generator directly: the generated sources by hint name, and every diagnostic of the result.</summary>
     public static (IReadOnlyDictionary<string, string> Sources, ImmutableArray<Diagnostic> Diagnostics) Run(string source)
     {
