@@ -20,7 +20,8 @@ public sealed class TelemetryEventGenerator : IIncrementalGenerator
 
         context.RegisterSourceOutput(results.Select(static (result, _) => result.Diagnostics), static (output, diagnostics) =>
         {
-            foreach (var diagnostic in diagnostics)
+            // TH0002 comes from TelemetryEventAnalyzer instead, where the code fix that adds [PrivateMetadata] sees it.
+            foreach (var diagnostic in diagnostics.Where(diagnostic => diagnostic.Descriptor != DiagnosticDescriptors.ParameterCannotBeMetadata))
             {
                 output.ReportDiagnostic(diagnostic.ToDiagnostic());
             }

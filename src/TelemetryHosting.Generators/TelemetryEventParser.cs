@@ -209,7 +209,11 @@ internal static class TelemetryEventParser
         return null;
     }
 
-    private static ImmutableArray<EventParameter> ReadParameters(IMethodSymbol method, INamedTypeSymbol recorderType, Compilation compilation, ImmutableArray<DiagnosticInfo>.Builder diagnostics, ref bool canEmit)
+    /// <summary>
+    /// Reads the parameters of a method into their roles, reporting what cannot be recorded. TelemetryEventAnalyzer calls
+    /// it too, for the TH0002 diagnostics that its code fix acts on.
+    /// </summary>
+    public static ImmutableArray<EventParameter> ReadParameters(IMethodSymbol method, INamedTypeSymbol recorderType, Compilation compilation, ImmutableArray<DiagnosticInfo>.Builder diagnostics, ref bool canEmit)
     {
         var timeSpan = compilation.GetTypeByMetadataName("System.TimeSpan");
         var user = compilation.GetTypeByMetadataName(UserType);

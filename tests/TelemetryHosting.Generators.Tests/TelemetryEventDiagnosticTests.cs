@@ -54,18 +54,47 @@ public sealed class TelemetryEventDiagnosticTests
     [InlineData("int[]")]
     public async Task ParameterThatIsNoNumber_ReportsTH0002SuggestingPrivateMetadata(string type)
     {
-        var test = GeneratorHarness.CreateTest(Usings + $$"""
+        // TH0002 comes from TelemetryEventAnalyzer (so that its code fix is offered); the generator writes no body.
+        var test = GeneratorHarness.CreateAnalyzerTest<TelemetryEventAnalyzer>(Usings + $$"""
             public static partial class Events
             {
                 [TelemetryEvent("search", "view")]
                 public static partial void {|#1:Record|}(this ITelemetryRecorder recorder, int count, {{type}} {|#0:value|});
             }
             """);
-        test.TestBehaviors |= TestBehaviors.SkipGeneratedSourcesCheck;
         var display = type == "DayOfWeek" ? "System.DayOfWeek" : type;
         test.ExpectedDiagnostics.Add(new DiagnosticResult(DiagnosticDescriptors.ParameterCannotBeMetadata).WithLocation(0).WithArguments("value", display));
-        // No body is generated for a method with a parameter it cannot record; the compiler then asks for one.
         test.ExpectedDiagnostics.Add(DiagnosticResult.CompilerError("CS8795").WithLocation(1));
+
+        await test.RunAsync();
+    }
+
+    [Fact]
+    public async Task ParameterThatIsNoNumber_GeneratorWritesNoBodyAndLeavesTH0002ToTheAnalyzer()
+    {
+        var test = GeneratorHarness.CreateTest(Usings + """
+            public static partial class Events
+            {
+                [TelemetryEvent("search", "view")]
+                public static partial void {|#0:Record|}(this ITelemetryRecorder recorder, string query);
+            }
+            """);
+        test.ExpectedDiagnostics.Add(DiagnosticResult.CompilerError("CS8795").WithLocation(0));
+
+        await test.RunAsync();
+    }
+
+    [Fact]
+    public async Task ParameterMarkedPrivateMetadata_ReportsNothing()
+    {
+        var test = GeneratorHarness.CreateAnalyzerTest<TelemetryEventAnalyzer>(Usings + """
+            public static partial class Events
+            {
+                [TelemetryEvent("search", "view")]
+                public static partial void {|#0:Record|}(this ITelemetryRecorder recorder, [PrivateMetadata] string query, string? interactionId);
+            }
+            """);
+        test.ExpectedDiagnostics.Add(DiagnosticResult.CompilerError("CS8795").WithLocation(0));
 
         await test.RunAsync();
     }

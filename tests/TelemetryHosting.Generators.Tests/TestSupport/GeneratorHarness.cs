@@ -64,6 +64,28 @@ internal static class GeneratorHarness
         return test;
     }
 
+    /// <summary>A code fix test of the Roslyn testing framework with the offline references.</summary>
+    public static CSharpCodeFixTest<TAnalyzer, TCodeFix, DefaultVerifier> CreateCodeFixTest<TAnalyzer, TCodeFix>(string source, string fixedSource)
+        where TAnalyzer : Microsoft.CodeAnalysis.Diagnostics.DiagnosticAnalyzer, new()
+        where TCodeFix : Microsoft.CodeAnalysis.CodeFixes.CodeFixProvider, new()
+    {
+        var test = new CSharpCodeFixTest<TAnalyzer, TCodeFix, DefaultVerifier>
+        {
+            ReferenceAssemblies = new ReferenceAssemblies("net10.0"),
+            TestCode = source,
+            FixedCode = fixedSource,
+        };
+        test.SolutionTransforms.Add((solution, projectId) =>
+        {
+            var project = solution.GetProject(projectId)!;
+            var compilationOptions = ((CSharpCompilationOptions)project.CompilationOptions!).WithNullableContextOptions(NullableContextOptions.Enable);
+            return solution.WithProjectCompilationOptions(projectId, compilationOptions);
+        });
+        test.TestState.AdditionalReferences.AddRange(References.Value);
+        test.FixedState.AdditionalReferences.AddRange(References.Value);
+        return test;
+    }
+
     /// <summary>Runs the generator directly: the generated sources by hint name, and every diagnostic of the result.</summary>
     public static (IReadOnlyDictionary<string, string> Sources, ImmutableArray<Diagnostic> Diagnostics) Run(string source)
     {
