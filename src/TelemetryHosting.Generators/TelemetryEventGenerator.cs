@@ -29,6 +29,19 @@ public sealed class TelemetryEventGenerator : IIncrementalGenerator
 
         // One file per type: a type's methods share it, so that overloads need no names of their own.
         var methods = results.Where(static result => result.Method is not null).Select(static (result, _) => result.Method!).Collect();
+
+        // The catalogue, when the project opts in with <TelemetryEventCatalog>true</TelemetryEventCatalog>.
+        var catalogue = context.AnalyzerConfigOptionsProvider.Select(static (options, _) =>
+            options.GlobalOptions.TryGetValue("build_property.TelemetryEventCatalog", out var value)
+            && string.Equals(value, "true", StringComparison.OrdinalIgnoreCase));
+        context.RegisterSourceOutput(methods.Combine(catalogue), static (output, input) =>
+        {
+            if (input.Right)
+            {
+                output.AddSource("TelemetryEventCatalog.json.g.cs", TelemetryEventCatalog.Json(input.Left));
+                output.AddSource("TelemetryEventCatalog.md.g.cs", TelemetryEventCatalog.Markdown(input.Left));
+            }
+        });
         context.RegisterSourceOutput(methods, static (output, methods) =>
         {
             ReportDuplicateShapes(output, methods);
