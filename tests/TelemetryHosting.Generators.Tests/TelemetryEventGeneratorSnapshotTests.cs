@@ -80,6 +80,56 @@ public sealed class TelemetryEventGeneratorSnapshotTests
         }
         """));
 
+    [Fact]
+    public async Task Catalogue_OptedIn_ListsEveryEventAsJsonAndMarkdown()
+    {
+        const string Source = """
+            using System;
+            using TelemetryHosting;
+
+            namespace Search
+            {
+                public static partial class SearchTelemetry
+                {
+                    [TelemetryEvent("search.results", "view", Version = 2, BillingProduct = "code-search", BillingCategory = "core")]
+                    public static partial bool RecordResultsViewed(this ITelemetryRecorder recorder, int resultCount, TimeSpan elapsed, [PrivateMetadata] string query);
+                }
+            }
+
+            public sealed partial class Exporter(ITelemetryRecorder recorder)
+            {
+                [TelemetryEvent("exports", "succeeded")]
+                public partial void RecordExported([Metadata("rows")] long count, string? interactionId);
+            }
+            """;
+        var test = GeneratorHarness.CreateTest(Source);
+        test.TestState.AnalyzerConfigFiles.Add(("/.globalconfig", "is_global = true\nbuild_property.TelemetryEventCatalog = true\n"));
+        var actual = GeneratorHarness.Run(Source, catalogue: true).Sources;
+        foreach (var name in new[] { "Exporter.TelemetryEvents.g.cs", "Search.SearchTelemetry.TelemetryEvents.g.cs", "TelemetryEventCatalog.json.g.cs", "TelemetryEventCatalog.md.g.cs" })
+        {
+            var snapshot = name.StartsWith("TelemetryEventCatalog", StringComparison.Ordinal) ? name : "Catalogue." + name;
+            test.TestState.GeneratedSources.Add((typeof(TelemetryEventGenerator), name, GeneratorHarness.Snapshot(snapshot, actual.GetValueOrDefault(name) ?? $"(the generator wrote no {name})")));
+        }
+
+        await test.RunAsync();
+    }
+
+    [Fact]
+    public void Catalogue_NotOptedIn_IsNotGenerated()
+    {
+        var sources = GeneratorHarness.Run("""
+            using TelemetryHosting;
+
+            public static partial class Events
+            {
+                [TelemetryEvent("search", "view")]
+                public static partial void Record(this ITelemetryRecorder recorder);
+            }
+            """).Sources;
+
+        Assert.Equal(["Events.TelemetryEvents.g.cs"], sources.Keys);
+    }
+
     private static async Task VerifyAsync(string hintName, string source, params (string HintName, string Source)[] more)
     {
         var sources = new List<(string HintName, string Source)> { (hintName, source) };

@@ -87,14 +87,15 @@ internal static class GeneratorHarness
     }
 
     /// <summary>Runs the generator directly: the generated sources by hint name, and every diagnostic of the result.</summary>
-    public static (IReadOnlyDictionary<string, string> Sources, ImmutableArray<Diagnostic> Diagnostics) Run(string source)
+    public static (IReadOnlyDictionary<string, string> Sources, ImmutableArray<Diagnostic> Diagnostics) Run(string source, bool catalogue = false)
     {
         var compilation = CSharpCompilation.Create(
             "Generated",
             [CSharpSyntaxTree.ParseText(source, CSharpParseOptions.Default, path: "/0/Test0.cs")],
             References.Value,
             new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, nullableContextOptions: NullableContextOptions.Enable));
-        var driver = CSharpGeneratorDriver.Create(new TelemetryEventGenerator())
+        var options = new BuildProperties(catalogue ? new Dictionary<string, string> { ["build_property.TelemetryEventCatalog"] = "true" } : []);
+        var driver = CSharpGeneratorDriver.Create([new TelemetryEventGenerator().AsSourceGenerator()], optionsProvider: options)
             .RunGeneratorsAndUpdateCompilation(compilation, out var output, out var generatorDiagnostics);
         var sources = driver.GetRunResult().GeneratedTrees.ToDictionary(tree => Path.GetFileName(tree.FilePath), tree => tree.GetText().ToString());
         return (sources, generatorDiagnostics.AddRange(output.GetDiagnostics()));
@@ -112,5 +113,20 @@ internal static class GeneratorHarness
 
         var path = Path.Combine(AppContext.BaseDirectory, "Snapshots", name);
         return File.Exists(path) ? File.ReadAllText(path) : $"(no snapshot {name}: run the tests with UPDATE_SNAPSHOTS=1)";
+    }
+
+    /// <summary>MSBuild properties as the compiler passes them to generators (build_property.*).</summary>
+    private sealed class BuildProperties(Dictionary<string, string> values) : Microsoft.CodeAnalysis.Diagnostics.AnalyzerConfigOptionsProvider
+    {
+        public override Microsoft.CodeAnalysis.Diagnostics.AnalyzerConfigOptions GlobalOptions { get; } = new Options(values);
+
+        public override Microsoft.CodeAnalysis.Diagnostics.AnalyzerConfigOptions GetOptions(SyntaxTree tree) => new Options([]);
+
+        public override Microsoft.CodeAnalysis.Diagnostics.AnalyzerConfigOptions GetOptions(AdditionalText textFile) => new Options([]);
+
+        private sealed class Options(Dictionary<string, string> values) : Microsoft.CodeAnalysis.Diagnostics.AnalyzerConfigOptions
+        {
+            public override bool TryGetValue(string key, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out string? value) => values.TryGetValue(key, out value);
+        }
     }
 }
