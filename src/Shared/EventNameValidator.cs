@@ -1,5 +1,6 @@
 // Linked into TelemetryHosting, TelemetryHosting.DevGateway and TelemetryHosting.Generators so that the recorder, the
-// development gateway and the [TelemetryEvent] diagnostics apply one rule set: GATEWAY.md section 3, the Go gateway's checks in their order.
+// development gateway and the [TelemetryEvent] diagnostics apply one rule set: the Go gateway's checks in their order
+// (docs/gateway-contract.md, "A well-formed event").
 using System.Text;
 
 namespace TelemetryHosting.Shared;

@@ -227,15 +227,7 @@ public sealed class DevelopmentGateway : IAsyncDisposable
             errors.Add($"ShutdownTimeout must not be negative (was {options.ShutdownTimeout}).");
         }
 
-        if (options.Faults.RejectFraction is < 0 or > 1 || double.IsNaN(options.Faults.RejectFraction))
-        {
-            errors.Add($"Faults.RejectFraction must be between 0 and 1 (was {options.Faults.RejectFraction}).");
-        }
-
-        if (options.Faults.FailNextCalls < 0 || options.Faults.AbortNextStreams < 0 || options.Faults.ResponseDelay < TimeSpan.Zero)
-        {
-            errors.Add("Faults.FailNextCalls, Faults.AbortNextStreams and Faults.ResponseDelay must not be negative.");
-        }
+        options.Faults.Validate(errors);
 
         if (options.TimeProvider is null)
         {

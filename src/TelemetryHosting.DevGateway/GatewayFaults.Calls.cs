@@ -2,32 +2,23 @@ using Grpc.Core;
 
 namespace TelemetryHosting.DevGateway;
 
-/// <content>Call and stream faults: calls that fail at once, streams aborted, hung or closed with GOAWAY, each for a counted number of occurrences.</content>
+/// <content>
+/// Call and stream faults as counted shortcuts: each replaces one fault of <see cref="GatewayFaultOptions"/> with one
+/// enabled for the next <c>count</c> occasions (<see cref="FaultInjectionOptions.MaxInjections"/>).
+/// </content>
 public sealed partial class GatewayFaults
 {
-    /// <summary>Gets how many of the calls announced by <see cref="FailNextCalls"/> are still to fail.</summary>
-    public int PendingCallFailures
-    {
-        get { lock (_lock) { return _failNextCalls; } }
-    }
+    /// <summary>Gets how many more calls <see cref="GatewayFaultOptions.FailCalls"/> will fail (<see cref="int.MaxValue"/> without a limit).</summary>
+    public int PendingCallFailures => Remaining(o => o.FailCalls);
 
-    /// <summary>Gets how many of the streams announced by <see cref="AbortNextStreams"/> are still to be aborted.</summary>
-    public int PendingStreamAborts
-    {
-        get { lock (_lock) { return _abortNextStreams; } }
-    }
+    /// <summary>Gets how many more streams <see cref="GatewayFaultOptions.AbortStreams"/> will abort.</summary>
+    public int PendingStreamAborts => Remaining(o => o.AbortStreams);
 
-    /// <summary>Gets how many of the streams announced by <see cref="NeverReadNextStreams"/> are still to hang.</summary>
-    public int PendingNeverReadStreams
-    {
-        get { lock (_lock) { return _neverReadNextStreams; } }
-    }
+    /// <summary>Gets how many more streams <see cref="GatewayFaultOptions.HangStreams"/> will leave hanging.</summary>
+    public int PendingNeverReadStreams => Remaining(o => o.HangStreams);
 
-    /// <summary>Gets how many of the streams announced by <see cref="GoAwayNextStreams"/> are still to send GOAWAY.</summary>
-    public int PendingGoAways
-    {
-        get { lock (_lock) { return _goAwayNextStreams; } }
-    }
+    /// <summary>Gets how many more streams' connections <see cref="GatewayFaultOptions.GoAwayStreams"/> will close.</summary>
+    public int PendingGoAways => Remaining(o => o.GoAwayStreams);
 
     /// <summary>Makes the next <paramref name="count"/> calls (streams or unary) fail at once with <paramref name="code"/>.</summary>
     /// <param name="count">How many calls fail; 0 cancels an earlier announcement.</param>
@@ -35,11 +26,7 @@ public sealed partial class GatewayFaults
     public void FailNextCalls(int count, StatusCode code = StatusCode.Unavailable)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(count);
-        lock (_lock)
-        {
-            _failNextCalls = count;
-            _failCallsStatus = code;
-        }
+        Replace(o => o.FailCalls, (o, fault) => o.FailCalls = fault, new CallFailureOptions { Enabled = count > 0, MaxInjections = count, StatusCode = code });
     }
 
     /// <summary>
@@ -54,11 +41,7 @@ public sealed partial class GatewayFaults
     public void AbortNextStreams(int count, bool acceptEventsFirst = false)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(count);
-        lock (_lock)
-        {
-            _abortNextStreams = count;
-            _abortAfterAccepting = acceptEventsFirst;
-        }
+        Replace(o => o.AbortStreams, (o, fault) => o.AbortStreams = fault, new StreamAbortOptions { Enabled = count > 0, MaxInjections = count, AcceptEventsFirst = acceptEventsFirst });
     }
 
     /// <summary>
@@ -70,10 +53,7 @@ public sealed partial class GatewayFaults
     public void NeverReadNextStreams(int count)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(count);
-        lock (_lock)
-        {
-            _neverReadNextStreams = count;
-        }
+        Replace(o => o.HangStreams, (o, fault) => o.HangStreams = fault, new FaultInjectionOptions { Enabled = count > 0, MaxInjections = count });
     }
 
     /// <summary>
@@ -85,55 +65,6 @@ public sealed partial class GatewayFaults
     public void GoAwayNextStreams(int count)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(count);
-        lock (_lock)
-        {
-            _goAwayNextStreams = count;
-        }
-    }
-
-    internal bool TryTakeCallFailure(out StatusCode code)
-    {
-        lock (_lock)
-        {
-            code = _failCallsStatus;
-            return TryTake(ref _failNextCalls);
-        }
-    }
-
-    internal bool TryTakeStreamAbort(out bool acceptEventsFirst)
-    {
-        lock (_lock)
-        {
-            acceptEventsFirst = _abortAfterAccepting;
-            return TryTake(ref _abortNextStreams);
-        }
-    }
-
-    internal bool TryTakeNeverRead()
-    {
-        lock (_lock)
-        {
-            return TryTake(ref _neverReadNextStreams);
-        }
-    }
-
-    internal bool TryTakeGoAway()
-    {
-        lock (_lock)
-        {
-            return TryTake(ref _goAwayNextStreams);
-        }
-    }
-
-    /// <summary>Uses one of a fault's remaining occurrences, if any; under the lock.</summary>
-    private static bool TryTake(ref int remaining)
-    {
-        if (remaining == 0)
-        {
-            return false;
-        }
-
-        remaining--;
-        return true;
+        Replace(o => o.GoAwayStreams, (o, fault) => o.GoAwayStreams = fault, new FaultInjectionOptions { Enabled = count > 0, MaxInjections = count });
     }
 }

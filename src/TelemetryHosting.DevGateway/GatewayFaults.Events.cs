@@ -4,39 +4,35 @@ namespace TelemetryHosting.DevGateway;
 public sealed partial class GatewayFaults
 {
     /// <summary>
-    /// Gets or sets the fraction (0 to 1) of events that fail: their ids are left out of the response and they are not stored.
-    /// Each attempt of an id is rolled afresh, so retries eventually succeed; the roll is a hash of
-    /// <see cref="Seed"/>, the id and the attempt number, so a run is reproducible whatever the interleaving of streams.
+    /// Gets or sets the injection rate of <see cref="GatewayFaultOptions.RejectEvents"/> (0 when it is disabled): that
+    /// fraction (0 to 1) of events fails. Setting it enables the fault when above 0, keeps its
+    /// <see cref="EventRejectionOptions.Features"/> and starts its count again. Each attempt of an id is rolled afresh
+    /// from <see cref="Seed"/>, the id and the attempt number, so a run is reproducible whatever the interleaving of streams.
     /// </summary>
     /// <exception cref="ArgumentOutOfRangeException">The value is not between 0 and 1.</exception>
     public double RejectFraction
     {
-        get { lock (_lock) { return _rejectFraction; } }
+        get { lock (_lock) { return _options.RejectEvents is { Enabled: true } reject ? reject.InjectionRate : 0; } }
         set
         {
             ArgumentOutOfRangeException.ThrowIfLessThan(value, 0d);
             ArgumentOutOfRangeException.ThrowIfGreaterThan(value, 1d);
-            lock (_lock) { _rejectFraction = value; }
-        }
-    }
-
-    /// <summary>Gets or sets the seed of <see cref="RejectFraction"/>'s rolls. Setting it also forgets the attempt counts.</summary>
-    public int Seed
-    {
-        get { lock (_lock) { return _seed; } }
-        set
-        {
+            EventRejectionOptions fault;
             lock (_lock)
             {
-                _seed = value;
-                _attempts.Clear();
+                fault = (EventRejectionOptions)_options.RejectEvents.Clone();
             }
+
+            fault.Enabled = value > 0;
+            fault.InjectionRate = value;
+            fault.MaxInjections = null;
+            Replace(o => o.RejectEvents, (o, f) => o.RejectEvents = f, fault);
         }
     }
 
     /// <summary>
-    /// Gets or sets a predicate over (feature, action); events it matches always fail (left out of the response, not stored).
-    /// <see langword="null"/> refuses none.
+    /// Gets or sets a predicate over (feature, action); events it matches always fail (left out of the response, not stored),
+    /// besides those of <see cref="GatewayFaultOptions.RejectEvents"/>. Code only; <see langword="null"/> refuses none.
     /// </summary>
     public Func<string, string, bool>? RejectWhen
     {
@@ -44,15 +40,16 @@ public sealed partial class GatewayFaults
         set { lock (_lock) { _rejectWhen = value; } }
     }
 
-    /// <summary>Gets how many events failed because of <see cref="RejectFraction"/> or <see cref="RejectWhen"/>.</summary>
+    /// <summary>Gets how many events failed because of <see cref="GatewayFaultOptions.RejectEvents"/> or <see cref="RejectWhen"/>.</summary>
     public int InjectedEventFailures
     {
         get { lock (_lock) { return _injectedEventFailures; } }
     }
 
     /// <summary>
-    /// Gets the ids of the events that failed because of <see cref="RejectFraction"/> or <see cref="RejectWhen"/>, in
-    /// the order they failed (an id appears once per failed attempt), so that tests can follow a refused event.
+    /// Gets the ids of the events that failed because of <see cref="GatewayFaultOptions.RejectEvents"/> or
+    /// <see cref="RejectWhen"/>, in the order they failed (an id appears once per failed attempt), so that tests can follow
+    /// a refused event.
     /// </summary>
     public IReadOnlyList<string> RefusedEventIds
     {
@@ -67,11 +64,12 @@ public sealed partial class GatewayFaults
         {
             predicate = _rejectWhen;
             failed = false;
-            if (_rejectFraction > 0)
+            var reject = _options.RejectEvents;
+            if (reject.Enabled && (reject.Features.Count == 0 || reject.Features.Contains(feature)))
             {
                 _attempts.TryGetValue(id, out var attempt);
                 _attempts[id] = attempt + 1;
-                failed = Roll(_seed, id, attempt) < _rejectFraction;
+                failed = TryInject(o => o.RejectEvents, Roll(_options.Seed, id, attempt));
             }
         }
 

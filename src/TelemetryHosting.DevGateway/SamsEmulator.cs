@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using TelemetryHosting.DevGateway.Internal;
 
@@ -8,9 +7,23 @@ namespace TelemetryHosting.DevGateway;
 /// The SAMS emulator of a <see cref="DevelopmentGateway"/>: its OAuth token endpoint (<c>POST /oauth/token</c> on
 /// <see cref="DevelopmentGateway.WebAddress"/>) and the token introspection the gateway uses. Thread-safe.
 /// </summary>
+/// <remarks>
+/// Issued tokens are remembered in memory: expired ones are forgotten (checked at most once a minute, and whenever one
+/// is introspected), and at most <c>10,000</c> live ones are kept; issuing one more forgets the oldest, which the
+/// gateway then treats as inactive (PermissionDenied), as SAMS would a revoked token.
+/// </remarks>
 public sealed class SamsEmulator
 {
-    private readonly ConcurrentDictionary<string, IssuedToken> _tokens = new(StringComparer.Ordinal);
+    /// <summary>How many issued tokens are remembered at most; beyond it the oldest is forgotten.</summary>
+    internal const int MaxStoredTokens = 10_000;
+
+    private static readonly TimeSpan SweepInterval = TimeSpan.FromMinutes(1);
+
+    // Issued tokens, oldest first in _issueOrder; both under _tokensLock.
+    private readonly Lock _tokensLock = new();
+    private readonly Dictionary<string, LinkedListNode<IssuedToken>> _tokens = new(StringComparer.Ordinal);
+    private readonly LinkedList<IssuedToken> _issueOrder = new();
+    private long _lastSweep;
     private readonly Dictionary<string, SamsClient> _clients;
     private readonly TimeProvider _timeProvider;
     private int _tokenRequestCount;
@@ -26,6 +39,7 @@ public sealed class SamsEmulator
         _acceptBasicAuth = acceptBasicAuth;
         _outage = outage;
         _timeProvider = timeProvider;
+        _lastSweep = timeProvider.GetTimestamp();
     }
 
     /// <summary>Gets the token endpoint's address, <c>{WebAddress}oauth/token</c>.</summary>
@@ -79,15 +93,35 @@ public sealed class SamsEmulator
     /// <summary>Revokes a token: from now on the gateway treats it as inactive.</summary>
     /// <param name="token">The access token.</param>
     /// <returns><see langword="true"/> when the token was known.</returns>
-    public bool Revoke(string token) => _tokens.TryRemove(token, out _);
+    public bool Revoke(string token)
+    {
+        ArgumentNullException.ThrowIfNull(token);
+        lock (_tokensLock)
+        {
+            return Forget(token);
+        }
+    }
 
     /// <summary>Revokes every token issued so far.</summary>
-    public void RevokeAll() => _tokens.Clear();
+    public void RevokeAll()
+    {
+        lock (_tokensLock)
+        {
+            _tokens.Clear();
+            _issueOrder.Clear();
+        }
+    }
 
     /// <summary>Returns whether a token is known, not revoked and not expired.</summary>
     /// <param name="token">The access token.</param>
     /// <returns><see langword="true"/> when the gateway would accept it as active.</returns>
     public bool IsActive(string token) => Introspect(token) is not null;
+
+    /// <summary>Gets how many issued tokens are remembered (issued, not revoked, not yet found expired).</summary>
+    internal int StoredTokenCount
+    {
+        get { lock (_tokensLock) { return _tokens.Count; } }
+    }
 
     internal bool TryGetClient(string clientId, out SamsClient client) => _clients.TryGetValue(clientId, out client!);
 
@@ -97,26 +131,73 @@ public sealed class SamsEmulator
     {
         // 32 random bytes as lowercase hex: unguessable, and shaped like a SAMS access token.
         var token = "sams_at_" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32));
-        var issued = new IssuedToken(token, clientId, scopes, _timeProvider.GetUtcNow() + lifetime, lifetime);
-        _tokens[token] = issued;
+        var now = _timeProvider.GetUtcNow();
+        var issued = new IssuedToken(token, clientId, scopes, now + lifetime, lifetime);
+        lock (_tokensLock)
+        {
+            if (_timeProvider.GetElapsedTime(_lastSweep) >= SweepInterval)
+            {
+                ForgetExpired(now);
+            }
+
+            while (_tokens.Count >= MaxStoredTokens)
+            {
+                Forget(_issueOrder.First!.Value.Token);
+            }
+
+            _tokens[token] = _issueOrder.AddLast(issued);
+        }
+
         Interlocked.Increment(ref _issuedTokenCount);
         return issued;
     }
 
-    // Introspection: the token when it is active, else null. Expired tokens are forgotten on the way.
+    // Introspection: the token when it is active, else null. An expired token is forgotten on the way.
     internal IssuedToken? Introspect(string token)
     {
-        if (!_tokens.TryGetValue(token, out var issued))
+        lock (_tokensLock)
         {
-            return null;
+            if (!_tokens.TryGetValue(token, out var node))
+            {
+                return null;
+            }
+
+            if (_timeProvider.GetUtcNow() >= node.Value.ExpiresAt)
+            {
+                Forget(token);
+                return null;
+            }
+
+            return node.Value;
+        }
+    }
+
+    // Under _tokensLock. One pass over at most MaxStoredTokens tokens, at most once a minute.
+    private void ForgetExpired(DateTimeOffset now)
+    {
+        _lastSweep = _timeProvider.GetTimestamp();
+        for (var node = _issueOrder.First; node is not null;)
+        {
+            var next = node.Next;
+            if (now >= node.Value.ExpiresAt)
+            {
+                _tokens.Remove(node.Value.Token);
+                _issueOrder.Remove(node);
+            }
+
+            node = next;
+        }
+    }
+
+    // Under _tokensLock.
+    private bool Forget(string token)
+    {
+        if (!_tokens.Remove(token, out var node))
+        {
+            return false;
         }
 
-        if (_timeProvider.GetUtcNow() >= issued.ExpiresAt)
-        {
-            _tokens.TryRemove(token, out _);
-            return null;
-        }
-
-        return issued;
+        _issueOrder.Remove(node);
+        return true;
     }
 }

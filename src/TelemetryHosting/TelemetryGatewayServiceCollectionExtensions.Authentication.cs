@@ -22,7 +22,7 @@ public static partial class TelemetryGatewayServiceCollectionExtensions
         // A redirect would resend the request, with the client secret in its form body, to an address nobody
         // configured: redirects are not followed, and the token client reports a 3xx answer as a refusal.
         services
-            .AddHttpClient(SamsTokenClient.HttpClientName, client => client.Timeout = TimeSpan.FromSeconds(30))
+            .AddHttpClient(SamsTokenClient.HttpClientName, static client => client.Timeout = SamsTokenClient.RequestTimeout)
             .ConfigurePrimaryHttpMessageHandler(static (handler, _) =>
             {
                 switch (handler)

@@ -17,7 +17,7 @@ internal static class GatewayChild
             RequireAuthentication = false,
             MaxStoredEvents = maxStoredEvents,
         };
-        options.Faults.ResponseDelay = latency;
+        options.Faults.DelayResponses = new() { Enabled = latency > TimeSpan.Zero, Delay = latency };
         await using var gateway = await DevelopmentGateway.StartAsync(options);
         Console.WriteLine("READY " + gateway.Address);
         using var process = Process.GetCurrentProcess();

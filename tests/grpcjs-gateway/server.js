@@ -71,7 +71,7 @@ function argument(name, fallback) {
 const definition = protoLoader.loadSync(
   path.join(__dirname, '..', '..', 'protos', 'telemetrygateway', 'v1', 'telemetrygateway.proto'),
   { keepCase: true, longs: String, enums: String, defaults: false, oneofs: true });
-// The misspelled service name is the real one (GATEWAY.md section 1).
+// The misspelled service name is the real one (docs/gateway-contract.md, "Service").
 const service = grpc.loadPackageDefinition(definition).telemetrygateway.v1.TelemeteryGatewayService.service;
 
 // ---- What the gateway received --------------------------------------------------------------------------------

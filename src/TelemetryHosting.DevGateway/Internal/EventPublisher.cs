@@ -10,7 +10,7 @@ namespace TelemetryHosting.DevGateway.Internal;
 /// </summary>
 internal sealed class EventPublisher(ReceivedEventStore store, GatewayFaults faults, TimeProvider timeProvider, JsonLinesWriter? jsonLines)
 {
-    /// <summary>Events whose published JSON is this large or larger are dropped (GATEWAY.md section 4.5).</summary>
+    /// <summary>Events whose published JSON is this large or larger are dropped (docs/gateway-contract.md, "The RecordEvents stream", item 5).</summary>
     public const int MaxEventJsonBytes = 10_000_000;
 
     /// <summary>
@@ -98,7 +98,7 @@ internal sealed class EventPublisher(ReceivedEventStore store, GatewayFaults fau
         return new PublishResult(ev.Id, PublishOutcome.Published, null);
     }
 
-    /// <summary>The gateway's per-event checks, in its order (GATEWAY.md section 4.4).</summary>
+    /// <summary>The gateway's per-event checks, in its order (docs/gateway-contract.md, "The RecordEvents stream", item 4).</summary>
     public static string? Validate(Event ev)
     {
         if (ev.Id.Length == 0)

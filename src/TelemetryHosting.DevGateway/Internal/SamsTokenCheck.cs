@@ -2,7 +2,7 @@ using Grpc.Core;
 
 namespace TelemetryHosting.DevGateway.Internal;
 
-/// <summary>The gateway's SAMS bearer token check (GATEWAY.md section 6), message for message.</summary>
+/// <summary>The gateway's SAMS bearer token check (docs/gateway-contract.md, "Authentication"), message for message.</summary>
 internal static class SamsTokenCheck
 {
     /// <summary>Checks the <c>authorization</c> values of a call; returns <see langword="null"/> when the token is good, else the status to fail with.</summary>
@@ -36,13 +36,13 @@ internal static class SamsTokenCheck
             return new Status(StatusCode.Unauthenticated, $"invalid token header: invalid token type {type} in Authorization header");
         }
 
-        if (faults.FailTokenIntrospection)
+        if (faults.TryInject(o => o.FailTokenIntrospection))
         {
             return new Status(StatusCode.Internal, "unable to validate token");
         }
 
         var introspection = sams.Introspect(header[(space + 1)..]);
-        if (introspection is null || faults.RejectTokens)
+        if (introspection is null || faults.TryInject(o => o.RejectTokens))
         {
             return new Status(StatusCode.PermissionDenied, "permission denied");
         }

@@ -2,7 +2,7 @@ using TelemetryHosting.Shared;
 
 namespace TelemetryHosting.DevGateway.Internal;
 
-/// <summary>SAMS scope matching (GATEWAY.md section 6): <c>service::permission::action</c>.</summary>
+/// <summary>SAMS scope matching (docs/gateway-contract.md, "Authentication"): <c>service::permission::action</c>.</summary>
 internal static class ScopeMatcher
 {
     /// <summary>

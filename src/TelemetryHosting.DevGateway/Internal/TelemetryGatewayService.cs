@@ -11,7 +11,7 @@ namespace TelemetryHosting.DevGateway.Internal;
 
 /// <summary>
 /// The gateway's gRPC service: RecordEvents and RecordEvent with the real gateway's checks, in its order, with its
-/// status codes and messages (GATEWAY.md sections 4 to 6).
+/// status codes and messages (docs/gateway-contract.md: "The RecordEvents stream", "The unary RecordEvent", "Authentication").
 /// </summary>
 internal sealed class TelemetryGatewayService(
     EventPublisher publisher,
@@ -29,13 +29,13 @@ internal sealed class TelemetryGatewayService(
         ServerCallContext context)
     {
         ThrowIfInjectedCallFailure(nameof(RecordEvents));
-        if (faults.TryTakeNeverRead())
+        if (faults.TryInject(o => o.HangStreams))
         {
             await HangAsync(context).ConfigureAwait(false);
             return;
         }
 
-        var goAway = faults.TryTakeGoAway();
+        var goAway = faults.TryInject(o => o.GoAwayStreams);
         RecordEventsRequestMetadata? metadata = null;
         string? metadataJson = null;
         var firstPayload = true;
@@ -65,7 +65,8 @@ internal sealed class TelemetryGatewayService(
                     if (firstPayload)
                     {
                         firstPayload = false;
-                        abort = faults.TryTakeStreamAbort(out acceptFirst);
+                        abort = faults.TryInject(o => o.AbortStreams, out var abortFault);
+                        acceptFirst = abortFault.AcceptEventsFirst;
                     }
 
                     if (goAway)
@@ -156,7 +157,7 @@ internal sealed class TelemetryGatewayService(
             }
         }
 
-        Log.PayloadHandled(logger, payload.Events.Count, metadata.RequestId, response.SucceededEvents.Count);
+        Log.PayloadHandled(logger, payload.Events.Count, Clip(metadata.RequestId), response.SucceededEvents.Count);
         return response;
     }
 
@@ -218,16 +219,17 @@ internal sealed class TelemetryGatewayService(
 
     private void ThrowIfInjectedCallFailure(string method)
     {
-        if (faults.TryTakeCallFailure(out var code))
+        if (faults.TryInject(o => o.FailCalls, out var failure))
         {
-            throw Refuse(method, code, "injected failure (development gateway fault injection)");
+            throw Refuse(method, failure.StatusCode, "injected failure (development gateway fault injection)");
         }
     }
 
     private Task DelayResponseAsync(CancellationToken cancellationToken)
     {
-        var delay = faults.ResponseDelay;
-        return delay > TimeSpan.Zero ? Task.Delay(delay, settings.TimeProvider, cancellationToken) : Task.CompletedTask;
+        return faults.TryInject(o => o.DelayResponses, out var delay) && delay.Delay > TimeSpan.Zero
+            ? Task.Delay(delay.Delay, settings.TimeProvider, cancellationToken)
+            : Task.CompletedTask;
     }
 
     private async Task HangAsync(ServerCallContext context)
@@ -246,13 +248,13 @@ internal sealed class TelemetryGatewayService(
     private void GoAway(ServerCallContext context, RecordEventsRequestMetadata metadata)
     {
         // Kestrel answers a close request on an HTTP/2 connection with GOAWAY, then closes it once its streams are done.
-        Log.ConnectionClosing(logger, metadata.RequestId);
+        Log.ConnectionClosing(logger, Clip(metadata.RequestId));
         context.GetHttpContext().Features.Get<IConnectionLifetimeNotificationFeature>()?.RequestClose();
     }
 
     private void Abort(ServerCallContext context, RecordEventsRequestMetadata metadata)
     {
-        Log.StreamAborted(logger, metadata.RequestId);
+        Log.StreamAborted(logger, Clip(metadata.RequestId));
         context.GetHttpContext().Abort();
     }
 
@@ -265,14 +267,15 @@ internal sealed class TelemetryGatewayService(
                 Log.EventNotPublished(logger, Clip(ev.Id), Clip(ev.Feature), Clip(ev.Action), result.Error ?? string.Empty);
                 break;
             case PublishOutcome.Oversize:
-                Log.EventOversize(logger, Clip(ev.Id), ev.Feature, ev.Action);
+                Log.EventOversize(logger, Clip(ev.Id), Clip(ev.Feature), Clip(ev.Action));
                 break;
             default:
                 break;
         }
     }
 
-    // An invalid event's id, feature or action can be megabytes long: the log gets their start only.
+    // An invalid event's id, feature or action (or a request id) can be megabytes long: the log gets their start only.
+    // Log escapes what is left (PeerText).
     private static string Clip(string value)
     {
         const int MaxLoggedLength = 100;

@@ -13,8 +13,11 @@ public sealed class TelemetryGatewayPersistenceOptions
 {
     /// <summary>
     /// Gets or sets the directory for spilled events; it is created with owner-only permissions (mode 0700 on Unix,
-    /// an ACL granting only the current user on Windows). Use a directory of this service alone: a symbolic link, or on
-    /// Linux a directory owned by another user, fails the start with an exception naming it. Each file carries a
+    /// an ACL granting only the current user on Windows). Use a directory of this service alone: a symbolic link, on
+    /// Linux a directory owned by another user, or on Unix a directory above it that another user owns (Linux) or that
+    /// is writable by its group or others without the sticky bit, fails the start with an exception naming it. At run
+    /// time nothing is written to it or read from it once it changed (replaced, a link, another owner or mode), and only
+    /// regular files of this user are read from it, never through a link. Each file carries a
     /// SHA-256 checksum, which detects corruption (torn writes, bad disks) but proves nothing about who wrote the file:
     /// anyone able to write to the directory can write events that will be replayed. The default value is
     /// <see langword="null"/>: persistence is off and events still queued when the host stops are counted as dropped

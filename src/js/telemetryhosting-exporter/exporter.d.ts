@@ -28,6 +28,11 @@ export interface TelemetryHostingExporterOptions {
      * On page close the headers of the last request are used: nothing asynchronous runs reliably then.
      */
     headers?: Record<string, string> | (() => Record<string, string> | Promise<Record<string, string>>);
+    /**
+     * How long the `headers` function's promise is awaited, in ms; past it (or when the function fails) the failure goes
+     * to `onError` and the request is sent with the last headers. Default 10000.
+     */
+    headersTimeoutMs?: number;
     /** `fetch`'s credentials mode: cookies go with same-origin requests. Default `'same-origin'`. */
     credentials?: RequestCredentials;
     /** How long events wait in the buffer before a batch is sent, in ms. Default 1000. */
@@ -42,7 +47,7 @@ export interface TelemetryHostingExporterOptions {
     maxBufferedEvents?: number;
     /** The first retry's delay, in ms; it doubles with each failed attempt, with jitter. Default 1000. */
     retryBaseMs?: number;
-    /** The longest delay between retries, in ms. Default 30000. */
+    /** The longest delay between retries, in ms. Default 30000. No wait, this one or a `Retry-After`, is longer than an hour. */
     retryMaxMs?: number;
     /** How long a request may take before it is abandoned and retried, in ms (not for page-close requests). Default 30000. */
     requestTimeoutMs?: number;

@@ -5,11 +5,13 @@
 // Delivery in one sentence: events wait in a bounded buffer (oldest dropped first, counted) and go out in batches,
 // one request at a time, each with keepalive so that it survives the page; when the page is hidden or closed, what is
 // left goes out at once in keepalive requests that fit the browser's 64 KiB keepalive budget, and what doesn't fit
-// is kept in localStorage and sent by the next page of this origin that loads the exporter.
+// is kept in localStorage and sent by the next page of this origin that loads the exporter (in a browser without
+// fetch keepalive, all of it is kept).
 
 const defaults = {
   url: '/api/telemetry',
   headers: undefined, // an object, or a function returning one (or a promise of one), called before each request
+  headersTimeoutMs: 10000, // how long a headers function's promise is awaited; then the last headers are used
   credentials: 'same-origin',
   flushIntervalMs: 1000,
   maxBatchEvents: 100, // the endpoint's MaxEventsPerRequest
@@ -27,16 +29,18 @@ const defaults = {
 const encoder = new TextEncoder()
 const envelopeBytes = '{"events":[]}'.length
 const storagePrefix = 'telemetryhosting-exporter:'
+const maxDelayMs = 60 * 60 * 1000 // the longest wait (a far Retry-After): setTimeout fires at once past 2^31-1 ms
 
 /** Posts TelemetryEventInput objects to a TelemetryHosting client event endpoint. */
 export class TelemetryHostingExporter {
   #o
   #buffer = [] // { json, bytes }, oldest first
-  #stored = [] // what this page wrote to storage (a mirror of its own key)
   #key
+  #keepalive = typeof Request === 'function' && 'keepalive' in Request.prototype // Firefox has it since 133
   #timer = null
   #timerDue = 0
   #sending = false
+  #waiting = null // the batch taken from the buffer while the headers for its request are awaited
   #hidden = false
   #attempt = 0
   #notBefore = 0
@@ -91,7 +95,7 @@ export class TelemetryHostingExporter {
 
   /** Counts since this exporter started: events sent (accepted by the endpoint), retried (put back after a failed attempt), dropped (the buffer or storage was full), refused (by the endpoint, or too large), stored (kept for a later page), restored (read back from storage); pending and stored now. */
   get stats() {
-    return { ...this.#stats, pending: this.#buffer.length, inFlightBytes: this.#inflightBytes, storedNow: this.#stored.length }
+    return { ...this.#stats, pending: this.#buffer.length, inFlightBytes: this.#inflightBytes, storedNow: this.#read(this.#key).length }
   }
 
   /** Stops the exporter: what is buffered is sent (or stored) as on page close, listeners and timer removed. */
@@ -113,7 +117,7 @@ export class TelemetryHostingExporter {
     if (this.#timer !== null && this.#timerDue <= due) return
     this.#clearTimer()
     this.#timerDue = due
-    this.#timer = setTimeout(() => { this.#timer = null; this.#pump() }, due - Date.now())
+    this.#timer = setTimeout(() => { this.#timer = null; this.#pump() }, Math.min(due - Date.now(), maxDelayMs))
   }
 
   #clearTimer() {
@@ -131,9 +135,14 @@ export class TelemetryHostingExporter {
     const batch = this.#take(this.#o.maxBatchBytes)
     if (batch.length === 0) return this.#settleIdle()
     this.#sending = true
+    this.#waiting = batch
     try {
       this.#headers = (await this.#resolveHeaders()) ?? this.#headers
-      await this.#send(batch, false)
+      // Unless the page was hidden meanwhile: then #closeFlush took the batch back (and sent or stored it).
+      if (this.#waiting === batch) {
+        this.#waiting = null
+        await this.#send(batch, false)
+      }
     } finally {
       this.#sending = false
     }
@@ -146,22 +155,33 @@ export class TelemetryHostingExporter {
     for (const resolve of this.#idle.splice(0)) resolve()
   }
 
+  // The headers function's answer; null (the last headers are used) when it fails or doesn't answer in time.
   async #resolveHeaders() {
+    if (typeof this.#o.headers !== 'function') return { ...this.#o.headers }
+    let timer
+    const timeout = new Promise((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`no answer within ${this.#o.headersTimeoutMs} ms`)), this.#o.headersTimeoutMs)
+    })
     try {
-      const headers = typeof this.#o.headers === 'function' ? await this.#o.headers() : this.#o.headers
-      return { ...headers }
+      return { ...(await Promise.race([this.#o.headers(), timeout])) }
     } catch (error) {
-      this.#o.onError('the headers function failed; sending with the last headers', error)
+      this.#report('the headers function failed; sending with the last headers', error)
       return null
+    } finally {
+      clearTimeout(timer)
     }
   }
 
   // The page is hidden or closing: its last chance. Send what fits the keepalive budget now (with the last headers:
   // nothing asynchronous runs reliably after pagehide) unless a retry is due later; keep the rest in storage.
+  // A browser without keepalive cancels the page's requests when it unloads: there everything is kept in storage
+  // (sent when this page is shown again, or by the next page), unless there is no storage.
   #closeFlush() {
     this.#hidden = true
     this.#clearTimer()
-    if (Date.now() >= this.#notBefore) {
+    if (this.#waiting) this.#buffer.unshift(...this.#waiting)
+    this.#waiting = null
+    if (Date.now() >= this.#notBefore && (this.#keepalive || !this.#storage())) {
       while (this.#buffer.length > 0) {
         const room = Math.min(this.#o.maxBatchBytes, this.#o.keepaliveBudgetBytes - this.#inflightBytes)
         const batch = this.#take(room)
@@ -183,7 +203,6 @@ export class TelemetryHostingExporter {
     if (!this.#hidden) return
     this.#hidden = false
     const mine = this.#claim(this.#key)
-    this.#stored = []
     this.#buffer.unshift(...mine)
     this.#trim()
     if (this.#buffer.length > 0) this.#schedule(0)
@@ -238,22 +257,31 @@ export class TelemetryHostingExporter {
       const accepted = status === 400 && Number.isInteger(answer.accepted) ? answer.accepted : 0
       this.#stats.sent += accepted
       this.#stats.refused += batch.length - accepted
-      this.#o.onError(`the endpoint refused ${batch.length - accepted} of ${batch.length} events (${status}); not resent`, answer)
+      this.#report(`the endpoint refused ${batch.length - accepted} of ${batch.length} events (${status}); not resent`, answer)
     }
   }
 
   #retry(batch, delayMs, message, detail) {
-    this.#notBefore = Math.max(this.#notBefore, Date.now() + delayMs)
+    this.#notBefore = Math.max(this.#notBefore, Date.now() + Math.min(delayMs, maxDelayMs))
     this.#stats.retried += batch.length
     this.#buffer.unshift(...batch)
     this.#trim()
-    this.#o.onError(message, detail)
+    this.#report(message, detail)
     if (this.#hidden) this.#persist() // the answer came while the page is hidden: keep the batch for later
+  }
+
+  // onError is the user's: whatever it does (throws), the exporter carries on.
+  #report(message, detail) {
+    try {
+      this.#o.onError(message, detail)
+    } catch {
+      // nothing to report it to
+    }
   }
 
   #refuse(event, why, detail) {
     this.#stats.refused++
-    this.#o.onError(`the event ${event?.feature}/${event?.action} is not sent: ${why}`, detail)
+    this.#report(`the event ${event?.feature}/${event?.action} is not sent: ${why}`, detail)
   }
 
   // Capped exponential backoff with jitter: between half and all of min(max, base * 2^attempt).
@@ -267,7 +295,7 @@ export class TelemetryHostingExporter {
     if (over > 0) {
       this.#buffer.splice(0, over)
       this.#stats.dropped += over
-      this.#o.onError(`the buffer is full (${this.#o.maxBufferedEvents} events); dropped the ${over} oldest`)
+      this.#report(`the buffer is full (${this.#o.maxBufferedEvents} events); dropped the ${over} oldest`)
     }
   }
 
@@ -279,21 +307,22 @@ export class TelemetryHostingExporter {
     }
   }
 
-  // Moves the buffer into this page's storage key, dropping the oldest past maxBufferedEvents.
+  // Moves the buffer into this page's storage key, after what the key holds now, dropping the oldest past
+  // maxBufferedEvents. What it holds now, not what this page last wrote: another page may have claimed the key (and
+  // sent its events) since.
   #persist() {
     const items = this.#buffer.splice(0)
     const storage = this.#storage()
-    const kept = this.#stored.concat(items)
-    const over = Math.max(0, kept.length - this.#o.maxBufferedEvents)
     try {
       if (!storage) throw new Error('no storage')
+      const kept = this.#read(this.#key).concat(items)
+      const over = Math.max(0, kept.length - this.#o.maxBufferedEvents)
       storage.setItem(this.#key, JSON.stringify({ savedAt: Date.now(), events: kept.slice(over).map(item => item.json) }))
-      this.#stored = kept.slice(over)
       this.#stats.stored += items.length
       this.#stats.dropped += over
     } catch (error) {
       this.#stats.dropped += items.length
-      this.#o.onError(`${items.length} events could not be kept for a later page (${error.message}); dropped`, error)
+      this.#report(`${items.length} events could not be kept for a later page (${error.message}); dropped`, error)
     }
   }
 
@@ -319,13 +348,22 @@ export class TelemetryHostingExporter {
     if (this.#buffer.length > 0) this.#schedule(0)
   }
 
+  // The events a storage key holds: none when it is gone (claimed) or unreadable.
+  #read(key) {
+    try {
+      const text = this.#storage()?.getItem(key)
+      return text ? JSON.parse(text).events.map(json => ({ json, bytes: encoder.encode(json).length })) : []
+    } catch {
+      return []
+    }
+  }
+
   // Reads and removes a storage key at once, so that no other page sends the same events.
   #claim(key) {
+    const items = this.#read(key)
     try {
-      const storage = this.#storage()
-      const text = storage?.getItem(key)
-      storage?.removeItem(key)
-      return text ? JSON.parse(text).events.map(json => ({ json, bytes: encoder.encode(json).length })) : []
+      this.#storage()?.removeItem(key)
+      return items
     } catch {
       return []
     }

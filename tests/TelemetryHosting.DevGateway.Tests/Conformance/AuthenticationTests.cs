@@ -6,7 +6,7 @@ using static TelemetryHosting.DevGateway.Tests.GatewayHarness;
 
 namespace TelemetryHosting.DevGateway.Tests.Conformance;
 
-/// <summary>GATEWAY.md section 6, the gateway side: every row of the authentication table, on both paths.</summary>
+/// <summary>docs/gateway-contract.md, "Authentication", the gateway side: every row of the authentication table, on both paths.</summary>
 public sealed class AuthenticationTests
 {
     public static TheoryData<string?, StatusCode, string> HeaderRows => new()
@@ -133,7 +133,7 @@ public sealed class AuthenticationTests
     [Fact]
     public async Task RecordEvent_IntrospectionFails_InternalUnableToValidate()
     {
-        await using var harness = await StartAsync(o => o.Faults.FailTokenIntrospection = true);
+        await using var harness = await StartAsync(o => o.Faults.FailTokenIntrospection.Enabled = true);
 
         var status = await harness.RecordEventAsync(new RecordEventRequest { Metadata = ManagedService(), Event = NewEvent() }, harness.Auth());
 
@@ -154,7 +154,7 @@ public sealed class AuthenticationTests
     [Fact]
     public async Task RecordEvents_InstancesNeedNoToken_EvenWhenTokensAreRejected()
     {
-        await using var harness = await StartAsync(o => o.Faults.RejectTokens = true);
+        await using var harness = await StartAsync(o => o.Faults.RejectTokens.Enabled = true);
 
         var result = await harness.RecordEventsAsync(Header("garbage"), MetadataMessage(Unlicensed()), Payload(NewEvent()));
 

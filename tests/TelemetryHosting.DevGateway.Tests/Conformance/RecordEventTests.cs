@@ -5,7 +5,7 @@ using static TelemetryHosting.DevGateway.Tests.GatewayHarness;
 
 namespace TelemetryHosting.DevGateway.Tests.Conformance;
 
-/// <summary>GATEWAY.md section 5: the unary RecordEvent path, its order of checks and its status codes.</summary>
+/// <summary>docs/gateway-contract.md, "The unary RecordEvent": the unary RecordEvent path, its order of checks and its status codes.</summary>
 public sealed class RecordEventTests
 {
     [Fact]

@@ -5,7 +5,7 @@ using static TelemetryHosting.DevGateway.Tests.GatewayHarness;
 
 namespace TelemetryHosting.DevGateway.Tests.Conformance;
 
-/// <summary>GATEWAY.md section 4: RecordEvents stream semantics, row by row.</summary>
+/// <summary>docs/gateway-contract.md, "The RecordEvents stream": its semantics, item by item.</summary>
 public sealed class RecordEventsTests
 {
     [Fact]

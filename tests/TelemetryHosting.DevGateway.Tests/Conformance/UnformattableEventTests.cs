@@ -102,7 +102,7 @@ public sealed class UnformattableEventTests
         var status = await harness.RecordEventAsync(new RecordEventRequest { Metadata = ManagedService(), Event = bad }, harness.Auth());
         var next = await harness.RecordEventAsync(new RecordEventRequest { Metadata = ManagedService(), Event = NewEvent() }, harness.Auth());
 
-        // GATEWAY.md section 5: a failure to publish is Internal "failed to publish event: <reason>", not Unknown.
+        // docs/gateway-contract.md, "The unary RecordEvent": a failure to publish is Internal "failed to publish event: <reason>", not Unknown.
         Assert.Equal(StatusCode.Internal, status.StatusCode);
         Assert.StartsWith("failed to publish event: ", status.Detail, StringComparison.Ordinal);
         Assert.Equal(StatusCode.OK, next.StatusCode);
@@ -113,7 +113,7 @@ public sealed class UnformattableEventTests
     [Fact]
     public async Task RecordEvents_UnformattableEventFromInstance_ReportedLikeOtherInvalidEvents()
     {
-        // GATEWAY.md section 4.4: Sourcegraph instances are told an invalid event succeeded, so their queues drop it.
+        // docs/gateway-contract.md, "The RecordEvents stream", item 4: Sourcegraph instances are told an invalid event succeeded, so their queues drop it.
         await using var harness = await StartAsync();
         var good = NewEvent();
         var bad = NewEvent();

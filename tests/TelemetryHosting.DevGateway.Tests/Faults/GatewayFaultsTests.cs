@@ -26,7 +26,7 @@ public sealed class GatewayFaultsTests
     {
         await using var harness = await StartAsync(o =>
         {
-            o.Faults.RejectFraction = 0.5;
+            o.Faults.RejectEvents = new() { Enabled = true, InjectionRate = 0.5 };
             o.Faults.Seed = 3;
         });
         var pending = Enumerable.Range(0, 50).Select(_ => NewEvent()).ToList();
@@ -65,7 +65,7 @@ public sealed class GatewayFaultsTests
     [Fact]
     public async Task RejectFeatures_FromOptions_LeftOutOnBothPaths()
     {
-        await using var harness = await StartAsync(o => o.Faults.RejectFeatures.Add("refused"));
+        await using var harness = await StartAsync(o => { o.Faults.RejectEvents.Enabled = true; o.Faults.RejectEvents.Features.Add("refused"); });
 
         var stream = await harness.RecordEventsAsync(harness.Auth(), MetadataMessage(ManagedService()), Payload(NewEvent("refused")));
         var unary = await harness.RecordEventAsync(new RecordEventRequest { Metadata = ManagedService(), Event = NewEvent("refused") }, harness.Auth());
@@ -97,8 +97,7 @@ public sealed class GatewayFaultsTests
     {
         await using var harness = await StartAsync(o =>
         {
-            o.Faults.FailNextCalls = 1;
-            o.Faults.FailCallsStatus = StatusCode.ResourceExhausted;
+            o.Faults.FailCalls = new() { Enabled = true, MaxInjections = 1, StatusCode = StatusCode.ResourceExhausted };
         });
 
         var result = await harness.RecordEventsAsync(harness.Auth(), MetadataMessage(ManagedService()), Payload(NewEvent()));
@@ -110,7 +109,7 @@ public sealed class GatewayFaultsTests
     public async Task ResponseDelay_UnaryCall_AnsweredOnlyAfterTheDelayOnTheGatewayClock()
     {
         // An hour: on the wall clock the call could not be answered within the test's wait limit.
-        await using var harness = await StartAsync(o => o.Faults.ResponseDelay = TimeSpan.FromHours(1), fakeTime: true);
+        await using var harness = await StartAsync(o => o.Faults.DelayResponses = new() { Enabled = true, Delay = TimeSpan.FromHours(1) }, fakeTime: true);
         var ev = NewEvent();
         using var cts = new CancellationTokenSource(WaitLimit);
         var call = harness.Client.RecordEventAsync(new RecordEventRequest { Metadata = ManagedService(), Event = ev }, harness.Auth(), cancellationToken: cts.Token).ResponseAsync;
@@ -184,13 +183,15 @@ public sealed class GatewayFaultsTests
     {
         await using var harness = await StartAsync(o =>
         {
-            o.Faults.RejectFraction = 1;
-            o.Faults.FailNextCalls = 5;
-            o.Faults.AbortNextStreams = 5;
-            o.Faults.RejectTokens = true;
-            o.Faults.FailTokenIntrospection = true;
-            o.Faults.ResponseDelay = TimeSpan.FromHours(1);
-            o.Faults.RejectFeatures.Add("testFeature");
+            o.Faults.RejectEvents.Enabled = true;
+            o.Faults.RejectEvents.Features.Add("testFeature");
+            o.Faults.FailCalls = new() { Enabled = true, MaxInjections = 5 };
+            o.Faults.AbortStreams = new() { Enabled = true, MaxInjections = 5 };
+            o.Faults.HangStreams = new() { Enabled = true, MaxInjections = 5 };
+            o.Faults.GoAwayStreams = new() { Enabled = true };
+            o.Faults.RejectTokens.Enabled = true;
+            o.Faults.FailTokenIntrospection.Enabled = true;
+            o.Faults.DelayResponses = new() { Enabled = true, Delay = TimeSpan.FromHours(1) };
         });
 
         harness.Gateway.Faults.Reset();
@@ -212,11 +213,86 @@ public sealed class GatewayFaultsTests
         Assert.Throws<ArgumentOutOfRangeException>(() => harness.Gateway.Faults.RejectFraction = fraction);
     }
 
+    [Fact]
+    public async Task FailCalls_RateThenLimit_AboutThatFractionFailsThenExactlyTheLimit()
+    {
+        await using var harness = await StartAsync(o =>
+        {
+            o.Faults.Seed = 11;
+            o.Faults.FailCalls = new() { Enabled = true, InjectionRate = 0.5, StatusCode = StatusCode.Aborted };
+        });
+
+        var rated = await StatusesAsync(harness, 40);
+        harness.Gateway.Faults.Configure(new GatewayFaultOptions { FailCalls = new() { Enabled = true, MaxInjections = 3 } });
+        var limited = await StatusesAsync(harness, 5);
+
+        Assert.InRange(rated.Count(s => s == StatusCode.Aborted), 8, 32);
+        Assert.Equal(40, rated.Count(s => s is StatusCode.OK or StatusCode.Aborted));
+        Assert.Equal([StatusCode.Unavailable, StatusCode.Unavailable, StatusCode.Unavailable, StatusCode.OK, StatusCode.OK], limited);
+        Assert.Equal(0, harness.Gateway.Faults.PendingCallFailures);
+
+        static async Task<List<StatusCode>> StatusesAsync(GatewayHarness harness, int calls)
+        {
+            var statuses = new List<StatusCode>();
+            for (var call = 0; call < calls; call++)
+            {
+                statuses.Add((await harness.RecordEventsAsync(harness.Auth(), MetadataMessage(ManagedService()), Payload(NewEvent()))).Status.StatusCode);
+            }
+
+            return statuses;
+        }
+    }
+
+    [Fact]
+    public async Task Options_ChangedAfterStart_DoNotReachTheRunningGateway()
+    {
+        var options = new DevelopmentGatewayOptions();
+        options.Faults.RejectEvents.Features.Add("other.feature");
+        options.Faults.RejectEvents.Enabled = true;
+        await using var gateway = await DevelopmentGateway.StartAsync(options);
+
+        options.Faults.RejectEvents.Features.Add("testFeature");
+        options.Faults.FailCalls.Enabled = true;
+
+        Assert.Equal(0, gateway.Faults.PendingCallFailures);
+        Assert.Equal(1, gateway.Faults.RejectFraction);
+    }
+
+    [Fact]
+    public async Task Configure_ReplacesEveryFaultAndRefusesOutOfRangeSettings()
+    {
+        await using var harness = await StartAsync(o => o.Faults.RejectTokens.Enabled = true);
+        var next = new GatewayFaultOptions { FailCalls = new() { Enabled = true, MaxInjections = 1 } };
+
+        harness.Gateway.Faults.Configure(next);
+
+        Assert.False(harness.Gateway.Faults.RejectTokens);
+        Assert.Equal(1, harness.Gateway.Faults.PendingCallFailures);
+        var error = Assert.Throws<ArgumentException>(() => harness.Gateway.Faults.Configure(new GatewayFaultOptions
+        {
+            DelayResponses = new() { InjectionRate = 2, Delay = TimeSpan.FromSeconds(-1) },
+        }));
+        Assert.Contains("Faults.DelayResponses.InjectionRate must be between 0 and 1 (was 2)", error.Message, StringComparison.Ordinal);
+        Assert.Contains("Faults.DelayResponses.Delay must not be negative", error.Message, StringComparison.Ordinal);
+        Assert.Equal(1, harness.Gateway.Faults.PendingCallFailures);
+    }
+
+    [Fact]
+    public async Task StartAsync_InvalidFault_FailsNamingIt()
+    {
+        var options = new DevelopmentGatewayOptions();
+        options.Faults.AbortStreams.MaxInjections = -1;
+
+        var error = await Assert.ThrowsAsync<ArgumentException>(() => DevelopmentGateway.StartAsync(options));
+
+        Assert.Contains("Faults.AbortStreams.MaxInjections must not be negative (was -1)", error.Message, StringComparison.Ordinal);
+    }
+
     private static async Task<HashSet<string>> FailedIdsAsync(Event[] events, int seed)
     {
         await using var harness = await StartAsync(o =>
         {
-            o.Faults.RejectFraction = 0.5;
+            o.Faults.RejectEvents = new() { Enabled = true, InjectionRate = 0.5 };
             o.Faults.Seed = seed;
         });
         var result = await harness.RecordEventsAsync(harness.Auth(), MetadataMessage(ManagedService()), Payload(events));

@@ -114,7 +114,7 @@ public sealed class EventsApiTests
     [Fact]
     public async Task GetEvents_RefusedEvents_ListedWithStatusReasonAndWhatWasSent()
     {
-        await using var harness = await StartAsync(o => o.Faults.RejectFeatures.Add("rejected.feature"));
+        await using var harness = await StartAsync(o => { o.Faults.RejectEvents.Enabled = true; o.Faults.RejectEvents.Features.Add("rejected.feature"); });
         var unformattable = NewEvent("bad.feature", "sent");
         unformattable.Parameters.PrivateMetadata = new Google.Protobuf.WellKnownTypes.Struct();
         unformattable.Parameters.PrivateMetadata.Fields["outer"] = Google.Protobuf.WellKnownTypes.Value.ForList(
@@ -146,7 +146,7 @@ public sealed class EventsApiTests
     [Fact]
     public async Task GetStats_EventsInTwoSeconds_CountedPerSecondAndPerFeature()
     {
-        await using var harness = await StartAsync(o => o.Faults.RejectFeatures.Add("rejected.feature"), fakeTime: true);
+        await using var harness = await StartAsync(o => { o.Faults.RejectEvents.Enabled = true; o.Faults.RejectEvents.Features.Add("rejected.feature"); }, fakeTime: true);
         var repeated = NewEvent("stats.one", "view");
         await harness.RecordEventsAsync(harness.Auth(), MetadataMessage(ManagedService()), Payload(repeated, repeated, NewEvent("stats.two", "click")));
         harness.Time!.Advance(TimeSpan.FromSeconds(2));
@@ -347,7 +347,7 @@ public sealed class EventsApiTests
     public async Task GetStats_FailedEventsWithManyValidNames_CountedApartNotUnderTheInvalidBudget()
     {
         // Fault injection fails every event: their names are valid (the budget of 100 is for invalid events' names).
-        await using var harness = await StartAsync(o => o.Faults.RejectFraction = 1);
+        await using var harness = await StartAsync(o => o.Faults.RejectEvents.Enabled = true);
         var failed = Enumerable.Range(0, 150).Select(i => NewEvent("failed.feature" + (char)('a' + (i / 26)) + (char)('a' + (i % 26)), "view")).ToArray();
         var result = await harness.RecordEventsAsync(harness.Auth(), MetadataMessage(ManagedService()), Payload(failed));
         Assert.Equal((StatusCode.OK, 0, 150), (result.Status.StatusCode, result.Succeeded.Count, harness.Gateway.Events.FailedCount));

@@ -3,7 +3,7 @@ using Telemetrygateway.V1;
 
 namespace TelemetryHosting.DevGateway.Tests.Web;
 
-/// <summary>An event with every field of the proto's <c>Event</c> set (GATEWAY.md section 2), and what /api/events must say of it.</summary>
+/// <summary>An event with every field of the proto's <c>Event</c> set (protos/telemetrygateway/v1/telemetrygateway.proto), and what /api/events must say of it.</summary>
 internal static class EveryField
 {
     public const string RequestId = "every-field-request";

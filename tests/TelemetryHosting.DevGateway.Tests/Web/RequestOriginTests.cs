@@ -100,6 +100,62 @@ public sealed class RequestOriginTests
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
     }
 
+    [Theory]
+    [InlineData("Origin", "https://evil.example")]
+    [InlineData("Origin", "null")]
+    [InlineData("Sec-Fetch-Site", "cross-site")]
+    public async Task Token_CrossSiteFormPost_IsForbiddenAndIssuesNothing(string header, string value)
+    {
+        await using var harness = await StartAsync();
+        using var http = new HttpClient { Timeout = WaitLimit };
+
+        // What a page on another site can send without a preflight: a form POST with the client's credentials in the body.
+        using var request = new HttpRequestMessage(HttpMethod.Post, harness.Gateway.Sams.TokenEndpoint)
+        {
+            Content = new FormUrlEncodedContent(
+            [
+                new("grant_type", "client_credentials"),
+                new("client_id", DevelopmentGatewayOptions.DefaultClientId),
+                new("client_secret", DevelopmentGatewayOptions.DefaultClientSecret),
+            ]),
+        };
+        request.Headers.TryAddWithoutValidation(header, value);
+        using var response = await http.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
+        Assert.DoesNotContain("access_token", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Equal(0, harness.Gateway.Sams.IssuedTokenCount);
+    }
+
+    [Fact]
+    public async Task Token_FromALoopbackOriginOrWithoutOrigin_IsIssued()
+    {
+        await using var harness = await StartAsync();
+        using var http = new HttpClient { Timeout = WaitLimit };
+
+        foreach (var origin in new[] { null, "http://localhost:3000" })
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, harness.Gateway.Sams.TokenEndpoint)
+            {
+                Content = new FormUrlEncodedContent(
+                [
+                    new("grant_type", "client_credentials"),
+                    new("client_id", DevelopmentGatewayOptions.DefaultClientId),
+                    new("client_secret", DevelopmentGatewayOptions.DefaultClientSecret),
+                ]),
+            };
+            if (origin is not null)
+            {
+                request.Headers.TryAddWithoutValidation("Origin", origin);
+            }
+
+            using var response = await http.SendAsync(request);
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        }
+
+        Assert.Equal(2, harness.Gateway.Sams.IssuedTokenCount);
+    }
+
     [Fact]
     [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
     public async Task JsonLinesPath_NewFile_IsOwnerOnly()

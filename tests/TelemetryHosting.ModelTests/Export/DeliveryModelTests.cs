@@ -5,7 +5,7 @@ using Xunit.Abstractions;
 namespace TelemetryHosting.ModelTests.Export;
 
 /// <summary>
-/// The model-based test of the delivery core (CONVENTIONS 18b): random sequences of records, flushes, clock steps,
+/// The model-based test of the delivery core: random sequences of records, flushes, clock steps,
 /// gateway faults, full disks, stops and restarts against the real recorder, worker, exporter (gRPC over HTTP/2 to a
 /// development gateway) and spill store, with the model checked after every step. A failure prints the seed and the
 /// shortest failing sequence found; repeat it with <c>TELEMETRYHOSTING_MODEL_SEED</c>.

@@ -7,7 +7,7 @@ using TelemetryHosting.Tests.TestSupport;
 namespace TelemetryHosting.Tests.Export;
 
 /// <summary>
-/// The defects a review of the previous delivery core reported (issue 12), each pinned by a test that failed on it:
+/// The defects a review of the previous delivery core reported, each pinned by a test that failed on it:
 /// replay under steady traffic, flushes during an outage with persistence, the retry delay of left-out events,
 /// segment sizes, and flush requests left by callers who gave up. (A batch full by bytes is covered by
 /// <c>BatchingTests.Worker_LargerEventsAfterASmallOne_SendsTheBatchWhenFullByBytes</c>.)

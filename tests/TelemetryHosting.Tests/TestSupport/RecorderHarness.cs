@@ -15,7 +15,7 @@ namespace TelemetryHosting.Tests.TestSupport;
 /// A host running the telemetry recorder against an in-process development gateway on a loopback port, with
 /// the recorder's logs (every level) and dropped-event counts captured. Like the real gateway, the development
 /// gateway requires a SAMS token by default; the recorder uses the gateway's default development client.
-/// <see cref="StartAsync(Uri, Action{TelemetryGatewayOptions}?, TimeSpan?, bool, FakeTimeProvider?)"/> points the recorder at any other
+/// <see cref="StartAsync(Uri, Action{TelemetryGatewayOptions}?, TimeSpan?, bool, FakeTimeProvider?, Action{IServiceCollection}?)"/> points the recorder at any other
 /// loopback gateway instead, without SAMS.
 /// </summary>
 internal sealed class RecorderHarness : IAsyncDisposable
@@ -100,8 +100,9 @@ internal sealed class RecorderHarness : IAsyncDisposable
         Action<TelemetryGatewayOptions>? configure = null,
         TimeSpan? shutdownTimeout = null,
         bool startHost = true,
-        FakeTimeProvider? timeProvider = null) =>
-        StartAsync(null, endpoint, null, ownsGateway: false, configure, timeProvider, startHost, shutdownTimeout, configureServices: null);
+        FakeTimeProvider? timeProvider = null,
+        Action<IServiceCollection>? configureServices = null) =>
+        StartAsync(null, endpoint, null, ownsGateway: false, configure, timeProvider, startHost, shutdownTimeout, configureServices);
 
     private static async Task<RecorderHarness> StartAsync(
         DevelopmentGateway? gateway,

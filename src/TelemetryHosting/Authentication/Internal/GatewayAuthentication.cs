@@ -1,6 +1,7 @@
 using Grpc.Core;
 using Microsoft.Extensions.Logging;
 using TelemetryHosting.Diagnostics.Internal;
+using TelemetryHosting.Shared;
 
 namespace TelemetryHosting.Authentication.Internal;
 
@@ -44,7 +45,7 @@ internal sealed class GatewayAuthentication
         catch (RpcException exception) when (exception.StatusCode == StatusCode.Unauthenticated && _tokens.IsEnabled)
         {
             _metrics.Failed(AuthenticationMetrics.Unauthenticated);
-            Log.GatewayUnauthenticated(_logger, exception.Status.Detail);
+            Log.GatewayUnauthenticated(_logger, LogText.Escape(exception.Status.Detail));
             _tokens.Invalidate();
         }
         catch (RpcException exception) when (exception.StatusCode == StatusCode.PermissionDenied)
@@ -100,7 +101,7 @@ internal sealed class GatewayAuthentication
         _metrics.Failed(exception.StatusCode == StatusCode.PermissionDenied ? AuthenticationMetrics.PermissionDenied : AuthenticationMetrics.Unauthenticated);
         if (_deniedLog.ShouldLog())
         {
-            Log.GatewayDenied(_logger, exception.StatusCode, exception.Status.Detail, _tokens.IsEnabled);
+            Log.GatewayDenied(_logger, exception.StatusCode, LogText.Escape(exception.Status.Detail), _tokens.IsEnabled);
         }
     }
 }

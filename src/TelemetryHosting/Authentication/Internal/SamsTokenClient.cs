@@ -1,11 +1,15 @@
+using System.Buffers;
 using System.Globalization;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
+using System.Text.Encodings.Web;
 using System.Text.Json;
+using System.Text.RegularExpressions;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using TelemetryHosting.Diagnostics.Internal;
+using TelemetryHosting.Shared;
 
 namespace TelemetryHosting.Authentication.Internal;
 
@@ -14,10 +18,19 @@ namespace TelemetryHosting.Authentication.Internal;
 /// 4.4). The client authenticates with HTTP Basic first; when the server rejects that, with form fields (section
 /// 2.3.1), and keeps doing so once that worked.
 /// </summary>
-internal sealed class SamsTokenClient
+internal sealed partial class SamsTokenClient
 {
     /// <summary>The name of the library's HTTP client for SAMS in the client factory.</summary>
     public const string HttpClientName = "TelemetryHosting.Sams";
+
+    /// <summary>The most of a token response that is read: a token response is a few hundred bytes.</summary>
+    public const int MaxResponseBytes = 64 * 1024;
+
+    /// <summary>How long the client waits for the token endpoint's answer, headers and body each.</summary>
+    public static readonly TimeSpan RequestTimeout = TimeSpan.FromSeconds(30);
+
+    /// <summary>The longest a token is used, whatever <c>expires_in</c> says (SAMS documents an hour).</summary>
+    public static readonly TimeSpan MaxLifetime = TimeSpan.FromHours(24);
 
     // SAMS documents an hour; a server that leaves expires_in out gets a short lease rather than an endless one.
     private static readonly TimeSpan LifetimeWhenUnknown = TimeSpan.FromMinutes(5);
@@ -30,6 +43,7 @@ internal sealed class SamsTokenClient
     private readonly string _clientSecret;
     private readonly string _scope;
     private readonly TimeSpan _renewalMargin;
+    private readonly string[] _secretForms;
     private volatile bool _useFormAuthentication;
 
     public SamsTokenClient(
@@ -47,6 +61,7 @@ internal sealed class SamsTokenClient
         _clientSecret = sams.ClientSecret ?? string.Empty;
         _scope = string.Join(' ', sams.Scopes);
         _renewalMargin = sams.TokenRenewalMargin;
+        _secretForms = SecretForms(_clientId, _clientSecret);
     }
 
     public Uri Endpoint => _tokenEndpoint;
@@ -85,8 +100,9 @@ internal sealed class SamsTokenClient
         }
         catch (HttpRequestException exception)
         {
+            // The message can quote the server (an invalid header line): it is printed like the server's own text.
             throw new SamsTokenException(
-                SamsTokenFailure.Unavailable, $"The SAMS token endpoint {_tokenEndpoint} could not be reached: {exception.Message}", exception);
+                SamsTokenFailure.Unavailable, $"The SAMS token endpoint {_tokenEndpoint} could not be reached: {Printable(exception.Message)}", exception);
         }
         catch (OperationCanceledException exception) when (!cancellationToken.IsCancellationRequested)
         {
@@ -123,7 +139,8 @@ internal sealed class SamsTokenClient
 
         request.Content = new FormUrlEncodedContent(fields);
         request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
-        return await client.SendAsync(request, cancellationToken).ConfigureAwait(false);
+        // Headers only: the body is read by ReadBodyAsync, which stops at MaxResponseBytes.
+        return await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
     }
 
     private async Task<SamsAccessToken> ReadTokenAsync(HttpResponseMessage response, long requestedAt, CancellationToken cancellationToken)
@@ -138,15 +155,24 @@ internal sealed class SamsTokenClient
                 "client credentials are sent to the configured address only. Set Sams:Url (or Sams:ApiUrl) to the address that issues tokens.");
         }
 
-        var body = await response.Content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false);
+        var body = await ReadBodyAsync(response.Content, cancellationToken).ConfigureAwait(false);
         if (!response.IsSuccessStatusCode)
         {
-            throw Refusal(response.StatusCode, body);
+            // An error answer too large to be an OAuth error (a proxy's page) is reported by its status alone.
+            throw Refusal(response.StatusCode, body ?? []);
+        }
+
+        if (body is null)
+        {
+            throw new SamsTokenException(
+                SamsTokenFailure.Refused,
+                $"The SAMS token endpoint {_tokenEndpoint} answered HTTP {(int)response.StatusCode} with a response over {MaxResponseBytes / 1024} KiB, " +
+                "which is not read further: a token response is a few hundred bytes. Check that Sams:Url (or Sams:ApiUrl) is the SAMS address.");
         }
 
         string? accessToken = null;
         string? tokenType = null;
-        long? expiresIn = null;
+        JsonElement? expiresIn = null;
         try
         {
             using var document = JsonDocument.Parse(body);
@@ -157,13 +183,7 @@ internal sealed class SamsTokenClient
                 tokenType = root.TryGetProperty("token_type", out value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
                 if (root.TryGetProperty("expires_in", out value))
                 {
-                    // Some servers send the number as a string.
-                    expiresIn = value.ValueKind switch
-                    {
-                        JsonValueKind.Number when value.TryGetInt64(out var seconds) => seconds,
-                        JsonValueKind.String when long.TryParse(value.GetString(), NumberStyles.None, CultureInfo.InvariantCulture, out var seconds) => seconds,
-                        _ => null,
-                    };
+                    expiresIn = value.Clone();
                 }
             }
         }
@@ -183,11 +203,105 @@ internal sealed class SamsTokenClient
                 SamsTokenFailure.Refused, $"The SAMS token endpoint {_tokenEndpoint} issued a token of type '{Printable(tokenType)}', not a bearer token.");
         }
 
-        var lifetime = expiresIn is > 0 ? TimeSpan.FromSeconds(expiresIn.Value) : LifetimeWhenUnknown;
+        var lifetime = Lifetime(expiresIn);
         var margin = _renewalMargin < lifetime / 2 ? _renewalMargin : lifetime / 2;
         var token = new SamsAccessToken(accessToken, requestedAt, lifetime, lifetime - margin);
         Log.SamsTokenObtained(_logger, _clientId, lifetime);
         return token;
+    }
+
+    /// <summary>
+    /// Reads at most <see cref="MaxResponseBytes"/> of the body, within <see cref="RequestTimeout"/> (the client's
+    /// timeout ends when the headers arrive). Returns <see langword="null"/> when the body is larger; the rest is never
+    /// read (disposing the response closes the connection).
+    /// </summary>
+    private async Task<byte[]?> ReadBodyAsync(HttpContent content, CancellationToken cancellationToken)
+    {
+        if (content.Headers.ContentLength is > MaxResponseBytes)
+        {
+            return null;
+        }
+
+        using var deadline = new CancellationTokenSource(RequestTimeout, _timeProvider);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, deadline.Token);
+        var stream = await content.ReadAsStreamAsync(linked.Token).ConfigureAwait(false);
+        await using (stream.ConfigureAwait(false))
+        {
+            var buffer = ArrayPool<byte>.Shared.Rent(MaxResponseBytes + 1);
+            try
+            {
+                var length = 0;
+                int read;
+                while ((read = await stream.ReadAsync(buffer.AsMemory(length, MaxResponseBytes + 1 - length), linked.Token).ConfigureAwait(false)) > 0)
+                {
+                    length += read;
+                    if (length > MaxResponseBytes)
+                    {
+                        return null;
+                    }
+                }
+
+                return buffer.AsSpan(0, length).ToArray();
+            }
+            finally
+            {
+                ArrayPool<byte>.Shared.Return(buffer);
+            }
+        }
+    }
+
+    /// <summary>
+    /// The token's lifetime from <c>expires_in</c> (seconds, a number or a numeric string): at most
+    /// <see cref="MaxLifetime"/>; five minutes when absent; a refusal naming the value when it is not positive or not a
+    /// number, since such a token cannot be used and retrying would hide why.
+    /// </summary>
+    private TimeSpan Lifetime(JsonElement? expiresIn)
+    {
+        if (expiresIn is not { ValueKind: not JsonValueKind.Null } value)
+        {
+            return LifetimeWhenUnknown;
+        }
+
+        var seconds = double.NaN;
+        string shown;
+        switch (value.ValueKind)
+        {
+            case JsonValueKind.Number:
+                shown = value.GetRawText();
+                if (!value.TryGetDouble(out seconds))
+                {
+                    seconds = double.NaN;
+                }
+
+                break;
+            case JsonValueKind.String:
+                shown = value.GetString() ?? string.Empty;
+                if (!double.TryParse(shown, NumberStyles.AllowLeadingSign | NumberStyles.AllowDecimalPoint | NumberStyles.AllowExponent, CultureInfo.InvariantCulture, out seconds))
+                {
+                    seconds = double.NaN;
+                }
+
+                break;
+            default:
+                shown = value.GetRawText();
+                break;
+        }
+
+        if (!double.IsFinite(seconds))
+        {
+            throw new SamsTokenException(
+                SamsTokenFailure.Refused,
+                $"The SAMS token endpoint {_tokenEndpoint} issued a token with expires_in {Printable(shown)}, which is not a number of seconds.");
+        }
+
+        if (seconds <= 0)
+        {
+            throw new SamsTokenException(
+                SamsTokenFailure.Refused,
+                $"The SAMS token endpoint {_tokenEndpoint} issued a token with expires_in {Printable(shown)}: a token that has already expired cannot be used.");
+        }
+
+        return seconds >= MaxLifetime.TotalSeconds ? MaxLifetime : TimeSpan.FromSeconds(seconds);
     }
 
     private SamsTokenException Refusal(HttpStatusCode status, byte[] body)
@@ -226,15 +340,81 @@ internal sealed class SamsTokenClient
             $"The SAMS token endpoint {_tokenEndpoint} refused the token request for client {_clientId} with HTTP {(int)status}{reason}.{hint}");
     }
 
-    // Text from the server goes into exception messages and logs: bounded, single-line, and never the secret.
-    private string Printable(string text)
+    /// <summary>
+    /// Text from the server goes into exception messages, and from there into logs, the gRPC status of the failed
+    /// export and the health check: never the secret (in any form it was sent in, or any <c>sams_cs_</c> or
+    /// <c>sams_at_</c> credential), escaped and clipped.
+    /// </summary>
+    private string Printable(string text) => LogText.Escape(Redact(text), maxLength: 200);
+
+    private string Redact(string text)
     {
-        if (_clientSecret.Length > 0)
+        foreach (var form in _secretForms)
         {
-            text = text.Replace(_clientSecret, "***", StringComparison.Ordinal);
+            text = text.Replace(form, "***", StringComparison.OrdinalIgnoreCase);
         }
 
-        text = text.ReplaceLineEndings(" ");
-        return text.Length > 200 ? text[..200] + "..." : text;
+        text = Credential().Replace(text, "$1***");
+
+        // A form not foreseen above (another escaping, a mix of them): whatever the value says, it is withheld.
+        return _clientSecret.Length > 0 && Decodings(text).Any(decoded => decoded.Contains(_clientSecret, StringComparison.OrdinalIgnoreCase))
+            ? "(withheld: it contains the client secret)"
+            : text;
     }
+
+    /// <summary>
+    /// The secret as it may come back from an endpoint that echoes what it was sent: as written, form-encoded (the body),
+    /// percent-encoded, JSON-escaped (strict and relaxed, with or without <c>\/</c>), and inside the Basic credentials.
+    /// Longest first, so that a form containing another is replaced whole. Matched ignoring case (percent and
+    /// <c>\u</c> escapes come in either case).
+    /// </summary>
+    private static string[] SecretForms(string clientId, string secret)
+    {
+        if (secret.Length == 0)
+        {
+            return [];
+        }
+
+        var relaxed = JsonEncodedText.Encode(secret, JavaScriptEncoder.UnsafeRelaxedJsonEscaping).Value;
+        var forms = new HashSet<string>(StringComparer.OrdinalIgnoreCase)
+        {
+            secret,
+            FormEncode(secret),
+            Uri.EscapeDataString(secret),
+            Uri.EscapeDataString(secret).Replace("%20", "+", StringComparison.Ordinal),
+            JsonEncodedText.Encode(secret).Value,
+            relaxed,
+            relaxed.Replace("/", @"\/", StringComparison.Ordinal),
+            Convert.ToBase64String(Encoding.UTF8.GetBytes(FormEncode(clientId) + ":" + FormEncode(secret))),
+            Convert.ToBase64String(Encoding.UTF8.GetBytes(clientId + ":" + secret)),
+            Convert.ToBase64String(Encoding.UTF8.GetBytes(secret)),
+        };
+        return [.. forms.OrderByDescending(form => form.Length)];
+    }
+
+    private static IEnumerable<string> Decodings(string text)
+    {
+        yield return text;
+        yield return WebUtility.UrlDecode(text);
+        yield return Uri.UnescapeDataString(text);
+        string? unescaped;
+        try
+        {
+            unescaped = Regex.Unescape(text);
+        }
+        catch (ArgumentException)
+        {
+            unescaped = null;
+        }
+
+        if (unescaped is not null)
+        {
+            yield return unescaped;
+            yield return WebUtility.UrlDecode(unescaped);
+        }
+    }
+
+    // A SAMS client secret or access token, in whatever encoding: the prefix survives URL and JSON escaping.
+    [GeneratedRegex(@"(sams_(?:cs|at)_)[^\s""',;&<>(){}\[\]]*", RegexOptions.CultureInvariant | RegexOptions.IgnoreCase)]
+    private static partial Regex Credential();
 }

@@ -78,4 +78,7 @@ internal static partial class Log
 
     [LoggerMessage(21, LogLevel.Warning, "Telemetry event {TelemetryEventId} ({Feature}/{Action}) given up after {Attempts} sends: the export resilience pipeline gave up on each of them (a pipeline configured to stop retrying).")]
     public static partial void EventExportFailed(ILogger logger, string telemetryEventId, string feature, string action, int attempts);
+
+    [LoggerMessage(22, LogLevel.Warning, "Spilled telemetry events are not replayed ({Reason}); they stay on disk, and the directory is checked again in {RetryIn}.")]
+    public static partial void ReplayPaused(ILogger logger, string reason, TimeSpan retryIn);
 }

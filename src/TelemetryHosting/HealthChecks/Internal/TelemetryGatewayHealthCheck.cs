@@ -2,6 +2,7 @@ using System.Globalization;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
 using TelemetryHosting.Diagnostics.Internal;
+using TelemetryHosting.Shared;
 using TelemetryHosting.Export.Internal;
 using TelemetryHosting.Resilience.Internal;
 
@@ -43,7 +44,7 @@ internal sealed class TelemetryGatewayHealthCheck(
             var status = exportHealth.LastFailure;
             return Result(HealthStatus.Degraded, data, string.Create(
                 CultureInfo.InvariantCulture,
-                $"Telemetry exports have been failing for {Ago(failingFor)} (last: {status.StatusCode}, {status.Detail}); events wait in the queue."));
+                $"Telemetry exports have been failing for {Ago(failingFor)} (last: {status.StatusCode}, {LogText.Escape(status.Detail)}); events wait in the queue."));
         }
 
         if (depth >= queue.Capacity * settings.QueueHighWaterMark)

@@ -12,12 +12,7 @@ namespace TelemetryHosting.Persistence.Internal;
 /// </summary>
 internal static class SpillFiles
 {
-    private const int AtCurrentDirectory = -100;
-    private const int AtSymlinkNoFollow = 0x100;
-    private const uint StatxUid = 0x8;
-    private const int StatxUidOffset = 20;
-    private const int Eperm = 1;
-    private const int Enosys = 38;
+    private const UnixFileMode WritableByOthers = UnixFileMode.GroupWrite | UnixFileMode.OtherWrite;
 
     /// <summary>Deletes a file, if any; <see langword="false"/> when it could not be deleted.</summary>
     public static bool TryDelete(string path)
@@ -65,7 +60,7 @@ internal static class SpillFiles
 
         // Checked again after creating: a link or another user's directory may have appeared in between.
         RefuseLink(path);
-        if (OwnerOnLinux(path) is { } owner && geteuid() is var user && owner != user)
+        if (UnixFileStatus.Of(path)?.Owner is { } owner && UnixFileStatus.CurrentUser is { } user && owner != user)
         {
             throw new IOException(
                 $"The spill directory '{path}' is owned by user id {owner}, not by this process's user id {user}. " +
@@ -95,6 +90,161 @@ internal static class SpillFiles
         }
     }
 
+    /// <summary>
+    /// Refuses a directory whose parents another user could change, as OpenSSH's <c>StrictModes</c> does: every directory
+    /// above it, up to <c>/</c>, must be owned by root or this process's user (checked on Linux), and not writable by its
+    /// group or others unless it has the sticky bit (as <c>/tmp</c> has). Otherwise that user could rename the spill
+    /// directory and put one of theirs in its place. On Windows the directory's owner-only ACL is what counts.
+    /// </summary>
+    /// <returns>The directory's path through no symbolic link (the parents checked are those of that path).</returns>
+    /// <exception cref="IOException">A parent another user could change; the message names it.</exception>
+    public static string RefuseUnsafeParents(string path)
+    {
+        if (OperatingSystem.IsWindows() || Path.GetDirectoryName(path) is not { } parent)
+        {
+            return path;
+        }
+
+        var real = Path.Combine(RealPath(parent), Path.GetFileName(path));
+        var user = UnixFileStatus.CurrentUser;
+        for (var ancestor = Path.GetDirectoryName(real); ancestor is not null; ancestor = Path.GetDirectoryName(ancestor))
+        {
+            var status = UnixFileStatus.Of(ancestor);
+            if (status is { Type: not UnixFileStatus.Directory })
+            {
+                throw new IOException($"The spill directory '{path}' is in '{ancestor}', now {status.Value.TypeName}: its parents changed while being checked.");
+            }
+
+            if (status is { Owner: var owner } && owner != 0 && owner != user)
+            {
+                throw new IOException(
+                    $"The spill directory '{path}' is in '{ancestor}', owned by user id {owner}: that user could rename the spill " +
+                    $"directory and put theirs in its place. Every directory above it must be owned by root or this process's user (id {user}).");
+            }
+
+            var mode = status?.Mode ?? File.GetUnixFileMode(ancestor);
+            if ((mode & WritableByOthers) != 0 && (mode & UnixFileMode.StickyBit) == 0)
+            {
+                throw new IOException(
+                    $"The spill directory '{path}' is in '{ancestor}', writable by its group or others (mode {Convert.ToString((int)mode, 8)}) " +
+                    "without the sticky bit: another user could rename the spill directory and put theirs in its place. Remove " +
+                    "that permission (chmod go-w), set the sticky bit (chmod +t, as /tmp has), or choose another directory.");
+            }
+        }
+
+        return real;
+    }
+
+    /// <summary>
+    /// Says why <paramref name="directory"/> is no longer what it was when <paramref name="atStart"/> was taken (a link,
+    /// another directory put in its place, another owner or mode), or <see langword="null"/> when it still is. Where the
+    /// status cannot be read (see <see cref="UnixFileStatus.Of(string)"/>), only that it is a directory and no link.
+    /// </summary>
+    public static string? DirectoryChanged(string directory, UnixFileStatus? atStart)
+    {
+        try
+        {
+            var now = UnixFileStatus.Of(directory);
+            if (now is null || atStart is null)
+            {
+                return new DirectoryInfo(directory) is { Exists: true, LinkTarget: null } ? null : $"the spill directory '{directory}' is gone or is now a symbolic link";
+            }
+
+            return now == atStart ? null :
+                $"the spill directory '{directory}' is not the one checked at start ({Describe(atStart.Value)}; now {Describe(now.Value)}): " +
+                "it was replaced or changed, so nothing is written to it or read from it";
+        }
+        catch (IOException exception)
+        {
+            return $"the spill directory '{directory}' cannot be checked: {exception.Message}";
+        }
+
+        static string Describe(UnixFileStatus status) =>
+            $"{status.TypeName} of user id {status.Owner}, mode {Convert.ToString((int)status.Mode, 8)}, device {status.Device} inode {status.Inode}";
+    }
+
+    /// <summary>
+    /// Reads a whole file of the spill directory, or says why not in <paramref name="refused"/>: see
+    /// <see cref="OpenToRead"/>, and a file larger than <paramref name="maxBytes"/> is not read.
+    /// </summary>
+    public static byte[]? ReadOwnFile(string path, long maxBytes, out string? refused)
+    {
+        using var stream = OpenToRead(path, out refused);
+        if (stream is null)
+        {
+            return null;
+        }
+
+        if (stream.Length > maxBytes)
+        {
+            refused = $"{stream.Length} bytes, more than MaxBytes ({maxBytes})";
+            return null;
+        }
+
+        var data = new byte[stream.Length];
+        stream.ReadExactly(data);
+        return data;
+    }
+
+    /// <summary>
+    /// Opens a file of the spill directory to read it, never through a symbolic link and never waiting on a FIFO: on
+    /// Linux it must be a regular file of this process's user, checked before it is opened (a FIFO would block the open)
+    /// and again once open (the same file, not a link put in its place meanwhile). Elsewhere only a link is refused.
+    /// </summary>
+    /// <returns>The file, or <see langword="null"/> and why not in <paramref name="refused"/>.</returns>
+    public static FileStream? OpenToRead(string path, out string? refused)
+    {
+        refused = null;
+        var status = UnixFileStatus.Of(path);
+        if (status is { Type: not UnixFileStatus.RegularFile })
+        {
+            refused = $"{status.Value.TypeName}, not a regular file";
+        }
+        else if (status is { Owner: var owner } && owner != UnixFileStatus.CurrentUser)
+        {
+            refused = $"owned by user id {owner}, not by this process's user id {UnixFileStatus.CurrentUser}";
+        }
+        else if (status is null && new FileInfo(path).LinkTarget is not null)
+        {
+            refused = "a symbolic link, not a regular file";
+        }
+
+        if (refused is not null)
+        {
+            return null;
+        }
+
+        var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+        if (status is { } checkedStatus && UnixFileStatus.Of(stream.SafeFileHandle, path) is { } opened &&
+            (opened.Device, opened.Inode) != (checkedStatus.Device, checkedStatus.Inode))
+        {
+            stream.Dispose();
+            refused = "replaced between its check and its opening";
+            return null;
+        }
+
+        return stream;
+    }
+
+    /// <summary>The path through no symbolic link of the existing directory <paramref name="path"/> (<c>realpath(3)</c>).</summary>
+    private static string RealPath(string path)
+    {
+        var resolved = realpath(Encoding.UTF8.GetBytes(path + "\0"), IntPtr.Zero);
+        if (resolved == IntPtr.Zero)
+        {
+            throw new IOException($"The path '{path}' could not be resolved (errno {Marshal.GetLastPInvokeError()}).");
+        }
+
+        try
+        {
+            return Marshal.PtrToStringUTF8(resolved)!;
+        }
+        finally
+        {
+            free(resolved);
+        }
+    }
+
     private static void RefuseLink(string path)
     {
         // LinkTarget examines the path itself (lstat): a link to a directory is seen, not followed.
@@ -104,41 +254,6 @@ internal static class SpillFiles
                 $"The spill directory '{path}' is a symbolic link (to '{target}'). Use a real directory of this service alone: " +
                 "spilled events hold private metadata.");
         }
-    }
-
-    /// <summary>
-    /// The user id owning <paramref name="path"/> itself (a link is not followed), or <see langword="null"/> when not on
-    /// Linux or it cannot be checked here. .NET has no API for it: <c>statx(2)</c> (glibc 2.28, musl 1.2.5 or later)
-    /// has the same buffer layout on every architecture, unlike <c>struct stat</c>.
-    /// </summary>
-    private static uint? OwnerOnLinux(string path)
-    {
-        if (!OperatingSystem.IsLinux())
-        {
-            return null;
-        }
-
-        var buffer = new byte[256];
-        int result;
-        try
-        {
-            result = statx(AtCurrentDirectory, Encoding.UTF8.GetBytes(path + "\0"), AtSymlinkNoFollow, StatxUid, buffer);
-        }
-        catch (EntryPointNotFoundException)
-        {
-            return null;
-        }
-
-        if (result != 0)
-        {
-            // EPERM or ENOSYS: statx refused by a sandbox (older container seccomp profiles).
-            var error = Marshal.GetLastPInvokeError();
-            return error is Eperm or Enosys ? null : throw new IOException($"The owner of '{path}' could not be read (errno {error}).");
-        }
-
-        // In the machine's byte order; stx_mask (at the start) says whether the kernel filled stx_uid.
-        var filled = (MemoryMarshal.Read<uint>(buffer) & StatxUid) != 0;
-        return filled ? MemoryMarshal.Read<uint>(buffer.AsSpan(StatxUidOffset)) : null;
     }
 
     // Not testable on Linux: the directory gets an ACL of its own (inherited rules removed) granting only the current user.
@@ -165,10 +280,10 @@ internal static class SpillFiles
 #pragma warning disable SA1300, IDE1006 // The C library's names.
     [DllImport("libc", SetLastError = true)]
     [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
-    private static extern uint geteuid();
+    private static extern IntPtr realpath(byte[] path, IntPtr resolved);
 
-    [DllImport("libc", SetLastError = true)]
+    [DllImport("libc")]
     [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
-    private static extern int statx(int directory, byte[] path, int flags, uint mask, [Out] byte[] buffer);
+    private static extern void free(IntPtr pointer);
 #pragma warning restore SA1300, IDE1006
 }

@@ -68,14 +68,14 @@ internal static class SpillSegmentFormat
         return validTime && count is >= 0 and <= MaxEventsPerSegment ? null : "header out of range";
     }
 
-    /// <summary>The event count in a segment's header, or 0 when the header is not readable.</summary>
+    /// <summary>The event count in a segment's header, or 0 when the header is not readable or the file may not be read (<see cref="SpillFiles.OpenToRead"/>).</summary>
     public static int ReadCount(string path)
     {
         try
         {
             Span<byte> header = stackalloc byte[HeaderLength];
-            using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
-            if (stream.ReadAtLeast(header, HeaderLength, throwOnEndOfStream: false) < HeaderLength || !header[..8].SequenceEqual(Magic))
+            using var stream = SpillFiles.OpenToRead(path, out _);
+            if (stream is null || stream.ReadAtLeast(header, HeaderLength, throwOnEndOfStream: false) < HeaderLength || !header[..8].SequenceEqual(Magic))
             {
                 return 0;
             }

@@ -18,6 +18,13 @@ internal sealed partial class SpillStage
         var created = _timeProvider.GetUtcNow();
         var name = $"{Math.Max(0, created.ToUnixTimeMilliseconds()):D15}-{Guid.NewGuid():N}{Extension}";
         var path = Path.Combine(_directory, name);
+
+        // Another directory in its place could be someone else's: the events hold private metadata.
+        if (SpillFiles.DirectoryChanged(_directory, _directoryAtStart) is { } problem)
+        {
+            return problem;
+        }
+
         try
         {
             var bodyLength = EncodedEventsRequest.PayloadSize(events);
@@ -56,15 +63,14 @@ internal sealed partial class SpillStage
         var count = SpillSegmentFormat.ReadCount(path);
         try
         {
-            // A file no writer of this store could have made is not read into memory at all.
-            var length = new FileInfo(path).Length;
-            if (length > _options.Persistence.MaxBytes)
+            // Never through a link, nor a FIFO (it would block the worker), nor another user's file; a file no writer of
+            // this store could have made is not read into memory at all.
+            if (SpillFiles.ReadOwnFile(path, _options.Persistence.MaxBytes, out var refused) is not { } data)
             {
-                Quarantine(path, name, $"{length} bytes, more than MaxBytes ({_options.Persistence.MaxBytes})", count);
+                Quarantine(path, name, refused!, count);
                 return null;
             }
 
-            var data = File.ReadAllBytes(path);
             if (SpillSegmentFormat.Check(data) is { } problem)
             {
                 Quarantine(path, name, problem, count);
@@ -119,7 +125,7 @@ internal sealed partial class SpillStage
         {
             try
             {
-                if (new FileInfo(temporary).Length <= _options.Persistence.MaxBytes && SpillSegmentFormat.Check(File.ReadAllBytes(temporary)) is null)
+                if (SpillFiles.ReadOwnFile(temporary, _options.Persistence.MaxBytes, out _) is { } data && SpillSegmentFormat.Check(data) is null)
                 {
                     File.Move(temporary, temporary[..^Temporary.Length], overwrite: false);
                 }

@@ -26,21 +26,28 @@ internal sealed partial class SpillStage
     private readonly TelemetryHostingMetrics _metrics;
     private readonly ILogger _logger;
     private readonly HashSet<string> _undeletable = new(StringComparer.Ordinal);
+    private readonly UnixFileStatus? _directoryAtStart;
     private SpillSegment? _replaying;
     private bool _mayHaveSegments = true;
     private long? _failedAt;
+    private long? _replayRefusedAt;
 
     public SpillStage(
         TelemetryGatewayOptions options, TimeProvider timeProvider, TelemetryEventQueue queue, DeliveryCounts counts, TelemetryHostingMetrics metrics, ILogger logger)
     {
         _options = options;
-        _directory = Path.GetFullPath(options.Persistence.Directory!);
         _timeProvider = timeProvider;
         _queue = queue;
         _counts = counts;
         _metrics = metrics;
         _logger = logger;
-        SpillFiles.CreateOwnerOnlyDirectory(_directory);
+        var directory = Path.GetFullPath(options.Persistence.Directory!);
+        SpillFiles.CreateOwnerOnlyDirectory(directory);
+
+        // From here on the directory is used by a path through no link, and checked against what it is now before
+        // each write and each replay pass.
+        _directory = SpillFiles.RefuseUnsafeParents(directory);
+        _directoryAtStart = UnixFileStatus.Of(_directory);
         SpillFiles.Prune(CorruptDirectory, MaxCorruptFilesKept, (timeProvider.GetUtcNow() - _options.Persistence.MaxAge).UtcDateTime);
         RecoverTemporaryFiles();
 
@@ -132,10 +139,21 @@ internal sealed partial class SpillStage
     /// </summary>
     public void Replay(ExportBatch batch)
     {
-        if (!_mayHaveSegments || _replaying is not null)
+        if (!_mayHaveSegments || _replaying is not null ||
+            (_replayRefusedAt is { } refusedAt && _timeProvider.GetElapsedTime(refusedAt) < _options.MaxRetryDelay))
         {
             return;
         }
+
+        // Another directory in its place could hold events of someone else's, which would be sent with this service's token.
+        if (SpillFiles.DirectoryChanged(_directory, _directoryAtStart) is { } problem)
+        {
+            _replayRefusedAt = _timeProvider.GetTimestamp();
+            Log.ReplayPaused(_logger, problem, _options.MaxRetryDelay);
+            return;
+        }
+
+        _replayRefusedAt = null;
 
         foreach (var path in SegmentPaths().Order(StringComparer.Ordinal).Where(path => !_undeletable.Contains(path)))
         {

@@ -2,6 +2,7 @@ using Grpc.Core;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using TelemetryHosting.Diagnostics.Internal;
+using TelemetryHosting.Shared;
 
 namespace TelemetryHosting.Resilience.Internal;
 
@@ -52,14 +53,16 @@ internal sealed class ExportHealth(
             return;
         }
 
+        // The detail is the gateway's (or a proxy's) text: escaped, so that it cannot forge a log line.
         var status = ExportFailure.StatusOf(exception);
+        var detail = LogText.Escape(status.Detail);
         if (ExportFailure.Classify(exception) == ExportFailureKind.Configuration)
         {
-            Log.ExportMisconfigured(logger, status.StatusCode, status.Detail, suppressed, retryIn);
+            Log.ExportMisconfigured(logger, status.StatusCode, detail, suppressed, retryIn);
         }
         else
         {
-            Log.ExportRetrying(logger, status.StatusCode, status.Detail, suppressed, retryIn);
+            Log.ExportRetrying(logger, status.StatusCode, detail, suppressed, retryIn);
         }
     }
 

@@ -61,7 +61,7 @@ internal sealed class TelemetryGatewayExporter(
             var stream = Chunk(unsent, sent, _streamLimit.Bytes);
             try
             {
-                // Authentication (issue 4): on Unauthenticated the token is renewed and the stream repeated once; the
+                // Authentication (docs/authentication.md): on Unauthenticated the token is renewed and the stream repeated once; the
                 // repeat leaves out what the first stream had acknowledged.
                 requestId = await authentication.ExecuteAsync(
                     token => ExportStreamAsync(acknowledged.Count == 0 ? stream.Events : [.. stream.Events.Where(e => !e.IsIn(acknowledged))], acknowledged, token),
