@@ -1,5 +1,6 @@
-// Linked into TelemetryHosting and TelemetryHosting.DevGateway so that the recorder and the development
-// gateway apply one rule set: the Go gateway's checks in their order (docs/gateway-contract.md, "A well-formed event").
+// Linked into TelemetryHosting, TelemetryHosting.DevGateway and TelemetryHosting.Generators so that the recorder, the
+// development gateway and the [TelemetryEvent] diagnostics apply one rule set: the Go gateway's checks in their order
+// (docs/gateway-contract.md, "A well-formed event").
 using System.Text;
 
 namespace TelemetryHosting.Shared;
@@ -19,7 +20,9 @@ internal static class EventNameValidator
     /// <summary>Returns the gateway's message for the first rule that fails, or <see langword="null"/> when both are valid.</summary>
     public static string? Validate(string? feature, string? action)
     {
-        if (string.IsNullOrEmpty(feature) || string.IsNullOrEmpty(action))
+        // Spelled out rather than string.IsNullOrEmpty: netstandard2.0 (the source generator links this file) does not
+        // annotate it for nullable analysis.
+        if (feature is null || action is null || feature.Length == 0 || action.Length == 0)
         {
             return BothRequiredMessage;
         }

@@ -1,0 +1,87 @@
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+
+namespace TelemetryHosting.Generators;
+
+/// <summary>
+/// Writes the bodies of <c>[TelemetryEvent]</c> partial methods: one call to <c>ITelemetryRecorder.Record</c> with
+/// the names, version and billing fixed at compile time and the parameters as metadata.
+/// </summary>
+[Generator(LanguageNames.CSharp)]
+public sealed class TelemetryEventGenerator : IIncrementalGenerator
+{
+    /// <inheritdoc />
+    public void Initialize(IncrementalGeneratorInitializationContext context)
+    {
+        var results = context.SyntaxProvider.ForAttributeWithMetadataName(
+            TelemetryEventParser.TelemetryEventAttribute,
+            static (node, _) => node is MethodDeclarationSyntax,
+            TelemetryEventParser.Parse);
+
+        context.RegisterSourceOutput(results.Select(static (result, _) => result.Diagnostics), static (output, diagnostics) =>
+        {
+            // TH0002 comes from TelemetryEventAnalyzer instead, where the code fix that adds [PrivateMetadata] sees it.
+            foreach (var diagnostic in diagnostics.Where(diagnostic => diagnostic.Descriptor != DiagnosticDescriptors.ParameterCannotBeMetadata))
+            {
+                output.ReportDiagnostic(diagnostic.ToDiagnostic());
+            }
+        });
+
+        // One file per type: a type's methods share it, so that overloads need no names of their own.
+        var methods = results.Where(static result => result.Method is not null).Select(static (result, _) => result.Method!).Collect();
+
+        // The catalogue, when the project opts in with <TelemetryEventCatalog>true</TelemetryEventCatalog>.
+        var catalogue = context.AnalyzerConfigOptionsProvider.Select(static (options, _) =>
+            options.GlobalOptions.TryGetValue("build_property.TelemetryEventCatalog", out var value)
+            && string.Equals(value, "true", StringComparison.OrdinalIgnoreCase));
+        context.RegisterSourceOutput(methods.Combine(catalogue), static (output, input) =>
+        {
+            if (input.Right)
+            {
+                output.AddSource("TelemetryEventCatalog.json.g.cs", TelemetryEventCatalog.Json(input.Left));
+                output.AddSource("TelemetryEventCatalog.md.g.cs", TelemetryEventCatalog.Markdown(input.Left));
+            }
+        });
+        context.RegisterSourceOutput(methods, static (output, methods) =>
+        {
+            ReportDuplicateShapes(output, methods);
+
+            foreach (var type in methods.GroupBy(method => method.TypeKey).OrderBy(group => group.Key, StringComparer.Ordinal))
+            {
+                var ordered = type.OrderBy(method => method.SortKey, StringComparer.Ordinal).ToList();
+                output.AddSource(HintName(type.Key), TelemetryEventEmitter.Emit(ordered));
+            }
+        });
+    }
+
+    /// <summary>
+    /// One feature and action at one version should have one shape: a second declaration with other keys is a warning
+    /// (TH0011), at each declaration that differs from the first (in source order).
+    /// </summary>
+    private static void ReportDuplicateShapes(SourceProductionContext output, IReadOnlyList<EventMethod> methods)
+    {
+        foreach (var declarations in methods.GroupBy(method => (method.Feature, method.Action, method.Version)))
+        {
+            var ordered = declarations.OrderBy(method => method.SortKey, StringComparer.Ordinal).ToList();
+            var first = ordered[0];
+            foreach (var other in ordered.Skip(1).Where(method => method.Keys != first.Keys))
+            {
+                output.ReportDiagnostic(Diagnostic.Create(
+                    DiagnosticDescriptors.DuplicateEventShape,
+                    other.Location.ToLocation(),
+                    first.Feature,
+                    first.Action,
+                    first.Version.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                    first.DisplayName,
+                    first.Keys));
+            }
+        }
+    }
+
+    private static string HintName(string typeKey)
+    {
+        var name = typeKey.StartsWith("global::", StringComparison.Ordinal) ? typeKey.Substring("global::".Length) : typeKey;
+        var chars = name.Select(c => char.IsLetterOrDigit(c) || c == '.' || c == '_' ? c : '_').ToArray();
+        return new string(chars) + ".TelemetryEvents.g.cs";
+    }
+}

@@ -1,0 +1,283 @@
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Testing;
+using TelemetryHosting.Generators.Tests.TestSupport;
+using TelemetryHosting.Shared;
+
+namespace TelemetryHosting.Generators.Tests;
+
+/// <summary>The diagnostics of [TelemetryEvent] methods: ids, locations and messages, through the Roslyn testing framework.</summary>
+public sealed class TelemetryEventDiagnosticTests
+{
+    private const string Usings = "using System;\nusing TelemetryHosting;\n\n";
+
+    [Theory]
+    [InlineData("""{|#0:"Search"|}, "view" """, EventNameValidator.FeaturePatternMessage, "Search")]
+    [InlineData(""" "search.results", {|#0:"viewed2"|} """, EventNameValidator.ActionPatternMessage, "viewed2")]
+    [InlineData("""{|#0:""|}, "view" """, EventNameValidator.BothRequiredMessage, "")]
+    [InlineData(""" "search", {|#0:"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"|} """, EventNameValidator.ActionTooLongMessage, "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa")]
+    [InlineData("""{|#0:"search_results"|}, "view" """, EventNameValidator.FeaturePatternMessage, "search_results")]
+    public async Task InvalidName_ReportsTH0001WithTheGatewaysMessage(string arguments, string message, string name)
+    {
+        var test = GeneratorHarness.CreateTest(Usings + $$"""
+            public static partial class Events
+            {
+                [TelemetryEvent({{arguments}})]
+                public static partial void Record(this ITelemetryRecorder recorder);
+            }
+            """);
+        test.TestBehaviors |= TestBehaviors.SkipGeneratedSourcesCheck;
+        test.ExpectedDiagnostics.Add(new DiagnosticResult(DiagnosticDescriptors.InvalidEventName).WithLocation(0).WithArguments(message, name));
+
+        await test.RunAsync();
+    }
+
+    [Fact]
+    public async Task ValidNames_SixtyFourBytes_ReportNothing()
+    {
+        var test = GeneratorHarness.CreateTest(Usings + $$"""
+            public static partial class Events
+            {
+                [TelemetryEvent("{{new string('f', 64)}}", "view")]
+                public static partial void Record(this ITelemetryRecorder recorder);
+            }
+            """);
+        test.TestBehaviors |= TestBehaviors.SkipGeneratedSourcesCheck;
+
+        await test.RunAsync();
+    }
+
+    [Theory]
+    [InlineData("string")]
+    [InlineData("object")]
+    [InlineData("char")]
+    [InlineData("DayOfWeek")]
+    [InlineData("int[]")]
+    public async Task ParameterThatIsNoNumber_ReportsTH0002SuggestingPrivateMetadata(string type)
+    {
+        // TH0002 comes from TelemetryEventAnalyzer (so that its code fix is offered); the generator writes no body.
+        var test = GeneratorHarness.CreateAnalyzerTest<TelemetryEventAnalyzer>(Usings + $$"""
+            public static partial class Events
+            {
+                [TelemetryEvent("search", "view")]
+                public static partial void {|#1:Record|}(this ITelemetryRecorder recorder, int count, {{type}} {|#0:value|});
+            }
+            """);
+        var display = type == "DayOfWeek" ? "System.DayOfWeek" : type;
+        test.ExpectedDiagnostics.Add(new DiagnosticResult(DiagnosticDescriptors.ParameterCannotBeMetadata).WithLocation(0).WithArguments("value", display));
+        test.ExpectedDiagnostics.Add(DiagnosticResult.CompilerError("CS8795").WithLocation(1));
+
+        await test.RunAsync();
+    }
+
+    [Fact]
+    public async Task ParameterThatIsNoNumber_GeneratorWritesNoBodyAndLeavesTH0002ToTheAnalyzer()
+    {
+        var test = GeneratorHarness.CreateTest(Usings + """
+            public static partial class Events
+            {
+                [TelemetryEvent("search", "view")]
+                public static partial void {|#0:Record|}(this ITelemetryRecorder recorder, string query);
+            }
+            """);
+        test.ExpectedDiagnostics.Add(DiagnosticResult.CompilerError("CS8795").WithLocation(0));
+
+        await test.RunAsync();
+    }
+
+    [Fact]
+    public async Task ParameterMarkedPrivateMetadata_ReportsNothing()
+    {
+        var test = GeneratorHarness.CreateAnalyzerTest<TelemetryEventAnalyzer>(Usings + """
+            public static partial class Events
+            {
+                [TelemetryEvent("search", "view")]
+                public static partial void {|#0:Record|}(this ITelemetryRecorder recorder, [PrivateMetadata] string query, string? interactionId);
+            }
+            """);
+        test.ExpectedDiagnostics.Add(DiagnosticResult.CompilerError("CS8795").WithLocation(0));
+
+        await test.RunAsync();
+    }
+
+    [Fact]
+    public async Task MethodNotPartial_ReportsTH0003()
+    {
+        var test = GeneratorHarness.CreateTest(Usings + """
+            public static partial class Events
+            {
+                [TelemetryEvent("search", "view")]
+                public static void {|#0:Record|}(this ITelemetryRecorder recorder) { }
+            }
+            """);
+        test.ExpectedDiagnostics.Add(new DiagnosticResult(DiagnosticDescriptors.MethodMustBePartial).WithLocation(0)
+            .WithArguments("Record", "must be declared 'partial' and without a body: the generator writes the body"));
+
+        await test.RunAsync();
+    }
+
+    [Fact]
+    public async Task TypeNotPartial_ReportsTH0003()
+    {
+        var test = GeneratorHarness.CreateTest(Usings + """
+            public static class Events
+            {
+                [TelemetryEvent("search", "view")]
+                public static partial void {|#0:Record|}(this ITelemetryRecorder recorder);
+            }
+            """);
+        test.ExpectedDiagnostics.Add(new DiagnosticResult(DiagnosticDescriptors.MethodMustBePartial).WithLocation(0)
+            .WithArguments("Record", "must be in a partial type: declare 'Events' 'partial'"));
+        test.ExpectedDiagnostics.Add(DiagnosticResult.CompilerError("CS0751").WithLocation(0));
+        test.ExpectedDiagnostics.Add(DiagnosticResult.CompilerError("CS8795").WithLocation(0));
+
+        await test.RunAsync();
+    }
+
+    [Fact]
+    public async Task ReturnsInt_ReportsTH0004()
+    {
+        var test = GeneratorHarness.CreateTest(Usings + """
+            public static partial class Events
+            {
+                [TelemetryEvent("search", "view")]
+                public static partial {|#0:int|} {|#1:Record|}(this ITelemetryRecorder recorder);
+            }
+            """);
+        test.ExpectedDiagnostics.Add(new DiagnosticResult(DiagnosticDescriptors.UnsupportedMethod).WithLocation(0)
+            .WithArguments("Record", "must return 'void' or 'bool' (what ITelemetryRecorder.Record returned)"));
+        test.ExpectedDiagnostics.Add(DiagnosticResult.CompilerError("CS8795").WithLocation(1));
+
+        await test.RunAsync();
+    }
+
+    [Fact]
+    public async Task StaticWithoutRecorder_ReportsTH0005()
+    {
+        var test = GeneratorHarness.CreateTest(Usings + """
+            public static partial class Events
+            {
+                [TelemetryEvent("search", "view")]
+                public static partial void {|#0:Record|}(int count);
+            }
+            """);
+        test.ExpectedDiagnostics.Add(new DiagnosticResult(DiagnosticDescriptors.NoRecorder).WithLocation(0)
+            .WithArguments("Record", "the first parameter of a static method must be an ITelemetryRecorder (for example 'this ITelemetryRecorder recorder')"));
+        test.ExpectedDiagnostics.Add(DiagnosticResult.CompilerError("CS8795").WithLocation(0));
+
+        await test.RunAsync();
+    }
+
+    [Fact]
+    public async Task InstanceWithTwoRecorderFields_ReportsTH0005()
+    {
+        var test = GeneratorHarness.CreateTest(Usings + """
+            public partial class Service(ITelemetryRecorder first, ITelemetryRecorder second)
+            {
+                private readonly ITelemetryRecorder _first = first;
+                private readonly ITelemetryRecorder _second = second;
+
+                [TelemetryEvent("search", "view")]
+                public partial void {|#0:Record|}();
+            }
+            """);
+        test.ExpectedDiagnostics.Add(new DiagnosticResult(DiagnosticDescriptors.NoRecorder).WithLocation(0)
+            .WithArguments("Record", "'Service' has more than one ITelemetryRecorder field (_first, _second): keep one"));
+        test.ExpectedDiagnostics.Add(DiagnosticResult.CompilerError("CS8795").WithLocation(0));
+
+        await test.RunAsync();
+    }
+
+    [Fact]
+    public async Task TwoParametersWithOneKey_ReportsTH0006()
+    {
+        var test = GeneratorHarness.CreateTest(Usings + """
+            public static partial class Events
+            {
+                [TelemetryEvent("search", "view")]
+                public static partial void {|#1:Record|}(this ITelemetryRecorder recorder, int count, [Metadata("count")] long {|#0:total|});
+            }
+            """);
+        test.ExpectedDiagnostics.Add(new DiagnosticResult(DiagnosticDescriptors.InvalidKey).WithLocation(0)
+            .WithArguments("The metadata key 'count' of parameter 'total' is recorded by another parameter too"));
+        test.ExpectedDiagnostics.Add(DiagnosticResult.CompilerError("CS8795").WithLocation(1));
+
+        await test.RunAsync();
+    }
+
+    [Fact]
+    public async Task BillingProductWithoutCategory_ReportsTH0007()
+    {
+        var test = GeneratorHarness.CreateTest(Usings + """
+            public static partial class Events
+            {
+                [{|#0:TelemetryEvent("search", "view", BillingProduct = "code-search")|}]
+                public static partial void Record(this ITelemetryRecorder recorder);
+            }
+            """);
+        test.TestBehaviors |= TestBehaviors.SkipGeneratedSourcesCheck;
+        test.ExpectedDiagnostics.Add(new DiagnosticResult(DiagnosticDescriptors.InvalidBilling).WithLocation(0).WithArguments("Record"));
+
+        await test.RunAsync();
+    }
+
+    [Fact]
+    public async Task InteractionIdThatIsNoString_ReportsTH0008()
+    {
+        var test = GeneratorHarness.CreateTest(Usings + """
+            public static partial class Events
+            {
+                [TelemetryEvent("search", "view")]
+                public static partial void {|#1:Record|}(this ITelemetryRecorder recorder, [InteractionId] Guid {|#0:id|});
+            }
+            """);
+        test.ExpectedDiagnostics.Add(new DiagnosticResult(DiagnosticDescriptors.InvalidSpecialParameter).WithLocation(0)
+            .WithArguments("Parameter 'id' is marked [InteractionId] and must be a string"));
+        test.ExpectedDiagnostics.Add(DiagnosticResult.CompilerError("CS8795").WithLocation(1));
+
+        await test.RunAsync();
+    }
+
+    [Fact]
+    public async Task SameEventTwice_OtherKeysSameVersion_ReportsTH0011AtTheSecond()
+    {
+        var test = GeneratorHarness.CreateTest(Usings + """
+            public static partial class Events
+            {
+                [TelemetryEvent("search", "view", Version = 1)]
+                public static partial void RecordView(this ITelemetryRecorder recorder, int count);
+
+                [TelemetryEvent("search", "view", Version = 1)]
+                public static partial void {|#0:RecordViewAgain|}(this ITelemetryRecorder recorder, int total);
+
+                [TelemetryEvent("search", "view", Version = 1)]
+                public static partial void RecordViewOnceMore(this ITelemetryRecorder recorder, int count);
+
+                [TelemetryEvent("search", "view", Version = 2)]
+                public static partial void RecordViewVersion2(this ITelemetryRecorder recorder, bool cached);
+            }
+            """);
+        test.TestBehaviors |= TestBehaviors.SkipGeneratedSourcesCheck;
+        test.ExpectedDiagnostics.Add(new DiagnosticResult(DiagnosticDescriptors.DuplicateEventShape).WithLocation(0)
+            .WithArguments("search", "view", "1", "Events.RecordView", "metadata: count; private metadata: none"));
+
+        await test.RunAsync();
+    }
+
+    [Fact]
+    public void Descriptors_HaveStableIdsAndHelpLinksIntoTheDocs()
+    {
+        var descriptors = typeof(DiagnosticDescriptors).GetFields()
+            .Select(field => (DiagnosticDescriptor)field.GetValue(null)!)
+            .OrderBy(descriptor => descriptor.Id, StringComparer.Ordinal)
+            .ToList();
+
+        Assert.Equal(["TH0001", "TH0002", "TH0003", "TH0004", "TH0005", "TH0006", "TH0007", "TH0008", "TH0009", "TH0010", "TH0011"], descriptors.Select(descriptor => descriptor.Id));
+        Assert.Equal(DiagnosticSeverity.Info, descriptors.Single(descriptor => descriptor.Id == "TH0010").DefaultSeverity);
+        Assert.Equal(DiagnosticSeverity.Warning, descriptors.Single(descriptor => descriptor.Id == "TH0011").DefaultSeverity);
+        Assert.All(descriptors.Where(descriptor => descriptor.Id is not ("TH0010" or "TH0011")), descriptor => Assert.Equal(DiagnosticSeverity.Error, descriptor.DefaultSeverity));
+        Assert.All(descriptors, descriptor =>
+        {
+            Assert.Equal($"https://github.com/sourcegraph/telemetryhosting/blob/main/docs/telemetry-events.md#{descriptor.Id.ToLowerInvariant()}", descriptor.HelpLinkUri);
+        });
+    }
+}

@@ -1,0 +1,132 @@
+using System.Collections.Immutable;
+using System.Runtime.CompilerServices;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Testing;
+using Microsoft.CodeAnalysis.Testing;
+using TelemetryHosting.Generators;
+
+namespace TelemetryHosting.Generators.Tests.TestSupport;
+
+/// <summary>Runs the generator on source text, offline: the references are the assemblies this test process runs on.</summary>
+internal static class GeneratorHarness
+{
+    /// <summary>The folder the generator's sources appear under in a test of the Roslyn testing framework.</summary>
+    public const string GeneratedFolder = "TelemetryHosting.Generators/TelemetryHosting.Generators.TelemetryEventGenerator";
+
+    private static readonly Lazy<ImmutableArray<MetadataReference>> References = new(() =>
+    [
+        .. ((string)AppContext.GetData("TRUSTED_PLATFORM_ASSEMBLIES")!)
+            .Split(Path.PathSeparator)
+            .Where(path => Path.GetFileName(path) is var name
+                && (name.StartsWith("System.", StringComparison.Ordinal) || name is "System.dll" or "netstandard.dll" or "mscorlib.dll"
+                    || name.StartsWith("Microsoft.Extensions.", StringComparison.Ordinal)))
+            .Append(typeof(ITelemetryRecorder).Assembly.Location)
+            .Distinct(StringComparer.Ordinal)
+            .Select(path => (MetadataReference)MetadataReference.CreateFromFile(path)),
+    ]);
+
+    /// <summary>A test of the Roslyn testing framework with the offline references and nullable reference types enabled.</summary>
+    public static CSharpSourceGeneratorTest<TelemetryEventGenerator, DefaultVerifier> CreateTest(string source)
+    {
+        var test = new CSharpSourceGeneratorTest<TelemetryEventGenerator, DefaultVerifier>
+        {
+            ReferenceAssemblies = new ReferenceAssemblies("net10.0"),
+        };
+        test.SolutionTransforms.Add((solution, projectId) =>
+        {
+            var project = solution.GetProject(projectId)!;
+            var compilationOptions = ((CSharpCompilationOptions)project.CompilationOptions!).WithNullableContextOptions(NullableContextOptions.Enable);
+            return solution.WithProjectCompilationOptions(projectId, compilationOptions);
+        });
+        test.TestState.AdditionalReferences.AddRange(References.Value);
+        test.TestState.Sources.Add(source);
+        return test;
+    }
+
+    /// <summary>An analyzer test of the Roslyn testing framework with the offline references.</summary>
+    public static CSharpAnalyzerTest<TAnalyzer, DefaultVerifier> CreateAnalyzerTest<TAnalyzer>(string source)
+        where TAnalyzer : Microsoft.CodeAnalysis.Diagnostics.DiagnosticAnalyzer, new()
+    {
+        var test = new CSharpAnalyzerTest<TAnalyzer, DefaultVerifier>
+        {
+            ReferenceAssemblies = new ReferenceAssemblies("net10.0"),
+        };
+        test.SolutionTransforms.Add((solution, projectId) =>
+        {
+            var project = solution.GetProject(projectId)!;
+            var compilationOptions = ((CSharpCompilationOptions)project.CompilationOptions!).WithNullableContextOptions(NullableContextOptions.Enable);
+            return solution.WithProjectCompilationOptions(projectId, compilationOptions);
+        });
+        test.TestState.AdditionalReferences.AddRange(References.Value);
+        test.TestState.AdditionalReferences.Add(MetadataReference.CreateFromFile(typeof(Testing.FakeTelemetryRecorder).Assembly.Location));
+        test.TestState.Sources.Add(source);
+        return test;
+    }
+
+    /// <summary>A code fix test of the Roslyn testing framework with the offline references.</summary>
+    public static CSharpCodeFixTest<TAnalyzer, TCodeFix, DefaultVerifier> CreateCodeFixTest<TAnalyzer, TCodeFix>(string source, string fixedSource)
+        where TAnalyzer : Microsoft.CodeAnalysis.Diagnostics.DiagnosticAnalyzer, new()
+        where TCodeFix : Microsoft.CodeAnalysis.CodeFixes.CodeFixProvider, new()
+    {
+        var test = new CSharpCodeFixTest<TAnalyzer, TCodeFix, DefaultVerifier>
+        {
+            ReferenceAssemblies = new ReferenceAssemblies("net10.0"),
+            TestCode = source,
+            FixedCode = fixedSource,
+        };
+        test.SolutionTransforms.Add((solution, projectId) =>
+        {
+            var project = solution.GetProject(projectId)!;
+            var compilationOptions = ((CSharpCompilationOptions)project.CompilationOptions!).WithNullableContextOptions(NullableContextOptions.Enable);
+            return solution.WithProjectCompilationOptions(projectId, compilationOptions);
+        });
+        test.TestState.AdditionalReferences.AddRange(References.Value);
+        test.FixedState.AdditionalReferences.AddRange(References.Value);
+        return test;
+    }
+
+    /// <summary>Runs the generator directly: the generated sources by hint name, and every diagnostic of the result.</summary>
+    public static (IReadOnlyDictionary<string, string> Sources, ImmutableArray<Diagnostic> Diagnostics) Run(string source, bool catalogue = false)
+    {
+        var compilation = CSharpCompilation.Create(
+            "Generated",
+            [CSharpSyntaxTree.ParseText(source, CSharpParseOptions.Default, path: "/0/Test0.cs")],
+            References.Value,
+            new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, nullableContextOptions: NullableContextOptions.Enable));
+        var options = new BuildProperties(catalogue ? new Dictionary<string, string> { ["build_property.TelemetryEventCatalog"] = "true" } : []);
+        var driver = CSharpGeneratorDriver.Create([new TelemetryEventGenerator().AsSourceGenerator()], optionsProvider: options)
+            .RunGeneratorsAndUpdateCompilation(compilation, out var output, out var generatorDiagnostics);
+        var sources = driver.GetRunResult().GeneratedTrees.ToDictionary(tree => Path.GetFileName(tree.FilePath), tree => tree.GetText().ToString());
+        return (sources, generatorDiagnostics.AddRange(output.GetDiagnostics()));
+    }
+
+    /// <summary>The snapshot file of a test, in the output folder; with UPDATE_SNAPSHOTS=1 the source folder's is rewritten too.</summary>
+    public static string Snapshot(string name, string actual, [CallerFilePath] string callerFile = "")
+    {
+        if (Environment.GetEnvironmentVariable("UPDATE_SNAPSHOTS") == "1")
+        {
+            var folder = Path.Combine(Path.GetDirectoryName(callerFile)!, "Snapshots");
+            File.WriteAllText(Path.Combine(folder, name), actual);
+            return actual;
+        }
+
+        var path = Path.Combine(AppContext.BaseDirectory, "Snapshots", name);
+        return File.Exists(path) ? File.ReadAllText(path) : $"(no snapshot {name}: run the tests with UPDATE_SNAPSHOTS=1)";
+    }
+
+    /// <summary>MSBuild properties as the compiler passes them to generators (build_property.*).</summary>
+    private sealed class BuildProperties(Dictionary<string, string> values) : Microsoft.CodeAnalysis.Diagnostics.AnalyzerConfigOptionsProvider
+    {
+        public override Microsoft.CodeAnalysis.Diagnostics.AnalyzerConfigOptions GlobalOptions { get; } = new Options(values);
+
+        public override Microsoft.CodeAnalysis.Diagnostics.AnalyzerConfigOptions GetOptions(SyntaxTree tree) => new Options([]);
+
+        public override Microsoft.CodeAnalysis.Diagnostics.AnalyzerConfigOptions GetOptions(AdditionalText textFile) => new Options([]);
+
+        private sealed class Options(Dictionary<string, string> values) : Microsoft.CodeAnalysis.Diagnostics.AnalyzerConfigOptions
+        {
+            public override bool TryGetValue(string key, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out string? value) => values.TryGetValue(key, out value);
+        }
+    }
+}
