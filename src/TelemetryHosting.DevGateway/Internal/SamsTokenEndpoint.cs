@@ -13,6 +13,9 @@ namespace TelemetryHosting.DevGateway.Internal;
 /// </summary>
 internal static class SamsTokenEndpoint
 {
+    /// <summary>The longest <c>scope</c> parameter taken: SAMS scopes are short, and a client asks for a few.</summary>
+    internal const int MaxScopeLength = 4096;
+
     public const string Path = "/oauth/token";
 
     public static async Task HandleAsync(HttpContext context, SamsEmulator sams, ILogger logger)
@@ -64,7 +67,15 @@ internal static class SamsTokenEndpoint
             return;
         }
 
-        var requested = form["scope"].ToString().Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        // Each token keeps its scopes: their size is bounded, so that the store's cap on tokens bounds its memory.
+        var scopeText = form["scope"].ToString();
+        if (scopeText.Length > MaxScopeLength)
+        {
+            await WriteErrorAsync(context, logger, StatusCodes.Status400BadRequest, "invalid_scope", $"scope is longer than {MaxScopeLength} characters").ConfigureAwait(false);
+            return;
+        }
+
+        var requested = scopeText.Split(' ', StringSplitOptions.RemoveEmptyEntries);
         foreach (var scope in requested)
         {
             // A malformed scope covers nothing.

@@ -136,6 +136,8 @@ public sealed class TokenResponseBoundsTests(ITestOutputHelper output)
     [InlineData("\"soon\"", "soon")]
     [InlineData("true", "true")]
     [InlineData("{}", "{}")]
+    [InlineData("1e-300", "1e-300")]
+    [InlineData("0.5", "0.5")]
     public async Task RequestTokenAsync_ExpiresInNotPositiveOrNotANumber_IsAClearRefusal(string expiresIn, string named)
     {
         await using var endpoint = await TokenEndpointAsync(expiresIn);

@@ -100,9 +100,14 @@ internal sealed partial class SamsTokenClient
         }
         catch (HttpRequestException exception)
         {
-            // The message can quote the server (an invalid header line): it is printed like the server's own text.
+            // The message can quote the server (an invalid status or header line, which may echo the credentials): it is
+            // printed like the server's own text, and the raw exception is not kept, since loggers (Polly's among them)
+            // print an exception's whole chain. What is kept is a cleaned copy, without its inner exceptions.
+            var message = Printable(exception.Message);
             throw new SamsTokenException(
-                SamsTokenFailure.Unavailable, $"The SAMS token endpoint {_tokenEndpoint} could not be reached: {Printable(exception.Message)}", exception);
+                SamsTokenFailure.Unavailable,
+                $"The SAMS token endpoint {_tokenEndpoint} could not be reached: {message}",
+                new HttpRequestException(exception.HttpRequestError, message, inner: null, exception.StatusCode));
         }
         catch (OperationCanceledException exception) when (!cancellationToken.IsCancellationRequested)
         {
@@ -294,7 +299,8 @@ internal sealed partial class SamsTokenClient
                 $"The SAMS token endpoint {_tokenEndpoint} issued a token with expires_in {Printable(shown)}, which is not a number of seconds.");
         }
 
-        if (seconds <= 0)
+        // Below a second (1e-300 among them) a token would be expired when it arrives: every export would ask for another.
+        if (seconds < 1)
         {
             throw new SamsTokenException(
                 SamsTokenFailure.Refused,

@@ -125,7 +125,7 @@ internal sealed class SamsTokenProvider
 #pragma warning restore CA1031
         {
             var failure = exception as SamsTokenException
-                ?? new SamsTokenException(SamsTokenFailure.Unavailable, $"The SAMS token request to {_client.Endpoint} failed: {exception.GetType().Name}.", exception);
+                ?? new SamsTokenException(SamsTokenFailure.Unavailable, $"The SAMS token request to {_client.Endpoint} failed: {exception.GetType().Name}.");
             lock (_lock)
             {
                 _renewal = null;

@@ -47,6 +47,8 @@ internal static class SpillFiles
     /// <exception cref="IOException">The directory is a link or someone else's; the message says which.</exception>
     public static void CreateOwnerOnlyDirectory(string path)
     {
+        // "/x/link/" names the link's target to lstat and readlink: without the separator the link itself is checked.
+        path = Path.TrimEndingDirectorySeparator(Path.GetFullPath(path));
         RefuseLink(path);
         if (OperatingSystem.IsWindows())
         {
@@ -56,6 +58,21 @@ internal static class SpillFiles
         }
 
         const UnixFileMode ownerOnly = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
+
+        // Missing parents are created one by one, writable by this user only (CreateDirectory gives only the last one
+        // the mode asked for, the others the umask's, which may leave them group-writable: refused by the parents check).
+        const UnixFileMode parentMode = ownerOnly | UnixFileMode.GroupRead | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherExecute;
+        var missing = new Stack<string>();
+        for (var parent = Path.GetDirectoryName(path); parent is not null && !Directory.Exists(parent); parent = Path.GetDirectoryName(parent))
+        {
+            missing.Push(parent);
+        }
+
+        while (missing.TryPop(out var parent))
+        {
+            Directory.CreateDirectory(parent, parentMode);
+        }
+
         Directory.CreateDirectory(path, ownerOnly);
 
         // Checked again after creating: a link or another user's directory may have appeared in between.
