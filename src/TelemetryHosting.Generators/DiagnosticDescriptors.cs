@@ -8,7 +8,9 @@ namespace TelemetryHosting.Generators;
 internal static class DiagnosticDescriptors
 {
     private const string Category = "TelemetryHosting";
-    private const string HelpBase = "https://github.com/sourcegraph/telemetryhosting/blob/main/docs/telemetry-events.md#";
+
+    // Set by the build from PackageProjectUrl (the project file): declared first, as the descriptors below read it.
+    private static readonly string HelpBase = HelpAddress();
 
     public static readonly DiagnosticDescriptor InvalidEventName = Error(
         "TH0001",
@@ -72,6 +74,24 @@ internal static class DiagnosticDescriptors
         DiagnosticSeverity.Warning,
         isEnabledByDefault: true,
         helpLinkUri: HelpBase + "th0011");
+
+    public static readonly DiagnosticDescriptor UnsupportedPrivateMetadata = Error(
+        "TH0012",
+        "A [PrivateMetadata] parameter's type cannot be recorded",
+        "Parameter '{0}' of type '{1}' cannot be private metadata, which holds strings, numbers, booleans, Guid, DateTime, DateTimeOffset, enums, dictionaries and lists: convert it to one of those");
+
+    private static string HelpAddress()
+    {
+        foreach (var attribute in typeof(DiagnosticDescriptors).Assembly.GetCustomAttributes(typeof(System.Reflection.AssemblyMetadataAttribute), inherit: false))
+        {
+            if (attribute is System.Reflection.AssemblyMetadataAttribute { Key: "TelemetryEventsHelp", Value: { } value })
+            {
+                return value;
+            }
+        }
+
+        return string.Empty;
+    }
 
     private static DiagnosticDescriptor Error(string id, string title, string message) =>
         new(id, title, message, Category, DiagnosticSeverity.Error, isEnabledByDefault: true, helpLinkUri: HelpBase + id.ToLowerInvariant());

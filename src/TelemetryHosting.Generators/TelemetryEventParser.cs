@@ -230,9 +230,9 @@ internal static class TelemetryEventParser
             var type = parameter.Type.ToDisplayString(TypeFormat);
             var name = Escape(parameter.Name);
 
-            if (parameter.RefKind is RefKind.Ref or RefKind.Out)
+            if (parameter.RefKind != RefKind.None)
             {
-                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnsupportedMethod, location, method.Name, $"must not have a 'ref' or 'out' parameter ('{parameter.Name}')"));
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnsupportedMethod, location, method.Name, $"must not have a 'ref', 'out', 'in' or 'ref readonly' parameter ('{parameter.Name}')"));
                 canEmit = false;
                 continue;
             }
@@ -279,6 +279,14 @@ internal static class TelemetryEventParser
 
                 hasUser = true;
                 parameters.Add(new EventParameter(name, type, parameter.IsParams, ParameterRole.User, null, MetadataConversion.None, false));
+                continue;
+            }
+
+            if (isPrivate && !CanBePrivateMetadata(parameter.Type))
+            {
+                // What the recorder's private metadata converter takes; anything else would throw when the event is recorded.
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnsupportedPrivateMetadata, location, parameter.Name, parameter.Type.ToDisplayString()));
+                canEmit = false;
                 continue;
             }
 
@@ -378,4 +386,30 @@ internal static class TelemetryEventParser
 
     private static string Escape(string identifier) =>
         SyntaxFacts.GetKeywordKind(identifier) == SyntaxKind.None ? identifier : "@" + identifier;
+
+    /// <summary>Whether the recorder's private metadata converter takes values of <paramref name="type"/>.</summary>
+    private static bool CanBePrivateMetadata(ITypeSymbol type)
+    {
+        if (type is INamedTypeSymbol { OriginalDefinition.SpecialType: SpecialType.System_Nullable_T } nullable)
+        {
+            type = nullable.TypeArguments[0];
+        }
+
+        switch (type.SpecialType)
+        {
+            case SpecialType.System_Object or SpecialType.System_String or SpecialType.System_Boolean or SpecialType.System_Double
+                or SpecialType.System_Single or SpecialType.System_Int32 or SpecialType.System_Int64 or SpecialType.System_Int16
+                or SpecialType.System_Byte or SpecialType.System_SByte or SpecialType.System_UInt16 or SpecialType.System_UInt32
+                or SpecialType.System_UInt64 or SpecialType.System_Decimal or SpecialType.System_DateTime:
+                return true;
+        }
+
+        if (type.TypeKind == TypeKind.Enum || type.ToDisplayString() is "System.Guid" or "System.DateTimeOffset")
+        {
+            return true;
+        }
+
+        // Dictionaries and lists (their items are checked when the event is recorded).
+        return type.TypeKind == TypeKind.Array || type.AllInterfaces.Any(i => i.ToDisplayString() == "System.Collections.IEnumerable");
+    }
 }

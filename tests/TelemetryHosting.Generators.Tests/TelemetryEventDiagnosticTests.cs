@@ -133,6 +133,44 @@ public sealed class TelemetryEventDiagnosticTests
         await test.RunAsync();
     }
 
+    [Theory]
+    [InlineData("in")]
+    [InlineData("ref readonly")]
+    public async Task InOrRefReadonlyParameter_ReportsTH0004(string modifier)
+    {
+        var test = GeneratorHarness.CreateTest(Usings + $$"""
+            public static partial class Events
+            {
+                [TelemetryEvent("search", "view")]
+                public static partial void {|#1:Record|}(this ITelemetryRecorder recorder, {{modifier}} TimeSpan {|#0:elapsed|});
+            }
+            """);
+        test.ExpectedDiagnostics.Add(new DiagnosticResult(DiagnosticDescriptors.UnsupportedMethod).WithLocation(0)
+            .WithArguments("Record", "must not have a 'ref', 'out', 'in' or 'ref readonly' parameter ('elapsed')"));
+        test.ExpectedDiagnostics.Add(DiagnosticResult.CompilerError("CS8795").WithLocation(1));
+
+        await test.RunAsync();
+    }
+
+    [Theory]
+    [InlineData("char", "char")]
+    [InlineData("Uri", "System.Uri")]
+    [InlineData("TimeSpan", "System.TimeSpan")]
+    public async Task PrivateMetadataOfATypeTheRecorderRefuses_ReportsTH0012(string type, string display)
+    {
+        var test = GeneratorHarness.CreateTest(Usings + $$"""
+            public static partial class Events
+            {
+                [TelemetryEvent("search", "view")]
+                public static partial void {|#1:Record|}(this ITelemetryRecorder recorder, [PrivateMetadata] {{type}} {|#0:value|});
+            }
+            """);
+        test.ExpectedDiagnostics.Add(DiagnosticResult.CompilerError("CS8795").WithLocation(1));
+        test.ExpectedDiagnostics.Add(new DiagnosticResult(DiagnosticDescriptors.UnsupportedPrivateMetadata).WithLocation(0).WithArguments("value", display));
+
+        await test.RunAsync();
+    }
+
     [Fact]
     public async Task ReturnsInt_ReportsTH0004()
     {
@@ -271,13 +309,15 @@ public sealed class TelemetryEventDiagnosticTests
             .OrderBy(descriptor => descriptor.Id, StringComparer.Ordinal)
             .ToList();
 
-        Assert.Equal(["TH0001", "TH0002", "TH0003", "TH0004", "TH0005", "TH0006", "TH0007", "TH0008", "TH0009", "TH0010", "TH0011"], descriptors.Select(descriptor => descriptor.Id));
+        Assert.Equal(["TH0001", "TH0002", "TH0003", "TH0004", "TH0005", "TH0006", "TH0007", "TH0008", "TH0009", "TH0010", "TH0011", "TH0012"], descriptors.Select(descriptor => descriptor.Id));
         Assert.Equal(DiagnosticSeverity.Info, descriptors.Single(descriptor => descriptor.Id == "TH0010").DefaultSeverity);
         Assert.Equal(DiagnosticSeverity.Warning, descriptors.Single(descriptor => descriptor.Id == "TH0011").DefaultSeverity);
         Assert.All(descriptors.Where(descriptor => descriptor.Id is not ("TH0010" or "TH0011")), descriptor => Assert.Equal(DiagnosticSeverity.Error, descriptor.DefaultSeverity));
         Assert.All(descriptors, descriptor =>
         {
-            Assert.Equal($"https://github.com/sourcegraph/telemetryhosting/blob/main/docs/telemetry-events.md#{descriptor.Id.ToLowerInvariant()}", descriptor.HelpLinkUri);
+            // Under PackageProjectUrl, which the build puts into the generator's assembly.
+            Assert.StartsWith("https://", descriptor.HelpLinkUri, StringComparison.Ordinal);
+            Assert.EndsWith($"/blob/main/docs/telemetry-events.md#{descriptor.Id.ToLowerInvariant()}", descriptor.HelpLinkUri, StringComparison.Ordinal);
         });
     }
 }
