@@ -77,17 +77,13 @@ internal static class ClientEventInputParser
 
     private static string? ReadMetadata(ClientEventRawValue? raw, ReadOnlyMemory<byte> eventBytes, ClientEvent result, TelemetryClientEventsOptions options)
     {
-        if (raw is null)
+        using var document = ClientEventRawValue.ParseUnlessNull(raw, eventBytes);
+        if (document is null)
         {
             return null;
         }
 
-        using var document = raw.Parse(eventBytes);
         var metadata = document.RootElement;
-        if (metadata.ValueKind == JsonValueKind.Null)
-        {
-            return null;
-        }
 
         if (metadata.ValueKind != JsonValueKind.Array)
         {
@@ -181,17 +177,18 @@ internal static class ClientEventInputParser
 
     private static string? ReadPrivateMetadata(ClientEventRawValue? raw, ReadOnlyMemory<byte> eventBytes, ClientEvent result, TelemetryClientEventsOptions options)
     {
-        if (raw is null || !options.AcceptPrivateMetadata)
+        if (!options.AcceptPrivateMetadata)
         {
             return null;
         }
 
-        using var document = raw.Parse(eventBytes);
-        var privateMetadata = document.RootElement;
-        if (privateMetadata.ValueKind == JsonValueKind.Null)
+        using var document = ClientEventRawValue.ParseUnlessNull(raw, eventBytes);
+        if (document is null)
         {
             return null;
         }
+
+        var privateMetadata = document.RootElement;
 
         var validator = new ClientEventPrivateMetadataValidator(options, "parameters.privateMetadata");
         if (privateMetadata.ValueKind == JsonValueKind.Object)

@@ -55,23 +55,19 @@ internal static class ClientEventParser
 
     public static string? ReadTimestamp(ClientEventRawValue? raw, ReadOnlyMemory<byte> eventBytes, ClientEvent result, TelemetryClientEventsOptions options)
     {
-        if (raw is null)
-        {
-            return null;
-        }
-
         // Checked on the raw bytes first (at most 6 per character, escaped, and the quotes): a long string is never built.
-        if (raw.Length > (6 * MaxTimestampLength) + 2)
+        if (raw?.Length > (6 * MaxTimestampLength) + 2)
         {
             return ClientEventJsonErrors.TimestampExpected;
         }
 
-        using var document = raw.Parse(eventBytes);
-        var timestamp = document.RootElement;
-        if (timestamp.ValueKind == JsonValueKind.Null)
+        using var document = ClientEventRawValue.ParseUnlessNull(raw, eventBytes);
+        if (document is null)
         {
             return null;
         }
+
+        var timestamp = document.RootElement;
 
         if (timestamp.ValueKind != JsonValueKind.String || !ClientEventMetadataValidator.TryGetString(timestamp, out var text)
             || text.Length > MaxTimestampLength || !HasOffset(text) || !timestamp.TryGetDateTimeOffset(out var value))
@@ -94,17 +90,13 @@ internal static class ClientEventParser
 
     private static string? ReadMetadata(ClientEventRawValue? raw, ReadOnlyMemory<byte> eventBytes, ClientEvent result, TelemetryClientEventsOptions options)
     {
-        if (raw is null)
+        using var document = ClientEventRawValue.ParseUnlessNull(raw, eventBytes);
+        if (document is null)
         {
             return null;
         }
 
-        using var document = raw.Parse(eventBytes);
         var metadata = document.RootElement;
-        if (metadata.ValueKind == JsonValueKind.Null)
-        {
-            return null;
-        }
 
         if (metadata.ValueKind != JsonValueKind.Object)
         {
@@ -123,17 +115,13 @@ internal static class ClientEventParser
 
     private static string? ReadPrivateMetadata(ClientEventRawValue? raw, ReadOnlyMemory<byte> eventBytes, ClientEvent result, TelemetryClientEventsOptions options)
     {
-        if (raw is null)
+        using var document = ClientEventRawValue.ParseUnlessNull(raw, eventBytes);
+        if (document is null)
         {
             return null;
         }
 
-        using var document = raw.Parse(eventBytes);
         var privateMetadata = document.RootElement;
-        if (privateMetadata.ValueKind == JsonValueKind.Null)
-        {
-            return null;
-        }
 
         if (privateMetadata.ValueKind != JsonValueKind.Object)
         {

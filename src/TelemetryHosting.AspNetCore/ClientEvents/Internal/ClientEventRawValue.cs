@@ -22,6 +22,27 @@ internal sealed class ClientEventRawValue
 
     public int Length { get; }
 
+    /// <summary>
+    /// Parses <paramref name="raw"/> in place in <paramref name="eventBytes"/>: <see langword="null"/> when the property is
+    /// absent or JSON <c>null</c>. The document rents its buffers, so dispose it.
+    /// </summary>
+    public static JsonDocument? ParseUnlessNull(ClientEventRawValue? raw, ReadOnlyMemory<byte> eventBytes)
+    {
+        if (raw is null)
+        {
+            return null;
+        }
+
+        var document = raw.Parse(eventBytes);
+        if (document.RootElement.ValueKind != JsonValueKind.Null)
+        {
+            return document;
+        }
+
+        document.Dispose();
+        return null;
+    }
+
     /// <summary>Parses the value in place in <paramref name="eventBytes"/>; the document rents its buffers, so dispose it.</summary>
     public JsonDocument Parse(ReadOnlyMemory<byte> eventBytes) =>
         JsonDocument.Parse(eventBytes.Slice(Start, Length), new JsonDocumentOptions { MaxDepth = ClientEventJsonContext.MaxDepth });
