@@ -84,19 +84,16 @@ internal static class ClientEventJsonErrors
             return path switch
             {
                 "" => "An event has a property name that is not valid Unicode text.",
-                "metadata" or "privateMetadata" => $"'{path}' keys must be valid Unicode text of at most {ClientEventMetadataValidator.MaxKeyLength} characters.",
                 "client" => "'client' has a property name that is not valid Unicode text.",
                 _ => $"'{path}' is not valid Unicode text.",
             };
         }
 
+        // The timestamp, metadata and private metadata are read by the parsers themselves (ClientEventRawValue), with
+        // their own messages: the serializer only skips them.
         return top switch
         {
             "feature" or "action" => $"'{top}' must be a string.",
-            "timestamp" => TimestampExpected,
-            "metadata" when path == top => "'metadata' must be an object whose values are numbers.",
-            "metadata" => $"'{path}' must be a finite number (use 1 and 0 for booleans).",
-            "privateMetadata" => "'privateMetadata' must be an object.",
             "client" when path == top => ClientExpected,
             "client" => $"'{path}' must be a string.",
             _ => $"The event is not valid: {exception.Message}",
