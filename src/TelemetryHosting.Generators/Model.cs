@@ -8,6 +8,12 @@ internal enum ParameterRole
     PrivateMetadata,
     User,
     InteractionId,
+
+    /// <summary>
+    /// A parameter that cannot be metadata (TH0002, which fails the build): the body is written without it, so that the
+    /// build shows TH0002 rather than CS8795 (a partial method without a body stops the compiler before analyzers run).
+    /// </summary>
+    NotRecorded,
 }
 
 /// <summary>How a metadata parameter converts to the <see cref="double"/> the gateway takes.</summary>

@@ -6,8 +6,10 @@ namespace TelemetryHosting.Generators;
 
 /// <summary>
 /// Reports TH0002 (a parameter that cannot be metadata) on <c>[TelemetryEvent]</c> methods. It is an analyzer rather than
-/// a generator diagnostic so that the IDE offers its code fix (add <c>[PrivateMetadata]</c>) in the usual way; the
-/// generator applies the same rules (<see cref="TelemetryEventParser.ReadParameters"/>) and writes no body for such a method.
+/// a generator diagnostic so that the IDE offers its code fix (add <c>[PrivateMetadata]</c>) in the usual way. The
+/// generator applies the same rules (<see cref="TelemetryEventParser.ReadParameters"/>) and writes the body without such
+/// a parameter: a method left without a body would be CS8795, a declaration error after which the command-line compiler
+/// runs no analyzer, so <c>dotnet build</c> would show CS8795 alone.
 /// </summary>
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
 public sealed class TelemetryEventAnalyzer : DiagnosticAnalyzer
@@ -18,7 +20,10 @@ public sealed class TelemetryEventAnalyzer : DiagnosticAnalyzer
     /// <inheritdoc />
     public override void Initialize(AnalysisContext context)
     {
-        context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
+        // Analyze: with None, TH0002 went unreported once the generator had written the body (the method, whose
+        // implementation part is generated code, was left out). Diagnostics in generated code are still not reported,
+        // and the implementation part is skipped below.
+        context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.Analyze);
         context.EnableConcurrentExecution();
         context.RegisterCompilationStartAction(start =>
         {
@@ -36,7 +41,10 @@ public sealed class TelemetryEventAnalyzer : DiagnosticAnalyzer
     private static void Analyze(SymbolAnalysisContext context, INamedTypeSymbol attribute, INamedTypeSymbol recorder)
     {
         var method = (IMethodSymbol)context.Symbol;
-        if (!method.GetAttributes().Any(data => SymbolEqualityComparer.Default.Equals(data.AttributeClass, attribute)))
+
+        // The generated implementation part: its parameters are the declaration's, reported there.
+        if (method.PartialDefinitionPart is not null
+            || !method.GetAttributes().Any(data => SymbolEqualityComparer.Default.Equals(data.AttributeClass, attribute)))
         {
             return;
         }

@@ -20,7 +20,8 @@ public sealed class TelemetryEventGenerator : IIncrementalGenerator
 
         context.RegisterSourceOutput(results.Select(static (result, _) => result.Diagnostics), static (output, diagnostics) =>
         {
-            // TH0002 comes from TelemetryEventAnalyzer instead, where the code fix that adds [PrivateMetadata] sees it.
+            // TH0002 comes from TelemetryEventAnalyzer instead, where the code fix that adds [PrivateMetadata] sees it (the
+            // body is written without the parameter, so that no CS8795 stops the analyzers of a command-line build).
             foreach (var diagnostic in diagnostics.Where(diagnostic => diagnostic.Descriptor != DiagnosticDescriptors.ParameterCannotBeMetadata))
             {
                 output.ReportDiagnostic(diagnostic.ToDiagnostic());

@@ -315,8 +315,10 @@ internal static class TelemetryEventParser
             var conversion = Conversion(valueType, timeSpan);
             if (conversion == MetadataConversion.None)
             {
+                // The body is still written, without this parameter: a method without a body would be CS8795, a
+                // declaration error that stops the command-line compiler before TelemetryEventAnalyzer reports TH0002.
                 diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.ParameterCannotBeMetadata, location, parameter.Name, parameter.Type.ToDisplayString()));
-                canEmit = false;
+                parameters.Add(new EventParameter(name, type, parameter.IsParams, ParameterRole.NotRecorded, null, MetadataConversion.None, false));
                 continue;
             }
 

@@ -54,7 +54,8 @@ public sealed class TelemetryEventDiagnosticTests
     [InlineData("int[]")]
     public async Task ParameterThatIsNoNumber_ReportsTH0002SuggestingPrivateMetadata(string type)
     {
-        // TH0002 comes from TelemetryEventAnalyzer (so that its code fix is offered); the generator writes no body.
+        // TH0002 comes from TelemetryEventAnalyzer (so that its code fix is offered). This test runs no generator, so the
+        // method has no body (CS8795); in a build the generator writes one without the parameter.
         var test = GeneratorHarness.CreateAnalyzerTest<TelemetryEventAnalyzer>(Usings + $$"""
             public static partial class Events
             {
@@ -70,18 +71,65 @@ public sealed class TelemetryEventDiagnosticTests
     }
 
     [Fact]
-    public async Task ParameterThatIsNoNumber_GeneratorWritesNoBodyAndLeavesTH0002ToTheAnalyzer()
+    public async Task ParameterThatIsNoNumber_GeneratorWritesTheBodyWithoutItAndLeavesTH0002ToTheAnalyzer()
     {
+        // No CS8795: a declaration error would stop the command-line compiler before the analyzer reports TH0002.
         var test = GeneratorHarness.CreateTest(Usings + """
             public static partial class Events
             {
                 [TelemetryEvent("search", "view")]
-                public static partial void {|#0:Record|}(this ITelemetryRecorder recorder, string query);
+                public static partial void Record(this ITelemetryRecorder recorder, int count, string query);
             }
             """);
-        test.ExpectedDiagnostics.Add(DiagnosticResult.CompilerError("CS8795").WithLocation(0));
+        test.TestBehaviors |= TestBehaviors.SkipGeneratedSourcesCheck;
 
         await test.RunAsync();
+
+        var source = Assert.Single(GeneratorHarness.Run(Usings + """
+            public static partial class Events
+            {
+                [TelemetryEvent("search", "view")]
+                public static partial void Record(this ITelemetryRecorder recorder, int count, string query);
+            }
+            """).Sources).Value;
+        Assert.Contains("string query)", source, StringComparison.Ordinal);
+        Assert.Equal(1, source.Split("query").Length - 1);
+    }
+
+    [Fact]
+    public async Task ParameterThatIsNoNumber_AsBuilt_ReportsTH0002Only()
+    {
+        // What `dotnet build` shows: the analyzers run because the generated body leaves no compiler error.
+        var diagnostics = await GeneratorHarness.BuildAsync(Usings + """
+            public static partial class Events
+            {
+                [TelemetryEvent("search", "view")]
+                public static partial void Record(this ITelemetryRecorder recorder, int count, string query, object filter);
+            }
+            """);
+
+        Assert.Equal(
+            [
+                "TH0002: Parameter 'query' of type 'string' cannot be metadata, which holds numbers, booleans and durations only: mark it [PrivateMetadata] to record it as private metadata",
+                "TH0002: Parameter 'filter' of type 'object' cannot be metadata, which holds numbers, booleans and durations only: mark it [PrivateMetadata] to record it as private metadata",
+            ],
+            diagnostics.Where(diagnostic => diagnostic.Severity == DiagnosticSeverity.Error).Select(diagnostic => $"{diagnostic.Id}: {diagnostic.GetMessage(System.Globalization.CultureInfo.InvariantCulture)}"));
+    }
+
+    [Fact]
+    public async Task InvalidName_AsBuilt_ReportsTH0001Only()
+    {
+        var diagnostics = await GeneratorHarness.BuildAsync(Usings + """
+            public static partial class Events
+            {
+                [TelemetryEvent("Search Results", "view")]
+                public static partial void Record(this ITelemetryRecorder recorder, int count);
+            }
+            """);
+
+        Assert.Equal(
+            [$"TH0001: {EventNameValidator.FeaturePatternMessage}: the gateway would reject 'Search Results'"],
+            diagnostics.Where(diagnostic => diagnostic.Severity == DiagnosticSeverity.Error).Select(diagnostic => $"{diagnostic.Id}: {diagnostic.GetMessage(System.Globalization.CultureInfo.InvariantCulture)}"));
     }
 
     [Fact]

@@ -89,6 +89,12 @@ internal static class GeneratorHarness
     /// <summary>Runs the generator directly: the generated sources by hint name, and every diagnostic of the result.</summary>
     public static (IReadOnlyDictionary<string, string> Sources, ImmutableArray<Diagnostic> Diagnostics) Run(string source, bool catalogue = false)
     {
+        var (sources, diagnostics, _) = RunGenerator(source, catalogue);
+        return (sources, diagnostics);
+    }
+
+    private static (IReadOnlyDictionary<string, string> Sources, ImmutableArray<Diagnostic> Diagnostics, Compilation Output) RunGenerator(string source, bool catalogue)
+    {
         var compilation = CSharpCompilation.Create(
             "Generated",
             [CSharpSyntaxTree.ParseText(source, CSharpParseOptions.Default, path: "/0/Test0.cs")],
@@ -98,7 +104,23 @@ internal static class GeneratorHarness
         var driver = CSharpGeneratorDriver.Create([new TelemetryEventGenerator().AsSourceGenerator()], optionsProvider: options)
             .RunGeneratorsAndUpdateCompilation(compilation, out var output, out var generatorDiagnostics);
         var sources = driver.GetRunResult().GeneratedTrees.ToDictionary(tree => Path.GetFileName(tree.FilePath), tree => tree.GetText().ToString());
-        return (sources, generatorDiagnostics.AddRange(output.GetDiagnostics()));
+        return (sources, generatorDiagnostics.AddRange(output.GetDiagnostics()), output);
+    }
+
+    /// <summary>
+    /// What <c>dotnet build</c> reports, in its order: the generator runs, then the compilation's diagnostics, then (only
+    /// when those have no error, as the command-line compiler does) the analyzers on the compilation with the generated sources.
+    /// </summary>
+    public static async Task<ImmutableArray<Diagnostic>> BuildAsync(string source)
+    {
+        var (_, diagnostics, output) = RunGenerator(source, catalogue: false);
+        if (diagnostics.Any(diagnostic => diagnostic.Severity == DiagnosticSeverity.Error))
+        {
+            return diagnostics;
+        }
+
+        var analyzers = Microsoft.CodeAnalysis.Diagnostics.DiagnosticAnalyzerExtensions.WithAnalyzers(output, [new TelemetryEventAnalyzer(), new RecordCallAnalyzer()]);
+        return diagnostics.AddRange(await analyzers.GetAnalyzerDiagnosticsAsync().ConfigureAwait(false));
     }
 
     /// <summary>The snapshot file of a test, in the output folder; with UPDATE_SNAPSHOTS=1 the source folder's is rewritten too.</summary>
