@@ -7,6 +7,7 @@
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Trace;
 using TelemetryHosting;
+using TelemetryHosting.Samples.NativeAot;
 
 var builder = WebApplication.CreateSlimBuilder(args);
 
@@ -23,10 +24,8 @@ var app = builder.Build();
 
 app.MapPost("/api/orders", (int? items, ITelemetryRecorder recorder) =>
 {
-    var recorded = recorder.Record("sampleOrders", "created", new TelemetryEventParameters
-    {
-        Metadata = new Dictionary<string, double> { ["items"] = items ?? 1 },
-    });
+    // A generated event (OrderTelemetry.cs): "items" becomes metadata.
+    var recorded = recorder.RecordOrderCreated(items ?? 1);
     return recorded ? Results.Accepted() : Results.StatusCode(StatusCodes.Status503ServiceUnavailable);
 });
 

@@ -1,15 +1,22 @@
 namespace TelemetryHosting.Samples.WebApi;
 
 /// <summary>A background job: the telemetry recorder works outside requests too (no trace id then).</summary>
-public sealed class NightlyReportJob(ITelemetryRecorder telemetry, TimeProvider timeProvider) : BackgroundService
+public sealed partial class NightlyReportJob(ITelemetryRecorder telemetry, TimeProvider timeProvider) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        telemetry.Record("sample.reportJob", "started");
+        RecordStarted();
         using var timer = new PeriodicTimer(TimeSpan.FromMinutes(1), timeProvider);
         while (await timer.WaitForNextTickAsync(stoppingToken))
         {
-            telemetry.Record("sample.reportJob", "ran");
+            RecordRan();
         }
     }
+
+    // Generated events (docs/telemetry-events.md) without parameters: the body records through 'telemetry'.
+    [TelemetryEvent("sample.reportJob", "started")]
+    private partial void RecordStarted();
+
+    [TelemetryEvent("sample.reportJob", "ran")]
+    private partial void RecordRan();
 }
