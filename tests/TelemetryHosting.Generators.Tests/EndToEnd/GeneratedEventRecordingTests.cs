@@ -11,14 +11,13 @@ public sealed class GeneratedEventRecordingTests
         var recorder = new FakeTelemetryRecorder();
         var user = new TelemetryEventUser { SamsExternalId = "sams-1" };
 
-        var accepted = recorder.RecordResultsViewed(3, cached: true, TimeSpan.FromSeconds(1.5), score: null, "grpc", user, "interaction-1");
+        var accepted = recorder.RecordResultsViewed(3, cached: true, TimeSpan.FromSeconds(1.5), score: null, "grpc", page: 4, user, "interaction-1");
 
         Assert.True(accepted);
         var recorded = recorder.Single("search.results", "view");
         Assert.Equal(2, recorded.Version);
         Assert.Equal(new Dictionary<string, double> { ["resultCount"] = 3, ["cached"] = 1, ["elapsed"] = 1500 }, recorded.Metadata);
-        Assert.Equal("grpc", Assert.Single(recorded.PrivateMetadata, entry => entry.Key == "query").Value);
-        Assert.Single(recorded.PrivateMetadata);
+        Assert.Equal(new Dictionary<string, object?> { ["query"] = "grpc", ["pageNumber"] = 4 }, recorded.PrivateMetadata);
         Assert.Equal("code-search", recorded.Billing?.Product);
         Assert.Equal("core", recorded.Billing?.Category);
         Assert.Same(user, recorded.User);
@@ -30,7 +29,7 @@ public sealed class GeneratedEventRecordingTests
     {
         var recorder = new FakeTelemetryRecorder();
 
-        recorder.RecordResultsViewed(0, cached: false, TimeSpan.Zero, score: 0.25, "q");
+        recorder.RecordResultsViewed(0, cached: false, TimeSpan.Zero, score: 0.25, "q", page: 1);
 
         var recorded = recorder.Single("search.results", "view");
         Assert.Equal(0.25, recorded.Metadata["score"]);

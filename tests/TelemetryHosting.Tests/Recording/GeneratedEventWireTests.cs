@@ -3,10 +3,11 @@ using TelemetryHosting.Tests.TestSupport;
 namespace TelemetryHosting.Tests.Recording;
 
 /// <summary>
-/// A [TelemetryEvent] method, its body written by the generator when this project compiles, delivers over gRPC to the
-/// development gateway (Kestrel, in-process, SAMS on) with every field its declaration describes.
+/// A [TelemetryEvent] method (tests/Shared/GeneratedEvents.cs), its body written by the generator when this project
+/// compiles, delivers over gRPC to the development gateway (Kestrel, in-process, SAMS on) with every field its
+/// declaration describes.
 /// </summary>
-public sealed partial class GeneratedEventWireTests
+public sealed class GeneratedEventWireTests
 {
     [Fact]
     public async Task GeneratedEvent_EveryKindOfParameter_ArrivesAtTheGatewayWithEveryField()
@@ -56,20 +57,4 @@ public sealed partial class GeneratedEventWireTests
         Assert.Null(sparse.User);
         Assert.True(sparse.Interaction is null || string.IsNullOrEmpty(sparse.Interaction.InteractionId));
     }
-}
-
-/// <summary>The event the test records, declared as an application would; the generator writes the body.</summary>
-internal static partial class GeneratedWireEvents
-{
-    [TelemetryEvent("search.results", "view", Version = 2, BillingProduct = "code-search", BillingCategory = "core")]
-    public static partial bool RecordResultsViewed(
-        this ITelemetryRecorder recorder,
-        int resultCount,
-        bool cached,
-        TimeSpan elapsed,
-        double? score,
-        [PrivateMetadata] string query,
-        [PrivateMetadata(Key = "pageNumber")] int page,
-        TelemetryEventUser? user,
-        string? interactionId);
 }

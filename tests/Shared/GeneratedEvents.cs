@@ -1,6 +1,10 @@
-namespace TelemetryHosting.Generators.Tests.EndToEnd;
+namespace TelemetryHosting;
 
-/// <summary>Events this project declares; the generator, referenced as an analyzer, writes their bodies.</summary>
+/// <summary>
+/// Events the tests declare as an application would; the generator, referenced as an analyzer by each test project that
+/// links this file, writes their bodies. One method takes every kind of parameter: the generator's end-to-end tests
+/// record it into FakeTelemetryRecorder, TelemetryHosting.Tests delivers it over gRPC to the development gateway.
+/// </summary>
 internal static partial class GeneratedEvents
 {
     [TelemetryEvent("search.results", "view", Version = 2, BillingProduct = "code-search", BillingCategory = "core")]
@@ -11,18 +15,10 @@ internal static partial class GeneratedEvents
         TimeSpan elapsed,
         double? score,
         [PrivateMetadata] string query,
+        [PrivateMetadata(Key = "pageNumber")] int page,
         TelemetryEventUser? user = null,
         string? interactionId = null);
 
     [TelemetryEvent("search.results", "clear", Version = 1)]
     public static partial bool RecordResultsCleared(this ITelemetryRecorder recorder);
-}
-
-/// <summary>An instance event recorded through the type's field, as [LoggerMessage] logs through an ILogger field.</summary>
-internal sealed partial class ExportJob(ITelemetryRecorder telemetry)
-{
-    public void Run(uint rows) => RecordExported(rows, rows == 0);
-
-    [TelemetryEvent("exports", "succeeded")]
-    private partial void RecordExported(ulong rows, bool empty);
 }
