@@ -16,6 +16,11 @@ internal static partial class GeneratedEvents
 
     [TelemetryEvent("search.results", "clear", Version = 1)]
     public static partial bool RecordResultsCleared(this ITelemetryRecorder recorder);
+
+    // Parameters named as the generator once named its locals.
+    [TelemetryEvent("search", "collision")]
+    public static partial bool RecordCollision(this ITelemetryRecorder recorder, [Metadata("metadata")] int __metadata,
+        [PrivateMetadata(Key = "privateMetadata")] string __privateMetadata, [PrivateMetadata(Key = "plain")] string metadata);
 }
 
 /// <summary>An instance event recorded through the type's field, as [LoggerMessage] logs through an ILogger field.</summary>
@@ -25,4 +30,13 @@ internal sealed partial class ExportJob(ITelemetryRecorder telemetry)
 
     [TelemetryEvent("exports", "succeeded")]
     private partial void RecordExported(ulong rows, bool empty);
+}
+
+/// <summary>An optional recorder: while it is null, its events are not recorded.</summary>
+internal sealed partial class OptionalTelemetryJob(ITelemetryRecorder? telemetry)
+{
+    private readonly ITelemetryRecorder? _telemetry = telemetry;
+
+    [TelemetryEvent("jobs", "started")]
+    public partial bool RecordStarted(int rows);
 }
