@@ -50,7 +50,7 @@ public sealed class TelemetryEventDefinition
         _privateMetadataKeys = CheckKeys(privateMetadataKeys, "Private metadata", nameof(privateMetadataKeys));
         if (string.IsNullOrEmpty(billingProduct) != string.IsNullOrEmpty(billingCategory))
         {
-            throw new ArgumentException("Billing product and category must be set together.", billingProduct is null ? nameof(billingProduct) : nameof(billingCategory));
+            throw new ArgumentException("Billing product and category must be set together.", string.IsNullOrEmpty(billingProduct) ? nameof(billingProduct) : nameof(billingCategory));
         }
 
         Feature = feature;

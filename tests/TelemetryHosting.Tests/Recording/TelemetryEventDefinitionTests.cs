@@ -172,6 +172,7 @@ public sealed class TelemetryEventDefinitionTests
         Assert.Throws<ArgumentException>("metadataKeys", () => new TelemetryEventDefinition("search", "view", metadataKeys: [""]));
         Assert.Throws<ArgumentException>("privateMetadataKeys", () => new TelemetryEventDefinition("search", "view", privateMetadataKeys: ["q", "q"]));
         Assert.Throws<ArgumentException>("billingCategory", () => new TelemetryEventDefinition("search", "view", billingProduct: "code-search"));
+        Assert.Throws<ArgumentException>("billingProduct", () => new TelemetryEventDefinition("search", "view", billingProduct: "", billingCategory: "core"));
     }
 
     [Fact]
