@@ -76,6 +76,22 @@ public sealed class TelemetryEventGeneratorReviewTests
     }
 
     [Fact]
+    public void NullableMetadataOfEveryKind_CompilesWithoutWarnings()
+    {
+        AssertCompilesCleanly("""
+            using System;
+            using TelemetryHosting;
+
+            public static partial class Events
+            {
+                [TelemetryEvent("search", "view")]
+                public static partial void RecordViewed(this ITelemetryRecorder recorder, bool? cached, TimeSpan? elapsed, decimal? cost,
+                    int? count, float? ratio, ulong total, sbyte small);
+            }
+            """);
+    }
+
+    [Fact]
     public void Catalogue_NestedGenericType_NamesTheOuterTypesAndTheirParameters()
     {
         var (sources, _) = GeneratorHarness.Run("""

@@ -113,6 +113,21 @@ public sealed class GeneratedEventRecordingTests
     }
 
     [Fact]
+    public void ExtensionMethod_NullableBoolDurationDecimal_RecordedWhenSetLeftOutWhenNull()
+    {
+        var recorder = new FakeTelemetryRecorder();
+
+        recorder.RecordNullables(cached: false, TimeSpan.FromMilliseconds(2.5), 1.25m);
+        recorder.RecordNullables(cached: true, elapsed: null, cost: null);
+        recorder.RecordNullables(cached: null, elapsed: null, cost: null);
+
+        var recorded = recorder.Where("search", "nullables").ToList();
+        Assert.Equal(new Dictionary<string, double> { ["cached"] = 0, ["elapsed"] = 2.5, ["cost"] = 1.25 }, recorded[0].Metadata);
+        Assert.Equal(new Dictionary<string, double> { ["cached"] = 1 }, recorded[1].Metadata);
+        Assert.Empty(recorded[2].Metadata);
+    }
+
+    [Fact]
     public void ExtensionMethod_ParametersNamedLikeGeneratedNames_RecordTheirValues()
     {
         var recorder = new FakeTelemetryRecorder();
