@@ -8,6 +8,7 @@ namespace TelemetryHosting.Generators;
 internal static class TelemetryEventEmitter
 {
     private const string Definition = "global::TelemetryHosting.TelemetryEventDefinition";
+    private const string Recorder = "global::TelemetryHosting.ITelemetryRecorder";
     private static readonly string GeneratedCode =
         $"[global::System.CodeDom.Compiler.GeneratedCodeAttribute(\"TelemetryHosting.Generators\", \"{typeof(TelemetryEventEmitter).Assembly.GetName().Version}\")]";
 
@@ -87,6 +88,17 @@ internal static class TelemetryEventEmitter
         code.Line($"private static readonly {Definition} {definition} = new({string.Join(", ", arguments)});");
         code.Line();
 
+        // A parameter named like the type's recorder (a primary constructor parameter or a static field) would hide it
+        // in the body: the body then reads it through a property of its own.
+        var recorder = method.Recorder;
+        if (method.Parameters.Any(parameter => parameter.Role != ParameterRole.Recorder && parameter.Name.TrimStart('@') == recorder.TrimStart('@')))
+        {
+            recorder = $"this.__TelemetryEvent{index.ToString(CultureInfo.InvariantCulture)}_Recorder";
+            code.Line(GeneratedCode);
+            code.Line($"private {Recorder}{(method.RecorderMayBeNull ? "?" : string.Empty)} {recorder.Substring("this.".Length)} => {method.Recorder};");
+            code.Line();
+        }
+
         code.Line(GeneratedCode);
         var parameterList = string.Join(", ", method.Parameters.Select((parameter, i) =>
             (i == 0 && method.IsExtensionMethod ? "this " : string.Empty)
@@ -98,14 +110,14 @@ internal static class TelemetryEventEmitter
         var prefix = method.ReturnsBool ? "return " : string.Empty;
         if (method.RecorderMayBeNull)
         {
-            code.Open($"if ({method.Recorder} is null)");
+            code.Open($"if ({recorder} is null)");
             code.Line(method.ReturnsBool ? "return false;" : "return;");
             code.Close();
             code.Line();
         }
 
         // No locals: nothing the generator names can collide with a parameter's name.
-        var values = new List<string> { method.Recorder };
+        var values = new List<string> { recorder };
         if (metadata.Count > 0)
         {
             values.Add($"metadata: [{string.Join(", ", metadata.Select(MetadataValue))}]");

@@ -50,6 +50,30 @@ public sealed class TelemetryEventGeneratorReviewTests
     }
 
     [Fact]
+    public void ParameterNamedLikeTheRecorder_CompilesAndRecordsThroughTheTypesRecorder()
+    {
+        AssertCompilesCleanly("""
+            using TelemetryHosting;
+
+            public sealed partial class Exporter(ITelemetryRecorder recorder)
+            {
+                [TelemetryEvent("exports", "succeeded")]
+                public partial void RecordExported(int recorder);
+            }
+
+            public sealed partial class Importer
+            {
+                private static ITelemetryRecorder? s_telemetry;
+
+                public static void Use(ITelemetryRecorder telemetry) => s_telemetry = telemetry;
+
+                [TelemetryEvent("imports", "succeeded")]
+                public partial bool RecordImported(long s_telemetry);
+            }
+            """);
+    }
+
+    [Fact]
     public void GenericContainingTypes_VarianceAndConstraints_AreKept()
     {
         AssertCompilesCleanly("""
