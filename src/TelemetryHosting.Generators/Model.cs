@@ -36,8 +36,11 @@ internal sealed record EventParameter(
     MetadataConversion Conversion,
     bool IsNullableValue);
 
-/// <summary>A type that contains the method, outermost first.</summary>
-internal sealed record ContainingType(string Keyword, string Name);
+/// <summary>
+/// A type that contains the method, outermost first: its name as a partial declaration repeats it, with its type
+/// parameters and their variance (<c>IEvents&lt;out T&gt;</c>).
+/// </summary>
+internal sealed record ContainingType(string Keyword, string Declaration);
 
 /// <summary>A <c>[TelemetryEvent]</c> method whose body can be generated.</summary>
 internal sealed record EventMethod(
@@ -50,6 +53,7 @@ internal sealed record EventMethod(
     string Name,
     bool IsExtensionMethod,
     string Recorder,
+    bool RecorderMayBeNull,
     EquatableArray<EventParameter> Parameters,
     string Feature,
     string Action,

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text;
 using Microsoft.CodeAnalysis.CSharp;
 
@@ -6,7 +7,8 @@ namespace TelemetryHosting.Generators;
 /// <summary>Writes the bodies of the <c>[TelemetryEvent]</c> methods of one type.</summary>
 internal static class TelemetryEventEmitter
 {
-    private const string Dictionary = "global::System.Collections.Generic.Dictionary";
+    private const string Definition = "global::TelemetryHosting.TelemetryEventDefinition";
+    private const string Recorder = "global::TelemetryHosting.ITelemetryRecorder";
     private static readonly string GeneratedCode =
         $"[global::System.CodeDom.Compiler.GeneratedCodeAttribute(\"TelemetryHosting.Generators\", \"{typeof(TelemetryEventEmitter).Assembly.GetName().Version}\")]";
 
@@ -24,7 +26,7 @@ internal static class TelemetryEventEmitter
 
         foreach (var type in first.ContainingTypes)
         {
-            code.Open($"partial {type.Keyword} {type.Name}");
+            code.Open($"partial {type.Keyword} {type.Declaration}");
         }
 
         for (var i = 0; i < methods.Count; i++)
@@ -56,26 +58,44 @@ internal static class TelemetryEventEmitter
         var privateMetadata = method.Parameters.Where(parameter => parameter.Role == ParameterRole.PrivateMetadata).ToList();
         var user = method.Parameters.FirstOrDefault(parameter => parameter.Role == ParameterRole.User);
         var interactionId = method.Parameters.FirstOrDefault(parameter => parameter.Role == ParameterRole.InteractionId);
-        var hasBilling = method.BillingProduct is not null && method.BillingCategory is not null;
-        var perCall = metadata.Count > 0 || privateMetadata.Count > 0 || user is not null || interactionId is not null;
-        var hasParameters = perCall || method.Version != 0 || hasBilling;
 
-        // What does not change between calls is built once: the billing, or the whole parameters when nothing varies.
-        var billingField = $"__TelemetryEvent{index}_Billing";
-        var parametersField = $"__TelemetryEvent{index}_Parameters";
-        if (hasBilling && perCall)
+        // The event's definition, built once: its constructor checks the names again when the type is first used (the
+        // generator checked them already), and recording then checks nothing it proved.
+        var definition = DefinitionField(method, index);
+        var arguments = new List<string> { Literal(method.Feature), Literal(method.Action) };
+        if (method.Version != 0)
         {
-            code.Line(GeneratedCode);
-            code.Line($"private static readonly global::TelemetryHosting.TelemetryBillingMetadata {billingField} = new() {{ Product = {Literal(method.BillingProduct!)}, Category = {Literal(method.BillingCategory!)} }};");
-            code.Line();
+            arguments.Add($"version: {method.Version.ToString(CultureInfo.InvariantCulture)}");
         }
-        else if (hasParameters && !perCall)
+
+        if (metadata.Count > 0)
         {
+            arguments.Add($"metadataKeys: [{string.Join(", ", metadata.Select(parameter => Literal(parameter.Key!)))}]");
+        }
+
+        if (privateMetadata.Count > 0)
+        {
+            arguments.Add($"privateMetadataKeys: [{string.Join(", ", privateMetadata.Select(parameter => Literal(parameter.Key!)))}]");
+        }
+
+        if (method.BillingProduct is not null && method.BillingCategory is not null)
+        {
+            arguments.Add($"billingProduct: {Literal(method.BillingProduct)}");
+            arguments.Add($"billingCategory: {Literal(method.BillingCategory)}");
+        }
+
+        code.Line(GeneratedCode);
+        code.Line($"private static readonly {Definition} {definition} = new({string.Join(", ", arguments)});");
+        code.Line();
+
+        // A parameter named like the type's recorder (a primary constructor parameter or a static field) would hide it
+        // in the body: the body then reads it through a property of its own.
+        var recorder = method.Recorder;
+        if (method.Parameters.Any(parameter => parameter.Role != ParameterRole.Recorder && parameter.Name.TrimStart('@') == recorder.TrimStart('@')))
+        {
+            recorder = $"this.__TelemetryEvent{index.ToString(CultureInfo.InvariantCulture)}_Recorder";
             code.Line(GeneratedCode);
-            code.Line($"private static readonly global::TelemetryHosting.TelemetryEventParameters {parametersField} = new()");
-            code.Open(null);
-            WriteConstantProperties(code, method, hasBilling ? $"new() {{ Product = {Literal(method.BillingProduct!)}, Category = {Literal(method.BillingCategory!)} }}" : null);
-            code.Close(";");
+            code.Line($"private {Recorder}{(method.RecorderMayBeNull ? "?" : string.Empty)} {recorder.Substring("this.".Length)} => {method.Recorder};");
             code.Line();
         }
 
@@ -86,94 +106,92 @@ internal static class TelemetryEventEmitter
             + parameter.Type + " " + parameter.Name));
         code.Open($"{method.Modifiers} {(method.ReturnsBool ? "bool" : "void")} {method.Name}({parameterList})");
 
+        // A recorder declared nullable ('ITelemetryRecorder? _telemetry') records nothing while it is null.
+        var prefix = method.ReturnsBool ? "return " : string.Empty;
+        if (method.RecorderMayBeNull)
+        {
+            code.Open($"if ({recorder} is null)");
+            code.Line(method.ReturnsBool ? "return false;" : "return;");
+            code.Close();
+            code.Line();
+        }
+
+        // No locals: nothing the generator names can collide with a parameter's name.
+        var values = new List<string> { recorder };
         if (metadata.Count > 0)
         {
-            code.Line($"var __metadata = new {Dictionary}<string, double>({metadata.Count});");
-            foreach (var parameter in metadata)
-            {
-                if (parameter.IsNullableValue)
-                {
-                    code.Open($"if ({parameter.Name}.HasValue)");
-                    code.Line($"__metadata[{Literal(parameter.Key!)}] = {Convert(parameter, parameter.Name + ".GetValueOrDefault()")};");
-                    code.Close();
-                }
-                else
-                {
-                    code.Line($"__metadata[{Literal(parameter.Key!)}] = {Convert(parameter, parameter.Name)};");
-                }
-            }
+            values.Add($"metadata: [{string.Join(", ", metadata.Select(MetadataValue))}]");
         }
 
         if (privateMetadata.Count > 0)
         {
-            code.Line($"var __privateMetadata = new {Dictionary}<string, object?>({privateMetadata.Count});");
-            foreach (var parameter in privateMetadata)
-            {
-                code.Line($"__privateMetadata[{Literal(parameter.Key!)}] = {parameter.Name};");
-            }
+            values.Add($"privateMetadata: [{string.Join(", ", privateMetadata.Select(parameter => parameter.Name))}]");
         }
 
-        var call = $"{method.Recorder}.Record({Literal(method.Feature)}, {Literal(method.Action)}";
-        var prefix = method.ReturnsBool ? "return " : string.Empty;
-        if (!hasParameters)
+        if (interactionId is not null)
         {
-            code.Line($"{prefix}{call});");
+            values.Add($"interactionId: {interactionId.Name}");
         }
-        else if (!perCall)
+
+        if (user is not null)
         {
-            code.Line($"{prefix}{call}, {parametersField});");
+            values.Add($"user: {user.Name}");
+        }
+
+        if (values.Count == 1)
+        {
+            code.Line($"{prefix}{definition}.Record({values[0]});");
         }
         else
         {
-            code.Line($"{prefix}{call}, new global::TelemetryHosting.TelemetryEventParameters");
-            code.Open(null);
-            WriteConstantProperties(code, method, hasBilling ? billingField : null);
-            if (metadata.Count > 0)
+            code.Line($"{prefix}{definition}.Record(");
+            code.Indent();
+            for (var i = 0; i < values.Count; i++)
             {
-                code.Line("Metadata = __metadata,");
+                code.Line(values[i] + (i == values.Count - 1 ? ");" : ","));
             }
 
-            if (privateMetadata.Count > 0)
-            {
-                code.Line("PrivateMetadata = __privateMetadata,");
-            }
-
-            if (user is not null)
-            {
-                code.Line($"User = {user.Name},");
-            }
-
-            if (interactionId is not null)
-            {
-                code.Line($"InteractionId = {interactionId.Name},");
-            }
-
-            code.Close(");");
+            code.Outdent();
         }
 
         code.Close();
     }
 
-    private static void WriteConstantProperties(CodeWriter code, EventMethod method, string? billing)
+    /// <summary>The name of the definition's field: one no parameter of the method shadows.</summary>
+    private static string DefinitionField(EventMethod method, int index)
     {
-        if (method.Version != 0)
+        var name = $"__TelemetryEvent{index.ToString(CultureInfo.InvariantCulture)}";
+        while (method.Parameters.Any(parameter => parameter.Name.TrimStart('@') == name))
         {
-            code.Line($"Version = {method.Version},");
+            name += "_";
         }
 
-        if (billing is not null)
-        {
-            code.Line($"Billing = {billing},");
-        }
+        return name;
     }
 
-    private static string Convert(EventParameter parameter, string value) => parameter.Conversion switch
+    /// <summary>A metadata parameter as the <c>double?</c> the definition takes; <see langword="null"/> leaves it out.</summary>
+    private static string MetadataValue(EventParameter parameter)
     {
-        MetadataConversion.Boolean => $"{value} ? 1d : 0d",
-        MetadataConversion.Milliseconds => $"{value}.TotalMilliseconds",
-        MetadataConversion.Explicit => $"(double){value}",
-        _ => value,
-    };
+        var name = parameter.Name;
+        if (!parameter.IsNullableValue)
+        {
+            return parameter.Conversion switch
+            {
+                MetadataConversion.Boolean => $"{name} ? 1d : 0d",
+                MetadataConversion.Milliseconds => $"{name}.TotalMilliseconds",
+                MetadataConversion.Explicit => $"(double){name}",
+                _ => name,
+            };
+        }
+
+        return parameter.Conversion switch
+        {
+            MetadataConversion.Boolean => $"{name}.HasValue ? ({name}.GetValueOrDefault() ? 1d : 0d) : null",
+            MetadataConversion.Milliseconds => $"{name}?.TotalMilliseconds",
+            MetadataConversion.Explicit => $"(double?){name}",
+            _ => name,
+        };
+    }
 
     private static string Literal(string value) => SymbolDisplay.FormatLiteral(value, quote: true);
 
@@ -203,6 +221,10 @@ internal static class TelemetryEventEmitter
             Line("{");
             _indent++;
         }
+
+        public void Indent() => _indent++;
+
+        public void Outdent() => _indent--;
 
         public void Close(string suffix = "")
         {

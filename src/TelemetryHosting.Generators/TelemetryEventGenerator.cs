@@ -4,8 +4,8 @@ using Microsoft.CodeAnalysis.CSharp.Syntax;
 namespace TelemetryHosting.Generators;
 
 /// <summary>
-/// Writes the bodies of <c>[TelemetryEvent]</c> partial methods: one call to <c>ITelemetryRecorder.Record</c> with
-/// the names, version and billing fixed at compile time and the parameters as metadata.
+/// Writes the bodies of <c>[TelemetryEvent]</c> partial methods: a <c>TelemetryEventDefinition</c> per method, with the
+/// names, version, keys and billing fixed at compile time, and one call of its <c>Record</c> with the parameters' values.
 /// </summary>
 [Generator(LanguageNames.CSharp)]
 public sealed class TelemetryEventGenerator : IIncrementalGenerator

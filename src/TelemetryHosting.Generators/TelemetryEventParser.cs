@@ -16,6 +16,11 @@ internal static class TelemetryEventParser
     private const string MetadataAttribute = "TelemetryHosting.MetadataAttribute";
     private const string InteractionIdAttribute = "TelemetryHosting.InteractionIdAttribute";
 
+    // The method's type with the types around it and every type's parameters ('Jobs.Nightly<T>'), for messages and the catalogue.
+    private static readonly SymbolDisplayFormat DisplayFormat = new(
+        typeQualificationStyle: SymbolDisplayTypeQualificationStyle.NameAndContainingTypes,
+        genericsOptions: SymbolDisplayGenericsOptions.IncludeTypeParameters);
+
     private static readonly SymbolDisplayFormat TypeFormat = SymbolDisplayFormat.FullyQualifiedFormat
         .AddMiscellaneousOptions(SymbolDisplayMiscellaneousOptions.IncludeNullableReferenceTypeModifier);
 
@@ -85,7 +90,7 @@ internal static class TelemetryEventParser
         var containingTypes = ImmutableArray.CreateBuilder<ContainingType>();
         for (var type = method.ContainingType; type is not null; type = type.ContainingType)
         {
-            containingTypes.Insert(0, new ContainingType(Keyword(type), TypeName(type)));
+            containingTypes.Insert(0, new ContainingType(Keyword(type), Declaration(type)));
         }
 
         var model = new EventMethod(
@@ -97,14 +102,15 @@ internal static class TelemetryEventParser
             method.ReturnType.SpecialType == SpecialType.System_Boolean,
             Escape(method.Name),
             method.IsExtensionMethod,
-            recorder,
+            recorder.Value.Expression,
+            recorder.Value.MayBeNull,
             new EquatableArray<EventParameter>(parameters),
             feature ?? string.Empty,
             action ?? string.Empty,
             version,
             billingProduct,
             billingCategory,
-            $"{method.ContainingType.Name}.{method.Name}",
+            $"{method.ContainingType.ToDisplayString(DisplayFormat)}.{method.Name}",
             LocationInfo.From(location));
         return new ParseResult(model, new EquatableArray<DiagnosticInfo>(diagnostics.ToImmutable()));
     }
@@ -164,14 +170,17 @@ internal static class TelemetryEventParser
     private static Location? AttributeLocation(AttributeData attribute, CancellationToken cancellationToken) =>
         attribute.ApplicationSyntaxReference?.GetSyntax(cancellationToken).GetLocation();
 
-    /// <summary>The expression the body records through: the extension's receiver, or the type's recorder field.</summary>
-    private static string? FindRecorder(IMethodSymbol method, INamedTypeSymbol recorderType, Location location, ImmutableArray<DiagnosticInfo>.Builder diagnostics, CancellationToken cancellationToken)
+    /// <summary>
+    /// The expression the body records through: the extension's receiver, or the type's recorder field; and whether it
+    /// is declared nullable (<c>ITelemetryRecorder?</c>).
+    /// </summary>
+    private static (string Expression, bool MayBeNull)? FindRecorder(IMethodSymbol method, INamedTypeSymbol recorderType, Location location, ImmutableArray<DiagnosticInfo>.Builder diagnostics, CancellationToken cancellationToken)
     {
         if (method.IsStatic)
         {
             if (method.Parameters.Length > 0 && IsRecorder(method.Parameters[0].Type, recorderType))
             {
-                return Escape(method.Parameters[0].Name);
+                return (Escape(method.Parameters[0].Name), MayBeNull(method.Parameters[0].NullableAnnotation));
             }
 
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.NoRecorder, location, method.Name, "the first parameter of a static method must be an ITelemetryRecorder (for example 'this ITelemetryRecorder recorder')"));
@@ -183,7 +192,7 @@ internal static class TelemetryEventParser
             .ToList();
         if (fields.Count == 1)
         {
-            return fields[0].IsStatic ? Escape(fields[0].Name) : "this." + Escape(fields[0].Name);
+            return (fields[0].IsStatic ? Escape(fields[0].Name) : "this." + Escape(fields[0].Name), MayBeNull(fields[0].NullableAnnotation));
         }
 
         if (fields.Count > 1)
@@ -200,7 +209,7 @@ internal static class TelemetryEventParser
             .ToList();
         if (primary.Count == 1)
         {
-            return Escape(primary[0].Name);
+            return (Escape(primary[0].Name), MayBeNull(primary[0].NullableAnnotation));
         }
 
         diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.NoRecorder, location, method.Name, primary.Count > 1
@@ -366,6 +375,8 @@ internal static class TelemetryEventParser
         _ => MetadataConversion.None,
     };
 
+    private static bool MayBeNull(NullableAnnotation annotation) => annotation == NullableAnnotation.Annotated;
+
     private static bool IsRecorder(ITypeSymbol type, INamedTypeSymbol recorderType) =>
         SymbolEqualityComparer.Default.Equals(type, recorderType)
         || type.AllInterfaces.Any(implemented => SymbolEqualityComparer.Default.Equals(implemented, recorderType));
@@ -383,8 +394,16 @@ internal static class TelemetryEventParser
         _ => type.IsRecord ? "record" : "class",
     };
 
-    private static string TypeName(INamedTypeSymbol type) =>
-        type.TypeParameters.Length == 0 ? Escape(type.Name) : $"{Escape(type.Name)}<{string.Join(", ", type.TypeParameters.Select(parameter => Escape(parameter.Name)))}>";
+    /// <summary>The type's name as its partial declaration gives it: type parameters with their variance (constraints may be left out).</summary>
+    private static string Declaration(INamedTypeSymbol type) =>
+        type.TypeParameters.Length == 0 ? Escape(type.Name) : $"{Escape(type.Name)}<{string.Join(", ", type.TypeParameters.Select(parameter => Variance(parameter) + Escape(parameter.Name)))}>";
+
+    private static string Variance(ITypeParameterSymbol parameter) => parameter.Variance switch
+    {
+        VarianceKind.In => "in ",
+        VarianceKind.Out => "out ",
+        _ => string.Empty,
+    };
 
     private static string Escape(string identifier) =>
         SyntaxFacts.GetKeywordKind(identifier) == SyntaxKind.None ? identifier : "@" + identifier;

@@ -21,4 +21,12 @@ internal static partial class GeneratedEvents
 
     [TelemetryEvent("search.results", "clear", Version = 1)]
     public static partial bool RecordResultsCleared(this ITelemetryRecorder recorder);
+
+    [TelemetryEvent("search", "nullables")]
+    public static partial bool RecordNullables(this ITelemetryRecorder recorder, bool? cached, TimeSpan? elapsed, decimal? cost);
+
+    // Parameters named as the generator once named its locals.
+    [TelemetryEvent("search", "collision")]
+    public static partial bool RecordCollision(this ITelemetryRecorder recorder, [Metadata("metadata")] int __metadata,
+        [PrivateMetadata(Key = "privateMetadata")] string __privateMetadata, [PrivateMetadata(Key = "plain")] string metadata);
 }

@@ -5,12 +5,15 @@ using TelemetryHosting.Benchmarks.Support;
 namespace TelemetryHosting.Benchmarks;
 
 /// <summary>
-/// A generated <c>[TelemetryEvent]</c> method against the same event written with <see cref="ITelemetryRecorder.Record"/>
-/// and dictionaries built at the call (the Ratio baseline), on one thread: metadata and private metadata, and an event
-/// with only a version (whose generated parameters are built once).
+/// A generated <c>[TelemetryEvent]</c> method (through <see cref="TelemetryEventDefinition"/>) against the same event
+/// written with <see cref="ITelemetryRecorder.Record"/> and dictionaries built at the call (each category's Ratio
+/// baseline), on one thread: metadata and private metadata, metadata only, and an event with only a version (whose
+/// <see cref="TelemetryEventParameters"/> the <c>Record</c> call builds at each call, as code written by hand does).
 /// </summary>
 [MemoryDiagnoser]
 [Config(typeof(BenchmarkConfig))]
+[GroupBenchmarksBy(BenchmarkDotNet.Configs.BenchmarkLogicalGroupRule.ByCategory)]
+[CategoriesColumn]
 public partial class GeneratedEventBenchmarks
 {
     public const int Operations = 10_000;
@@ -45,6 +48,7 @@ public partial class GeneratedEventBenchmarks
     }
 
     [Benchmark(Baseline = true, OperationsPerInvoke = Operations)]
+    [BenchmarkCategory("Private")]
     public int Record_Dictionaries()
     {
         var queued = 0;
@@ -62,6 +66,7 @@ public partial class GeneratedEventBenchmarks
     }
 
     [Benchmark(OperationsPerInvoke = Operations)]
+    [BenchmarkCategory("Private")]
     public int Generated()
     {
         var queued = 0;
@@ -73,7 +78,38 @@ public partial class GeneratedEventBenchmarks
         return queued;
     }
 
+    [Benchmark(Baseline = true, OperationsPerInvoke = Operations)]
+    [BenchmarkCategory("MetadataOnly")]
+    public int Record_MetadataOnly()
+    {
+        var queued = 0;
+        for (var i = 0; i < Operations; i++)
+        {
+            queued += _recorder.Record("search.results", "page", new TelemetryEventParameters
+            {
+                Version = 1,
+                Metadata = new Dictionary<string, double> { ["resultCount"] = i, ["cached"] = (i & 1) == 0 ? 1 : 0 },
+            }) ? 1 : 0;
+        }
+
+        return queued;
+    }
+
     [Benchmark(OperationsPerInvoke = Operations)]
+    [BenchmarkCategory("MetadataOnly")]
+    public int Generated_MetadataOnly()
+    {
+        var queued = 0;
+        for (var i = 0; i < Operations; i++)
+        {
+            queued += _recorder.RecordResultsPaged(i, (i & 1) == 0) ? 1 : 0;
+        }
+
+        return queued;
+    }
+
+    [Benchmark(Baseline = true, OperationsPerInvoke = Operations)]
+    [BenchmarkCategory("VersionOnly")]
     public int Record_VersionOnly()
     {
         var queued = 0;
@@ -86,6 +122,7 @@ public partial class GeneratedEventBenchmarks
     }
 
     [Benchmark(OperationsPerInvoke = Operations)]
+    [BenchmarkCategory("VersionOnly")]
     public int Generated_VersionOnly()
     {
         var queued = 0;
@@ -103,6 +140,9 @@ internal static partial class BenchmarkEvents
 {
     [TelemetryEvent("search.results", "view", Version = 1)]
     public static partial bool RecordResultsViewed(this ITelemetryRecorder recorder, int resultCount, bool cached, [PrivateMetadata] string query);
+
+    [TelemetryEvent("search.results", "page", Version = 1)]
+    public static partial bool RecordResultsPaged(this ITelemetryRecorder recorder, int resultCount, bool cached);
 
     [TelemetryEvent("search.results", "clear", Version = 1)]
     public static partial bool RecordResultsCleared(this ITelemetryRecorder recorder);

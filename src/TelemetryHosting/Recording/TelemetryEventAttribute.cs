@@ -18,6 +18,14 @@ namespace TelemetryHosting;
 /// user; a <see cref="string"/> parameter named <c>interactionId</c> or marked <see cref="InteractionIdAttribute"/> is
 /// the interaction id. The names are checked at compile time with the gateway's rules (diagnostic TH0001).
 /// </para>
+/// <para>
+/// The generated method records through <see cref="TelemetryEventDefinition"/>, which checks at run time only what the
+/// compiler cannot know: as <see cref="ITelemetryRecorder.Record"/> does, it throws <see cref="ArgumentException"/> for a
+/// <see cref="float"/> or <see cref="double"/> metadata value that is not finite (<see cref="double.NaN"/> or an
+/// infinity) and for a private metadata value of a type the recorder does not take. An instance method whose recorder
+/// field is declared nullable (<c>ITelemetryRecorder?</c>) records nothing, and returns <see langword="false"/>, while
+/// it is <see langword="null"/>.
+/// </para>
 /// </remarks>
 [AttributeUsage(AttributeTargets.Method, AllowMultiple = false, Inherited = false)]
 public sealed class TelemetryEventAttribute : Attribute

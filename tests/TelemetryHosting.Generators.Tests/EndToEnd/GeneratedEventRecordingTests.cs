@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using TelemetryHosting.Testing;
 
 namespace TelemetryHosting.Generators.Tests.EndToEnd;
@@ -73,5 +74,68 @@ public sealed class GeneratedEventRecordingTests
         var recorded = recorder.Single("exports", "succeeded");
         Assert.Equal(new Dictionary<string, double> { ["rows"] = 0, ["empty"] = 1 }, recorded.Metadata);
         Assert.Null(recorded.Billing);
+    }
+
+    [Fact]
+    public void InstanceMethod_NullableRecorderFieldNull_RecordsNothing()
+    {
+        Assert.False(new OptionalTelemetryJob(null).RecordStarted(3));
+
+        var recorder = new FakeTelemetryRecorder();
+        Assert.True(new OptionalTelemetryJob(recorder).RecordStarted(3));
+        Assert.Equal(3, recorder.Single("jobs", "started").Metadata["rows"]);
+    }
+
+    [Theory]
+    [InlineData(double.NaN)]
+    [InlineData(double.PositiveInfinity)]
+    public async Task ExtensionMethod_NonFiniteMetadata_ThrowsAsRecordDoes(double score)
+    {
+        var fake = new FakeTelemetryRecorder();
+        await using var services = new ServiceCollection()
+            .AddTelemetryGateway(options =>
+            {
+                options.Endpoint = new Uri("http://127.0.0.1:9/");
+                options.ServiceId = "generator-tests";
+            })
+            .Services.BuildServiceProvider();
+        var library = services.GetRequiredService<ITelemetryRecorder>();
+
+        // The fake recorder (Record) and the library's (the generated path's own entry point) refuse it alike.
+        var viaRecord = Assert.Throws<ArgumentException>(() => fake.RecordResultsViewed(1, cached: true, TimeSpan.Zero, score, "q", page: 1));
+        var viaEntryPoint = Assert.Throws<ArgumentException>(() => library.RecordResultsViewed(1, cached: true, TimeSpan.Zero, score, "q", page: 1));
+
+        Assert.Equal(viaRecord.Message, viaEntryPoint.Message);
+        Assert.Empty(fake.Events);
+        Assert.True(library.RecordResultsViewed(1, cached: true, TimeSpan.Zero, 0.5, "q", page: 1));
+        Assert.Equal(1, (await library.FlushAsync(new CancellationToken(canceled: true))).Pending);
+    }
+
+    [Fact]
+    public void ExtensionMethod_NullableBoolDurationDecimal_RecordedWhenSetLeftOutWhenNull()
+    {
+        var recorder = new FakeTelemetryRecorder();
+
+        recorder.RecordNullables(cached: false, TimeSpan.FromMilliseconds(2.5), 1.25m);
+        recorder.RecordNullables(cached: true, elapsed: null, cost: null);
+        recorder.RecordNullables(cached: null, elapsed: null, cost: null);
+
+        var recorded = recorder.Where("search", "nullables").ToList();
+        Assert.Equal(new Dictionary<string, double> { ["cached"] = 0, ["elapsed"] = 2.5, ["cost"] = 1.25 }, recorded[0].Metadata);
+        Assert.Equal(new Dictionary<string, double> { ["cached"] = 1 }, recorded[1].Metadata);
+        Assert.Empty(recorded[2].Metadata);
+    }
+
+    [Fact]
+    public void ExtensionMethod_ParametersNamedLikeGeneratedNames_RecordTheirValues()
+    {
+        var recorder = new FakeTelemetryRecorder();
+
+        recorder.RecordCollision(__metadata: 4, __privateMetadata: "p", metadata: "m");
+
+        var recorded = recorder.Single("search", "collision");
+        Assert.Equal(4, recorded.Metadata["metadata"]);
+        Assert.Equal("p", recorded.PrivateMetadata["privateMetadata"]);
+        Assert.Equal("m", recorded.PrivateMetadata["plain"]);
     }
 }

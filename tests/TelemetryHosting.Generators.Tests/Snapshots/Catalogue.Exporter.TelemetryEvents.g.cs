@@ -4,14 +4,14 @@
 partial class Exporter
 {
     [global::System.CodeDom.Compiler.GeneratedCodeAttribute("TelemetryHosting.Generators", "0.1.0.0")]
+    private static readonly global::TelemetryHosting.TelemetryEventDefinition __TelemetryEvent0 = new("exports", "succeeded", metadataKeys: ["rows"]);
+
+    [global::System.CodeDom.Compiler.GeneratedCodeAttribute("TelemetryHosting.Generators", "0.1.0.0")]
     public partial void RecordExported(long count, string? interactionId)
     {
-        var __metadata = new global::System.Collections.Generic.Dictionary<string, double>(1);
-        __metadata["rows"] = count;
-        recorder.Record("exports", "succeeded", new global::TelemetryHosting.TelemetryEventParameters
-        {
-            Metadata = __metadata,
-            InteractionId = interactionId,
-        });
+        __TelemetryEvent0.Record(
+            recorder,
+            metadata: [count],
+            interactionId: interactionId);
     }
 }

@@ -6,23 +6,15 @@ namespace Search
     partial class SearchTelemetry
     {
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("TelemetryHosting.Generators", "0.1.0.0")]
-        private static readonly global::TelemetryHosting.TelemetryBillingMetadata __TelemetryEvent0_Billing = new() { Product = "code-search", Category = "core" };
+        private static readonly global::TelemetryHosting.TelemetryEventDefinition __TelemetryEvent0 = new("search.results", "view", version: 2, metadataKeys: ["resultCount", "elapsed"], privateMetadataKeys: ["query"], billingProduct: "code-search", billingCategory: "core");
 
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("TelemetryHosting.Generators", "0.1.0.0")]
         public static partial bool RecordResultsViewed(this global::TelemetryHosting.ITelemetryRecorder recorder, int resultCount, global::System.TimeSpan elapsed, string query)
         {
-            var __metadata = new global::System.Collections.Generic.Dictionary<string, double>(2);
-            __metadata["resultCount"] = resultCount;
-            __metadata["elapsed"] = elapsed.TotalMilliseconds;
-            var __privateMetadata = new global::System.Collections.Generic.Dictionary<string, object?>(1);
-            __privateMetadata["query"] = query;
-            return recorder.Record("search.results", "view", new global::TelemetryHosting.TelemetryEventParameters
-            {
-                Version = 2,
-                Billing = __TelemetryEvent0_Billing,
-                Metadata = __metadata,
-                PrivateMetadata = __privateMetadata,
-            });
+            return __TelemetryEvent0.Record(
+                recorder,
+                metadata: [resultCount, elapsed.TotalMilliseconds],
+                privateMetadata: [query]);
         }
     }
 }

@@ -6,27 +6,23 @@ namespace Exports
     partial class ExportService
     {
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("TelemetryHosting.Generators", "0.1.0.0")]
+        private static readonly global::TelemetryHosting.TelemetryEventDefinition __TelemetryEvent0 = new("exports", "succeeded", version: 3, metadataKeys: ["rows"]);
+
+        [global::System.CodeDom.Compiler.GeneratedCodeAttribute("TelemetryHosting.Generators", "0.1.0.0")]
         private partial void RecordExported(int rows)
         {
-            var __metadata = new global::System.Collections.Generic.Dictionary<string, double>(1);
-            __metadata["rows"] = rows;
-            this._telemetry.Record("exports", "succeeded", new global::TelemetryHosting.TelemetryEventParameters
-            {
-                Version = 3,
-                Metadata = __metadata,
-            });
+            __TelemetryEvent0.Record(
+                this._telemetry,
+                metadata: [rows]);
         }
 
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("TelemetryHosting.Generators", "0.1.0.0")]
-        private static readonly global::TelemetryHosting.TelemetryEventParameters __TelemetryEvent1_Parameters = new()
-        {
-            Version = 3,
-        };
+        private static readonly global::TelemetryHosting.TelemetryEventDefinition __TelemetryEvent1 = new("exports", "cancelled", version: 3);
 
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("TelemetryHosting.Generators", "0.1.0.0")]
         private partial bool RecordCancelled()
         {
-            return this._telemetry.Record("exports", "cancelled", __TelemetryEvent1_Parameters);
+            return __TelemetryEvent1.Record(this._telemetry);
         }
     }
 }

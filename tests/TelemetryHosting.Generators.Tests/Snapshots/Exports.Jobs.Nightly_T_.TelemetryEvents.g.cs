@@ -8,18 +8,14 @@ namespace Exports
         partial class Nightly<T>
         {
             [global::System.CodeDom.Compiler.GeneratedCodeAttribute("TelemetryHosting.Generators", "0.1.0.0")]
+            private static readonly global::TelemetryHosting.TelemetryEventDefinition __TelemetryEvent0 = new("exports.nightly", "ran", metadataKeys: ["checked", "ratio"]);
+
+            [global::System.CodeDom.Compiler.GeneratedCodeAttribute("TelemetryHosting.Generators", "0.1.0.0")]
             public partial void RecordRan(ushort @checked, float? ratio)
             {
-                var __metadata = new global::System.Collections.Generic.Dictionary<string, double>(2);
-                __metadata["checked"] = @checked;
-                if (ratio.HasValue)
-                {
-                    __metadata["ratio"] = ratio.GetValueOrDefault();
-                }
-                recorder.Record("exports.nightly", "ran", new global::TelemetryHosting.TelemetryEventParameters
-                {
-                    Metadata = __metadata,
-                });
+                __TelemetryEvent0.Record(
+                    recorder,
+                    metadata: [@checked, ratio]);
             }
         }
     }

@@ -6,53 +6,37 @@ namespace Search
     partial class SearchTelemetry
     {
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("TelemetryHosting.Generators", "0.1.0.0")]
-        private static readonly global::TelemetryHosting.TelemetryBillingMetadata __TelemetryEvent0_Billing = new() { Product = "code-search", Category = "core" };
+        private static readonly global::TelemetryHosting.TelemetryEventDefinition __TelemetryEvent0 = new("search.results", "view", version: 2, metadataKeys: ["resultCount", "cached", "elapsed", "score", "cost", "files"], privateMetadataKeys: ["query", "repo"], billingProduct: "code-search", billingCategory: "core");
 
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("TelemetryHosting.Generators", "0.1.0.0")]
         public static partial bool RecordResultsViewed(this global::TelemetryHosting.ITelemetryRecorder recorder, int resultCount, bool cached, global::System.TimeSpan elapsed, double? score, decimal cost, long fileCount, string query, string? repository, global::TelemetryHosting.TelemetryEventUser? user, string? interactionId)
         {
-            var __metadata = new global::System.Collections.Generic.Dictionary<string, double>(6);
-            __metadata["resultCount"] = resultCount;
-            __metadata["cached"] = cached ? 1d : 0d;
-            __metadata["elapsed"] = elapsed.TotalMilliseconds;
-            if (score.HasValue)
-            {
-                __metadata["score"] = score.GetValueOrDefault();
-            }
-            __metadata["cost"] = (double)cost;
-            __metadata["files"] = fileCount;
-            var __privateMetadata = new global::System.Collections.Generic.Dictionary<string, object?>(2);
-            __privateMetadata["query"] = query;
-            __privateMetadata["repo"] = repository;
-            return recorder.Record("search.results", "view", new global::TelemetryHosting.TelemetryEventParameters
-            {
-                Version = 2,
-                Billing = __TelemetryEvent0_Billing,
-                Metadata = __metadata,
-                PrivateMetadata = __privateMetadata,
-                User = user,
-                InteractionId = interactionId,
-            });
+            return __TelemetryEvent0.Record(
+                recorder,
+                metadata: [resultCount, cached ? 1d : 0d, elapsed.TotalMilliseconds, score, (double)cost, fileCount],
+                privateMetadata: [query, repository],
+                interactionId: interactionId,
+                user: user);
         }
+
+        [global::System.CodeDom.Compiler.GeneratedCodeAttribute("TelemetryHosting.Generators", "0.1.0.0")]
+        private static readonly global::TelemetryHosting.TelemetryEventDefinition __TelemetryEvent1 = new("search.results", "clear");
 
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("TelemetryHosting.Generators", "0.1.0.0")]
         public static partial void RecordResultsCleared(this global::TelemetryHosting.ITelemetryRecorder recorder)
         {
-            recorder.Record("search.results", "clear");
+            __TelemetryEvent1.Record(recorder);
         }
 
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("TelemetryHosting.Generators", "0.1.0.0")]
-        private static readonly global::TelemetryHosting.TelemetryBillingMetadata __TelemetryEvent2_Billing = new() { Product = "code-search", Category = "export" };
+        private static readonly global::TelemetryHosting.TelemetryEventDefinition __TelemetryEvent2 = new("search.results", "export", version: 1, billingProduct: "code-search", billingCategory: "export");
 
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("TelemetryHosting.Generators", "0.1.0.0")]
         internal static partial bool RecordResultsExported(global::TelemetryHosting.ITelemetryRecorder recorder, string? interaction)
         {
-            return recorder.Record("search.results", "export", new global::TelemetryHosting.TelemetryEventParameters
-            {
-                Version = 1,
-                Billing = __TelemetryEvent2_Billing,
-                InteractionId = interaction,
-            });
+            return __TelemetryEvent2.Record(
+                recorder,
+                interactionId: interaction);
         }
     }
 }

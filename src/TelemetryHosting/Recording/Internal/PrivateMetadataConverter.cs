@@ -11,10 +11,26 @@ namespace TelemetryHosting.Recording.Internal;
 internal static class PrivateMetadataConverter
 {
     private const int MaxDepth = 32;
+    private const string RootPath = "privateMetadata";
 
     public static Struct ToStruct(IReadOnlyDictionary<string, object?> values)
     {
-        return ToStruct(values, "privateMetadata", depth: 0);
+        return ToStruct(values, RootPath, depth: 0);
+    }
+
+    /// <summary>
+    /// Converts the private metadata of a generated event: values under keys its definition has checked already (not
+    /// empty, none twice), in the keys' order.
+    /// </summary>
+    public static Struct ToStruct(ReadOnlySpan<string> keys, ReadOnlySpan<object?> values)
+    {
+        var result = new Struct();
+        for (var i = 0; i < values.Length; i++)
+        {
+            result.Fields[keys[i]] = ToValue(values[i], new ValuePath(RootPath, keys[i], -1), depth: 1);
+        }
+
+        return result;
     }
 
     private static Struct ToStruct(IEnumerable<KeyValuePair<string, object?>> values, string path, int depth)

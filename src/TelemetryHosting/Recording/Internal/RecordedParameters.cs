@@ -109,6 +109,38 @@ internal static class RecordedParameters
     public static KeyValuePair<string, double>[]? CopyMetadata(IReadOnlyDictionary<string, double>? metadata) =>
         Copy<double, MetadataCheck>(metadata);
 
+    /// <summary>
+    /// The metadata of a generated event: the present values (a <see langword="null"/> leaves its key out) under keys
+    /// its definition has checked already; <see langword="null"/> for none. Each value is checked as
+    /// <see cref="CopyMetadata(IReadOnlyDictionary{string, double}?)"/> checks it.
+    /// </summary>
+    public static KeyValuePair<string, double>[]? CopyMetadata(ReadOnlySpan<string> keys, ReadOnlySpan<double?> values)
+    {
+        var count = 0;
+        foreach (var value in values)
+        {
+            count += value.HasValue ? 1 : 0;
+        }
+
+        if (count == 0)
+        {
+            return null;
+        }
+
+        var copy = new KeyValuePair<string, double>[count];
+        var j = 0;
+        for (var i = 0; i < values.Length; i++)
+        {
+            if (values[i] is { } value)
+            {
+                ThrowIfNotFinite(keys[i], value);
+                copy[j++] = new KeyValuePair<string, double>(keys[i], value);
+            }
+        }
+
+        return copy;
+    }
+
     public static KeyValuePair<string, bool>[]? CopyFlags(IReadOnlyDictionary<string, bool>? flags) =>
         Copy<bool, FlagCheck>(flags);
 
@@ -167,12 +199,16 @@ internal static class RecordedParameters
             throw new ArgumentException("Metadata keys must not be empty.");
         }
 
-        if (!double.IsFinite(entry.Value))
-        {
-            throw new ArgumentException($"Metadata value '{entry.Key}' must be a finite number, but is {entry.Value}.");
-        }
-
+        ThrowIfNotFinite(entry.Key, entry.Value);
         return entry;
+    }
+
+    private static void ThrowIfNotFinite(string key, double value)
+    {
+        if (!double.IsFinite(value))
+        {
+            throw new ArgumentException($"Metadata value '{key}' must be a finite number, but is {value}.");
+        }
     }
 
     private static KeyValuePair<string, bool> CheckFlag(KeyValuePair<string, bool> entry)

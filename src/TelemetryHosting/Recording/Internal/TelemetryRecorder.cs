@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Google.Protobuf.WellKnownTypes;
 using Microsoft.Extensions.Logging;
 using OpenTelemetry;
 using TelemetryHosting.Diagnostics.Internal;
@@ -8,7 +9,8 @@ using TelemetryHosting.Shared;
 namespace TelemetryHosting.Recording.Internal;
 
 /// <summary>
-/// The telemetry recorder. <see cref="Record"/> is the hot path: validate, capture, enqueue, nothing else.
+/// The telemetry recorder. <see cref="Record(string, string, TelemetryEventParameters?)"/> is the hot path: validate,
+/// capture, enqueue, nothing else.
 /// </summary>
 internal sealed class TelemetryRecorder : ITelemetryRecorder
 {
@@ -39,9 +41,50 @@ internal sealed class TelemetryRecorder : ITelemetryRecorder
     public bool Record(string feature, string action, TelemetryEventParameters? parameters = null)
     {
         RecordedParameters.ThrowIfInvalidName(feature, action);
+        var content = new RecordedContent
+        {
+            Timestamp = parameters?.Timestamp,
+            Version = parameters?.Version ?? 0,
+            Metadata = RecordedParameters.CopyMetadata(parameters?.Metadata),
+            PrivateMetadata = parameters?.PrivateMetadata is { Count: > 0 } privateMetadata
+                ? PrivateMetadataConverter.ToStruct(privateMetadata)
+                : null,
+            Billing = parameters?.Billing,
+            User = parameters?.User,
+            Client = parameters?.Client,
+            FeatureFlags = RecordedParameters.CopyFlags(parameters?.FeatureFlags),
+            InteractionId = parameters?.InteractionId,
+            MarketingTracking = RecordedParameters.CheckMarketingTracking(parameters?.MarketingTracking),
+        };
+        return Enqueue(feature, action, in content);
+    }
 
-        var user = parameters?.User;
-        var interactionId = parameters?.InteractionId;
+    /// <summary>
+    /// Records an event of a generated <c>[TelemetryEvent]</c> method (<see cref="TelemetryEventDefinition.Record"/>):
+    /// the definition checked its names and keys when it was created, and the values come without dictionaries.
+    /// </summary>
+    internal bool Record(TelemetryEventDefinition definition, ReadOnlySpan<double?> metadata, ReadOnlySpan<object?> privateMetadata, string? interactionId, TelemetryEventUser? user)
+    {
+        var content = new RecordedContent
+        {
+            Version = definition.Version,
+            Metadata = RecordedParameters.CopyMetadata(definition.MetadataKeys, metadata),
+            PrivateMetadata = privateMetadata.IsEmpty ? null : PrivateMetadataConverter.ToStruct(definition.PrivateMetadataKeys, privateMetadata),
+            Billing = definition.Billing,
+            User = user,
+            InteractionId = interactionId,
+        };
+        return Enqueue(definition.Feature, definition.Action, in content);
+    }
+
+    /// <summary>
+    /// What both ways of recording share, once the caller's arguments are checked and copied: the enrichers, the
+    /// ambient trace id and baggage, the id and time, and the queue with its accounting.
+    /// </summary>
+    private bool Enqueue(string feature, string action, in RecordedContent content)
+    {
+        var user = content.User;
+        var interactionId = content.InteractionId;
         if (_enrichers.Length > 0)
         {
             Enrich(feature, action, ref user, ref interactionId);
@@ -55,21 +98,19 @@ internal sealed class TelemetryRecorder : ITelemetryRecorder
         var pending = new PendingEvent
         {
             Id = EventIdGenerator.CreateVersion7(now),
-            Timestamp = parameters?.Timestamp ?? now,
+            Timestamp = content.Timestamp ?? now,
             Feature = feature,
             Action = action,
             TraceId = activity?.TraceId ?? default,
-            Version = parameters?.Version ?? 0,
-            Metadata = RecordedParameters.CopyMetadata(parameters?.Metadata),
-            PrivateMetadata = parameters?.PrivateMetadata is { Count: > 0 } privateMetadata
-                ? PrivateMetadataConverter.ToStruct(privateMetadata)
-                : null,
-            Billing = parameters?.Billing,
+            Version = content.Version,
+            Metadata = content.Metadata,
+            PrivateMetadata = content.PrivateMetadata,
+            Billing = content.Billing,
             User = user,
-            Client = parameters?.Client,
-            FeatureFlags = RecordedParameters.CopyFlags(parameters?.FeatureFlags),
+            Client = content.Client,
+            FeatureFlags = content.FeatureFlags,
             InteractionId = interactionId,
-            MarketingTracking = RecordedParameters.CheckMarketingTracking(parameters?.MarketingTracking),
+            MarketingTracking = content.MarketingTracking,
         };
 
         if (_queue.TryEnqueue(pending))
@@ -161,5 +202,29 @@ internal sealed class TelemetryRecorder : ITelemetryRecorder
         {
             Log.QueueFull(_logger, _queue.Capacity);
         }
+    }
+
+    /// <summary>An event's parts from the caller, checked and copied; <see cref="Enqueue"/> adds the rest.</summary>
+    private readonly struct RecordedContent
+    {
+        public DateTimeOffset? Timestamp { get; init; }
+
+        public int Version { get; init; }
+
+        public KeyValuePair<string, double>[]? Metadata { get; init; }
+
+        public Struct? PrivateMetadata { get; init; }
+
+        public TelemetryBillingMetadata? Billing { get; init; }
+
+        public TelemetryEventUser? User { get; init; }
+
+        public TelemetryEventClient? Client { get; init; }
+
+        public KeyValuePair<string, bool>[]? FeatureFlags { get; init; }
+
+        public string? InteractionId { get; init; }
+
+        public TelemetryMarketingTracking? MarketingTracking { get; init; }
     }
 }

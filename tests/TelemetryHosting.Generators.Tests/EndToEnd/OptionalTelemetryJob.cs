@@ -1,0 +1,10 @@
+namespace TelemetryHosting.Generators.Tests.EndToEnd;
+
+/// <summary>An optional recorder: while it is null, its events are not recorded.</summary>
+internal sealed partial class OptionalTelemetryJob(ITelemetryRecorder? telemetry)
+{
+    private readonly ITelemetryRecorder? _telemetry = telemetry;
+
+    [TelemetryEvent("jobs", "started")]
+    public partial bool RecordStarted(int rows);
+}
