@@ -66,7 +66,7 @@ public sealed class ConnectionStringTests
     [Fact]
     public async Task Start_ConnectionName_ConnectionStringWinsOverTheSection()
     {
-        using var host = Build(new()
+        var options = await StartAsync(new()
         {
             ["TelemetryGateway:ServiceId"] = "my-service",
             ["TelemetryGateway:Endpoint"] = "https://telemetry-gateway.sgdev.org:443",
@@ -76,50 +76,41 @@ public sealed class ConnectionStringTests
             ["TelemetryGateway:ConnectionName"] = "telemetry",
             ["ConnectionStrings:telemetry"] = AppHostConnectionString,
         });
-        await host.StartAsync();
 
-        var options = host.Services.GetRequiredService<IOptions<TelemetryGatewayOptions>>().Value;
         Assert.Equal(new Uri("http://localhost:51000"), options.Endpoint);
         Assert.Equal(new Uri("http://localhost:51001"), options.Sams.Url);
         Assert.Equal("sams_cid_devgateway", options.Sams.ClientId);
         Assert.Equal(Secret, options.Sams.ClientSecret);
-        await host.StopAsync();
     }
 
     [Fact]
     public async Task Start_ConnectionStringWithoutSomeKeys_KeepsTheSectionsValuesForThem()
     {
-        using var host = Build(new()
+        var options = await StartAsync(new()
         {
             ["TelemetryGateway:ServiceId"] = "my-service",
             ["TelemetryGateway:Sams:Url"] = "http://127.0.0.1:5081",
             ["TelemetryGateway:ConnectionName"] = "gateway",
             ["ConnectionStrings:gateway"] = "Endpoint=http://127.0.0.1:5080",
         });
-        await host.StartAsync();
 
-        var options = host.Services.GetRequiredService<IOptions<TelemetryGatewayOptions>>().Value;
         Assert.Equal(new Uri("http://127.0.0.1:5080"), options.Endpoint);
         Assert.Equal(new Uri("http://127.0.0.1:5081"), options.Sams.Url);
         Assert.Null(options.Sams.ClientId);
-        await host.StopAsync();
     }
 
     [Fact]
     public async Task Start_NoConnectionName_IgnoresConnectionStrings()
     {
-        using var host = Build(new()
+        var options = await StartAsync(new()
         {
             ["TelemetryGateway:ServiceId"] = "my-service",
             ["TelemetryGateway:Endpoint"] = "http://127.0.0.1:5080",
             ["ConnectionStrings:telemetry"] = AppHostConnectionString,
         });
-        await host.StartAsync();
 
-        var options = host.Services.GetRequiredService<IOptions<TelemetryGatewayOptions>>().Value;
         Assert.Equal(new Uri("http://127.0.0.1:5080"), options.Endpoint);
         Assert.Null(options.Sams.ClientId);
-        await host.StopAsync();
     }
 
     [Fact]
@@ -150,6 +141,15 @@ public sealed class ConnectionStringTests
 
         Assert.Contains("'ConnectionStrings:telemetry' is not valid: unknown key 'Timeout'", exception.Message, StringComparison.Ordinal);
         Assert.DoesNotContain(Secret, exception.Message, StringComparison.Ordinal);
+    }
+
+    private static async Task<TelemetryGatewayOptions> StartAsync(Dictionary<string, string?> settings)
+    {
+        using var host = Build(settings);
+        await host.StartAsync();
+        var options = host.Services.GetRequiredService<IOptions<TelemetryGatewayOptions>>().Value;
+        await host.StopAsync();
+        return options;
     }
 
     private static IHost Build(Dictionary<string, string?> settings)
