@@ -3,7 +3,10 @@
 //
 // It sends to the gateway configured under TelemetryGateway (appsettings.json points at a development gateway on its
 // default ports: start one with `dotnet run --project src/TelemetryHosting.DevGateway`). The SAMS client in
-// appsettings.json is the development gateway's own; a real one comes from a secret store, never from a file.
+// appsettings.json is the development gateway's own; a real one comes from a secret store, never from a file. Under
+// the sample AppHost (samples/TelemetryHosting.Samples.AppHost), the AppHost's reference replaces the endpoint, SAMS URL
+// and client with its own gateway's (TelemetryGateway:ConnectionName), and OpenTelemetry goes to the Aspire dashboard.
+using OpenTelemetry;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Trace;
 using TelemetryHosting;
@@ -11,9 +14,13 @@ using TelemetryHosting.Samples.NativeAot;
 
 var builder = WebApplication.CreateSlimBuilder(args);
 
-builder.Services.AddOpenTelemetry()
+var openTelemetry = builder.Services.AddOpenTelemetry()
     .WithTracing(tracing => tracing.AddAspNetCoreInstrumentation().AddTelemetryGatewayInstrumentation())
     .WithMetrics(metrics => metrics.AddTelemetryGatewayInstrumentation());
+if (!string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
+{
+    openTelemetry.UseOtlpExporter();
+}
 
 // Bound from configuration by the library's generated binder: no reflection the trimmer cannot see.
 builder.Services.AddTelemetryGateway(builder.Configuration.GetSection("TelemetryGateway"))

@@ -3,8 +3,10 @@
 // With no TelemetryGateway:Endpoint configured, the sample starts the development gateway in-process and
 // sends its events there, so that it runs end to end on one machine without a Sourcegraph account. Configure
 // an endpoint (appsettings, environment variable TelemetryGateway__Endpoint, or --TelemetryGateway:Endpoint)
-// and it talks to that gateway instead.
+// and it talks to that gateway instead. Under the sample AppHost (samples/TelemetryHosting.Samples.AppHost), the
+// AppHost's reference sets TelemetryGateway:ConnectionName and the AppHost's gateway is used.
 using Microsoft.AspNetCore.Authentication;
+using OpenTelemetry;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Trace;
 using TelemetryHosting.DevGateway;
@@ -13,7 +15,8 @@ using TelemetryHosting.Samples.WebApi;
 var builder = WebApplication.CreateBuilder(args);
 
 DevelopmentGateway? developmentGateway = null;
-if (string.IsNullOrEmpty(builder.Configuration["TelemetryGateway:Endpoint"]))
+if (string.IsNullOrEmpty(builder.Configuration["TelemetryGateway:Endpoint"])
+    && string.IsNullOrEmpty(builder.Configuration["TelemetryGateway:ConnectionName"]))
 {
     developmentGateway = await DevelopmentGateway.StartAsync(new DevelopmentGatewayOptions
     {
@@ -33,12 +36,17 @@ if (string.IsNullOrEmpty(builder.Configuration["TelemetryGateway:Endpoint"]))
 // Tracing on, so that every event recorded during a request carries the request's trace id.
 // AddTelemetryGatewayInstrumentation: the library's export spans (each the root of its own trace, never a child of a
 // request) and its metrics (events exported and dropped, queue depth, failures; Polly's retries of the export).
-// Add an exporter (OTLP, console) to see them; without one they are collected and discarded.
-builder.Services.AddOpenTelemetry()
+// Under an Aspire AppHost, OTEL_EXPORTER_OTLP_ENDPOINT is set and they are exported to the Aspire dashboard; without
+// an exporter they are collected and discarded.
+var openTelemetry = builder.Services.AddOpenTelemetry()
     .WithTracing(tracing => tracing
         .AddAspNetCoreInstrumentation()
         .AddTelemetryGatewayInstrumentation())
     .WithMetrics(metrics => metrics.AddTelemetryGatewayInstrumentation());
+if (!string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
+{
+    openTelemetry.UseOtlpExporter();
+}
 
 // Events recorded during a request carry its X-Sourcegraph-Interaction-ID header and its user's SAMS id.
 // AddClientEvents: the services of the client event endpoint mapped below (limits in TelemetryClientEvents).

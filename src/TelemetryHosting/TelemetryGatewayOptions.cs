@@ -19,6 +19,16 @@ public sealed class TelemetryGatewayOptions
     public Uri? Endpoint { get; set; } = new("https://telemetry-gateway.sourcegraph.com:443");
 
     /// <summary>
+    /// Gets or sets the name of a connection string, <c>ConnectionStrings:{name}</c> in the application's configuration,
+    /// whose values replace <see cref="Endpoint"/>, <c>Sams:Url</c>, <c>Sams:ClientId</c> and <c>Sams:ClientSecret</c>:
+    /// <c>Endpoint={gateway URL};SamsUrl={SAMS URL};ClientId={id};ClientSecret={secret}</c>, each key optional. An Aspire
+    /// AppHost's <c>WithReference</c> to the development gateway sets it (<c>TelemetryGateway__ConnectionName</c>) and
+    /// passes the connection string. The default value is <see langword="null"/> (none). A name without its connection
+    /// string, or a connection string with an unknown key, fails at start.
+    /// </summary>
+    public string? ConnectionName { get; set; }
+
+    /// <summary>
     /// Gets or sets the id of the managed service that records events, sent as the stream's
     /// <c>managed_service.service_id</c>. Required; there is no default value.
     /// </summary>

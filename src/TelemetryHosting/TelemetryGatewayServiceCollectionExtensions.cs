@@ -76,6 +76,8 @@ public static partial class TelemetryGatewayServiceCollectionExtensions
         services.AddLogging();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<TelemetryGatewayOptions>, TelemetryGatewayOptionsValidator>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<TelemetryGatewayOptions>, TelemetryGatewayOptionsRulesValidator>());
+        // First of the post-configurations: the AppHost's connection string replaces bound values before defaults fill gaps.
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IPostConfigureOptions<TelemetryGatewayOptions>, ConnectionStringOptions>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IPostConfigureOptions<TelemetryGatewayOptions>, TelemetryGatewayOptionsDefaults>());
 
         services.TryAddSingleton<TelemetryEventQueue>();

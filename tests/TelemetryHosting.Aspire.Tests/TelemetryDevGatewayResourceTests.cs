@@ -1,0 +1,71 @@
+using Aspire.Hosting;
+using Aspire.Hosting.ApplicationModel;
+
+namespace TelemetryHosting.Aspire.Tests;
+
+/// <summary>The resource's model (endpoints, settings, what a reference passes), built without starting anything.</summary>
+public sealed class TelemetryDevGatewayResourceTests
+{
+    [Fact]
+    public async Task Options_BecomeTheGatewaysDevGatewaySettings()
+    {
+        var builder = DistributedApplication.CreateBuilder(new DistributedApplicationOptions { DisableDashboard = true });
+        var gateway = builder.AddTelemetryDevGateway("telemetry")
+            .WithRequireAuthentication(false)
+            .WithJsonLinesFile("events.jsonl")
+            .WithMaxStoredEvents(50)
+            .WithFault("FailCalls", injectionRate: 0.5, maxInjections: 3)
+            .WithGatewaySetting("Faults:FailCalls:StatusCode", "Internal");
+
+        var environment = await EnvironmentAsync(gateway.Resource);
+
+        Assert.Equal("false", environment["DevGateway__RequireAuthentication"]);
+        Assert.Equal(Path.Combine(builder.AppHostDirectory, "events.jsonl"), environment["DevGateway__JsonLinesPath"]);
+        Assert.Equal("50", environment["DevGateway__MaxStoredEvents"]);
+        Assert.Equal("true", environment["DevGateway__Faults__FailCalls__Enabled"]);
+        Assert.Equal("0.5", environment["DevGateway__Faults__FailCalls__InjectionRate"]);
+        Assert.Equal("3", environment["DevGateway__Faults__FailCalls__MaxInjections"]);
+        Assert.Equal("Internal", environment["DevGateway__Faults__FailCalls__StatusCode"]);
+        Assert.Contains("DevGateway__Port", environment.Keys);
+        Assert.Contains("DevGateway__WebPort", environment.Keys);
+    }
+
+    [Fact]
+    public void Ports_Pinned_AreTheEndpointsPorts()
+    {
+        var builder = DistributedApplication.CreateBuilder(new DistributedApplicationOptions { DisableDashboard = true });
+
+        var gateway = builder.AddTelemetryDevGateway("telemetry", grpcPort: 15580, webPort: 15581);
+
+        var endpoints = gateway.Resource.Annotations.OfType<EndpointAnnotation>().ToDictionary(endpoint => endpoint.Name);
+        Assert.Equal(15580, endpoints[TelemetryDevGatewayResource.GrpcEndpointName].Port);
+        Assert.Equal(15581, endpoints[TelemetryDevGatewayResource.WebEndpointName].Port);
+        Assert.All(endpoints.Values, endpoint => Assert.Equal("http", endpoint.UriScheme));
+    }
+
+    [Fact]
+    public async Task WithReference_PlainCall_PassesTheConnectionStringAndItsName()
+    {
+        var builder = DistributedApplication.CreateBuilder(new DistributedApplicationOptions { DisableDashboard = true });
+        var gateway = builder.AddTelemetryDevGateway("gateway");
+
+        var service = builder.AddExecutable("service", "dotnet", ".").WithReference(gateway);
+
+        var environment = await EnvironmentAsync(service.Resource);
+        Assert.Equal("gateway", environment["TelemetryGateway__ConnectionName"]);
+        Assert.Contains("ConnectionStrings__gateway", environment.Keys);
+        Assert.DoesNotContain(environment.Keys, key => key.StartsWith("services__", StringComparison.Ordinal));
+    }
+
+    /// <summary>The resource's environment as its callbacks set it (in publish mode, so that no endpoint needs a port yet).</summary>
+    private static async Task<Dictionary<string, string>> EnvironmentAsync(IResource resource)
+    {
+        var context = new EnvironmentCallbackContext(new DistributedApplicationExecutionContext(DistributedApplicationOperation.Publish));
+        foreach (var callback in resource.Annotations.OfType<EnvironmentCallbackAnnotation>())
+        {
+            await callback.Callback(context);
+        }
+
+        return context.EnvironmentVariables.ToDictionary(variable => variable.Key, variable => variable.Value?.ToString() ?? string.Empty);
+    }
+}
