@@ -219,10 +219,9 @@ internal static class TelemetryEventParser
     }
 
     /// <summary>
-    /// Reads the parameters of a method into their roles, reporting what cannot be recorded. TelemetryEventAnalyzer calls
-    /// it too, for the TH0002 diagnostics that its code fix acts on.
+    /// Reads the parameters of a method into their roles, reporting what cannot be recorded.
     /// </summary>
-    public static ImmutableArray<EventParameter> ReadParameters(IMethodSymbol method, INamedTypeSymbol recorderType, Compilation compilation, ImmutableArray<DiagnosticInfo>.Builder diagnostics, ref bool canEmit)
+    private static ImmutableArray<EventParameter> ReadParameters(IMethodSymbol method, INamedTypeSymbol recorderType, Compilation compilation, ImmutableArray<DiagnosticInfo>.Builder diagnostics, ref bool canEmit)
     {
         var timeSpan = compilation.GetTypeByMetadataName("System.TimeSpan");
         var user = compilation.GetTypeByMetadataName(UserType);
@@ -324,8 +323,9 @@ internal static class TelemetryEventParser
             var conversion = Conversion(valueType, timeSpan);
             if (conversion == MetadataConversion.None)
             {
-                // The body is still written, without this parameter: a method without a body would be CS8795, a
-                // declaration error that stops the command-line compiler before TelemetryEventAnalyzer reports TH0002.
+                // TH0002, which the generator reports (it fails the build whatever the analyzer settings). The body is
+                // still written, without this parameter, so that the build shows TH0002 alone (no CS8795) and the IDE
+                // offers its fix; where TH0002 is suppressed, the parameter is not recorded.
                 diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.ParameterCannotBeMetadata, location, parameter.Name, parameter.Type.ToDisplayString()));
                 parameters.Add(new EventParameter(name, type, parameter.IsParams, ParameterRole.NotRecorded, null, MetadataConversion.None, false));
                 continue;

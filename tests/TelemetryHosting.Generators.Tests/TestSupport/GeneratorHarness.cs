@@ -64,12 +64,14 @@ internal static class GeneratorHarness
         return test;
     }
 
-    /// <summary>A code fix test of the Roslyn testing framework with the offline references.</summary>
-    public static CSharpCodeFixTest<TAnalyzer, TCodeFix, DefaultVerifier> CreateCodeFixTest<TAnalyzer, TCodeFix>(string source, string fixedSource)
-        where TAnalyzer : Microsoft.CodeAnalysis.Diagnostics.DiagnosticAnalyzer, new()
+    /// <summary>
+    /// A code fix test of the Roslyn testing framework with the offline references, for a diagnostic the generator
+    /// reports (as the IDE offers fixes for generator diagnostics): the generator runs on the source, no analyzer does.
+    /// </summary>
+    public static CSharpCodeFixTest<Microsoft.CodeAnalysis.Testing.EmptyDiagnosticAnalyzer, TCodeFix, DefaultVerifier> CreateGeneratorCodeFixTest<TCodeFix>(string source, string fixedSource)
         where TCodeFix : Microsoft.CodeAnalysis.CodeFixes.CodeFixProvider, new()
     {
-        var test = new CSharpCodeFixTest<TAnalyzer, TCodeFix, DefaultVerifier>
+        var test = new GeneratorCodeFixTest<TCodeFix>
         {
             ReferenceAssemblies = new ReferenceAssemblies("net10.0"),
             TestCode = source,
@@ -83,6 +85,7 @@ internal static class GeneratorHarness
         });
         test.TestState.AdditionalReferences.AddRange(References.Value);
         test.FixedState.AdditionalReferences.AddRange(References.Value);
+        test.TestBehaviors |= TestBehaviors.SkipGeneratedSourcesCheck;
         return test;
     }
 
@@ -119,7 +122,7 @@ internal static class GeneratorHarness
             return diagnostics;
         }
 
-        var analyzers = Microsoft.CodeAnalysis.Diagnostics.DiagnosticAnalyzerExtensions.WithAnalyzers(output, [new TelemetryEventAnalyzer(), new RecordCallAnalyzer()]);
+        var analyzers = Microsoft.CodeAnalysis.Diagnostics.DiagnosticAnalyzerExtensions.WithAnalyzers(output, [new RecordCallAnalyzer()]);
         return diagnostics.AddRange(await analyzers.GetAnalyzerDiagnosticsAsync().ConfigureAwait(false));
     }
 
@@ -135,6 +138,13 @@ internal static class GeneratorHarness
 
         var path = Path.Combine(AppContext.BaseDirectory, "Snapshots", name);
         return File.Exists(path) ? File.ReadAllText(path) : $"(no snapshot {name}: run the tests with UPDATE_SNAPSHOTS=1)";
+    }
+
+    /// <summary>A code fix test whose project runs the generator, so that the fix sees the generator's diagnostics.</summary>
+    private sealed class GeneratorCodeFixTest<TCodeFix> : CSharpCodeFixTest<Microsoft.CodeAnalysis.Testing.EmptyDiagnosticAnalyzer, TCodeFix, DefaultVerifier>
+        where TCodeFix : Microsoft.CodeAnalysis.CodeFixes.CodeFixProvider, new()
+    {
+        protected override IEnumerable<Type> GetSourceGenerators() => [typeof(TelemetryEventGenerator)];
     }
 
     /// <summary>MSBuild properties as the compiler passes them to generators (build_property.*).</summary>
