@@ -39,15 +39,17 @@ internal static class TelemetryEventParser
             return new ParseResult(null, EquatableArray<DiagnosticInfo>.Empty);
         }
 
+        // What prevents generating a body at all. A definition the runtime refuses (TH0001, TH0007) is never written: its
+        // constructor would throw in the type's static initialiser and break every event of the type, even where the
+        // TH error is suppressed. The method is left without a body instead, so CS8795 fails the build beside it.
         var (feature, action, version, billingProduct, billingCategory) = ReadAttribute(attribute);
-        CheckNames(feature, action, attribute, location, diagnostics, cancellationToken);
+        var canEmit = CheckNames(feature, action, attribute, location, diagnostics, cancellationToken);
         if ((billingProduct is null) != (billingCategory is null) || billingProduct?.Length == 0 || billingCategory?.Length == 0)
         {
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InvalidBilling, AttributeLocation(attribute, cancellationToken) ?? location, method.Name));
+            canEmit = false;
         }
 
-        // What prevents generating a body at all.
-        var canEmit = true;
         if (!syntax.Modifiers.Any(SyntaxKind.PartialKeyword) || syntax.Body is not null || syntax.ExpressionBody is not null)
         {
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.MethodMustBePartial, location, method.Name, "must be declared 'partial' and without a body: the generator writes the body"));
@@ -146,12 +148,13 @@ internal static class TelemetryEventParser
         return (feature, action, version, billingProduct, billingCategory);
     }
 
-    private static void CheckNames(string? feature, string? action, AttributeData attribute, Location fallback, ImmutableArray<DiagnosticInfo>.Builder diagnostics, CancellationToken cancellationToken)
+    /// <summary>Reports TH0001 for a name the gateway would refuse; whether the names are valid.</summary>
+    private static bool CheckNames(string? feature, string? action, AttributeData attribute, Location fallback, ImmutableArray<DiagnosticInfo>.Builder diagnostics, CancellationToken cancellationToken)
     {
         var error = EventNameValidator.Validate(feature, action);
         if (error is null)
         {
-            return;
+            return true;
         }
 
         // The diagnostic points at the argument the gateway's message names.
@@ -165,6 +168,7 @@ internal static class TelemetryEventParser
         }
 
         diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InvalidEventName, location, error, (isFeature ? feature : action) ?? string.Empty));
+        return false;
     }
 
     private static Location? AttributeLocation(AttributeData attribute, CancellationToken cancellationToken) =>

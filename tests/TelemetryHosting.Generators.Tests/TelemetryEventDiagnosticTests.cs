@@ -22,11 +22,14 @@ public sealed class TelemetryEventDiagnosticTests
             public static partial class Events
             {
                 [TelemetryEvent({{arguments}})]
-                public static partial void Record(this ITelemetryRecorder recorder);
+                public static partial void {|#1:Record|}(this ITelemetryRecorder recorder);
             }
             """);
         test.TestBehaviors |= TestBehaviors.SkipGeneratedSourcesCheck;
         test.ExpectedDiagnostics.Add(new DiagnosticResult(DiagnosticDescriptors.InvalidEventName).WithLocation(0).WithArguments(message, name));
+
+        // No body for an event the gateway would refuse: CS8795 stays, so the build fails even where TH0001 is suppressed.
+        test.ExpectedDiagnostics.Add(DiagnosticResult.CompilerError("CS8795").WithLocation(1));
 
         await test.RunAsync();
     }
@@ -150,7 +153,7 @@ public sealed class TelemetryEventDiagnosticTests
     }
 
     [Fact]
-    public async Task InvalidName_AsBuilt_ReportsTH0001Only()
+    public async Task InvalidName_AsBuilt_ReportsTH0001AndCS8795()
     {
         var diagnostics = await GeneratorHarness.BuildAsync(Usings + """
             public static partial class Events
@@ -161,8 +164,35 @@ public sealed class TelemetryEventDiagnosticTests
             """);
 
         Assert.Equal(
-            [$"TH0001: {EventNameValidator.FeaturePatternMessage}: the gateway would reject 'Search Results'"],
-            diagnostics.Where(diagnostic => diagnostic.Severity == DiagnosticSeverity.Error).Select(diagnostic => $"{diagnostic.Id}: {diagnostic.GetMessage(System.Globalization.CultureInfo.InvariantCulture)}"));
+            [$"TH0001: {EventNameValidator.FeaturePatternMessage}: the gateway would reject 'Search Results'", "CS8795"],
+            diagnostics.Where(diagnostic => diagnostic.Severity == DiagnosticSeverity.Error)
+                .Select(diagnostic => diagnostic.Id == "CS8795" ? diagnostic.Id : $"{diagnostic.Id}: {diagnostic.GetMessage(System.Globalization.CultureInfo.InvariantCulture)}"));
+    }
+
+    [Theory]
+    [InlineData("TH0001", "[TelemetryEvent(\"Search Results\", \"view\")]")]
+    [InlineData("TH0007", "[TelemetryEvent(\"search\", \"view\", BillingProduct = \"code-search\")]")]
+    public void RejectedDefinition_Suppressed_WritesNoDefinitionAndTheBuildStillFails(string id, string attribute)
+    {
+        // A definition the runtime would refuse is never written: its constructor would throw in the type's static
+        // initialiser and break every event of the type (TypeInitializationException). The method keeps no body instead.
+        var (sources, diagnostics) = GeneratorHarness.Run(Usings + $$"""
+            public static partial class Events
+            {
+                {{attribute}}
+                public static partial void RecordRejected(this ITelemetryRecorder recorder, int count);
+
+                [TelemetryEvent("search", "export")]
+                public static partial void RecordExported(this ITelemetryRecorder recorder, int count);
+            }
+            """, suppressed: id);
+
+        Assert.Equal(["CS8795"], diagnostics.Where(diagnostic => diagnostic.Severity == DiagnosticSeverity.Error).Select(diagnostic => diagnostic.Id));
+        Assert.Contains("RecordRejected", Assert.Single(diagnostics, diagnostic => diagnostic.Id == "CS8795").GetMessage(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal);
+        var source = Assert.Single(sources).Value;
+        Assert.Contains("RecordExported", source, StringComparison.Ordinal);
+        Assert.DoesNotContain("RecordRejected", source, StringComparison.Ordinal);
+        Assert.DoesNotContain("view", source, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -330,11 +360,12 @@ public sealed class TelemetryEventDiagnosticTests
             public static partial class Events
             {
                 [{|#0:TelemetryEvent("search", "view", BillingProduct = "code-search")|}]
-                public static partial void Record(this ITelemetryRecorder recorder);
+                public static partial void {|#1:Record|}(this ITelemetryRecorder recorder);
             }
             """);
         test.TestBehaviors |= TestBehaviors.SkipGeneratedSourcesCheck;
         test.ExpectedDiagnostics.Add(new DiagnosticResult(DiagnosticDescriptors.InvalidBilling).WithLocation(0).WithArguments("Record"));
+        test.ExpectedDiagnostics.Add(DiagnosticResult.CompilerError("CS8795").WithLocation(1));
 
         await test.RunAsync();
     }

@@ -90,19 +90,23 @@ internal static class GeneratorHarness
     }
 
     /// <summary>Runs the generator directly: the generated sources by hint name, and every diagnostic of the result.</summary>
-    public static (IReadOnlyDictionary<string, string> Sources, ImmutableArray<Diagnostic> Diagnostics) Run(string source, bool catalogue = false)
+    /// <param name="source">The source of the one file.</param>
+    /// <param name="catalogue">Whether the catalogue is turned on.</param>
+    /// <param name="suppressed">Diagnostic ids turned off, as a .globalconfig does with <c>severity = none</c>.</param>
+    public static (IReadOnlyDictionary<string, string> Sources, ImmutableArray<Diagnostic> Diagnostics) Run(string source, bool catalogue = false, params string[] suppressed)
     {
-        var (sources, diagnostics, _) = RunGenerator(source, catalogue);
+        var (sources, diagnostics, _) = RunGenerator(source, catalogue, suppressed);
         return (sources, diagnostics);
     }
 
-    private static (IReadOnlyDictionary<string, string> Sources, ImmutableArray<Diagnostic> Diagnostics, Compilation Output) RunGenerator(string source, bool catalogue)
+    private static (IReadOnlyDictionary<string, string> Sources, ImmutableArray<Diagnostic> Diagnostics, Compilation Output) RunGenerator(string source, bool catalogue, string[]? suppressed = null)
     {
         var compilation = CSharpCompilation.Create(
             "Generated",
             [CSharpSyntaxTree.ParseText(source, CSharpParseOptions.Default, path: "/0/Test0.cs")],
             References.Value,
-            new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, nullableContextOptions: NullableContextOptions.Enable));
+            new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, nullableContextOptions: NullableContextOptions.Enable)
+                .WithSpecificDiagnosticOptions((suppressed ?? []).Select(id => KeyValuePair.Create(id, ReportDiagnostic.Suppress))));
         var options = new BuildProperties(catalogue ? new Dictionary<string, string> { ["build_property.TelemetryEventCatalog"] = "true" } : []);
         var driver = CSharpGeneratorDriver.Create([new TelemetryEventGenerator().AsSourceGenerator()], optionsProvider: options)
             .RunGeneratorsAndUpdateCompilation(compilation, out var output, out var generatorDiagnostics);
