@@ -95,7 +95,8 @@ internal static class TelemetryEventEmitter
         {
             recorder = $"this.__TelemetryEvent{index.ToString(CultureInfo.InvariantCulture)}_Recorder";
             code.Line(GeneratedCode);
-            code.Line($"private {Recorder}{(method.RecorderMayBeNull ? "?" : string.Empty)} {recorder.Substring("this.".Length)} => {method.Recorder};");
+            // Readonly in a struct: a readonly method calling a non-readonly member would be CS8656 (a defensive copy).
+            code.Line($"private {(method.InStruct ? "readonly " : string.Empty)}{Recorder}{(method.RecorderMayBeNull ? "?" : string.Empty)} {recorder.Substring("this.".Length)} => {method.Recorder};");
             code.Line();
         }
 
@@ -103,6 +104,7 @@ internal static class TelemetryEventEmitter
         var parameterList = string.Join(", ", method.Parameters.Select((parameter, i) =>
             (i == 0 && method.IsExtensionMethod ? "this " : string.Empty)
             + (parameter.IsParams ? "params " : string.Empty)
+            + (parameter.IsScoped ? "scoped " : string.Empty)
             + parameter.Type + " " + parameter.Name));
         code.Open($"{method.Modifiers} {(method.ReturnsBool ? "bool" : "void")} {method.Name}({parameterList})");
 

@@ -414,6 +414,47 @@ public sealed class TelemetryEventDiagnosticTests
     }
 
     [Fact]
+    public async Task LanguageVersionBeforeCSharp12_ReportsTH0013AndWritesNoBody()
+    {
+        // The generated body uses collection expressions (C# 12): without TH0013 the build failed inside the generated
+        // file with CS9058, which names no setting to change.
+        var test = GeneratorHarness.CreateTest(Usings + """
+            public static partial class Events
+            {
+                [TelemetryEvent("search", "view")]
+                public static partial void {|#0:Record|}(this ITelemetryRecorder recorder, int count);
+            }
+            """);
+        test.SolutionTransforms.Add((solution, projectId) => solution.WithProjectParseOptions(
+            projectId,
+            ((Microsoft.CodeAnalysis.CSharp.CSharpParseOptions)solution.GetProject(projectId)!.ParseOptions!).WithLanguageVersion(Microsoft.CodeAnalysis.CSharp.LanguageVersion.CSharp11)));
+        test.TestBehaviors |= TestBehaviors.SkipGeneratedSourcesCheck;
+        test.ExpectedDiagnostics.Add(new DiagnosticResult(DiagnosticDescriptors.LanguageVersionTooLow).WithLocation(0).WithArguments("Record", "11.0"));
+        test.ExpectedDiagnostics.Add(DiagnosticResult.CompilerError("CS8795").WithLocation(0));
+
+        await test.RunAsync();
+    }
+
+    [Fact]
+    public async Task MethodInAFileLocalType_ReportsTH0004NamingTheType()
+    {
+        // A 'file' type cannot be extended from the generated file: say so, rather than TH0003 or TH0005.
+        var test = GeneratorHarness.CreateTest(Usings + """
+            file static partial class FileEvents
+            {
+                [TelemetryEvent("demo.file", "run")]
+                public static partial bool {|#0:Run|}(this ITelemetryRecorder recorder, int count);
+            }
+            """);
+        test.TestBehaviors |= TestBehaviors.SkipGeneratedSourcesCheck;
+        test.ExpectedDiagnostics.Add(new DiagnosticResult(DiagnosticDescriptors.UnsupportedMethod).WithLocation(0)
+            .WithArguments("Run", "must not be in a file-local type ('file' type 'FileEvents'): its body is generated in another file, where the type cannot be declared; drop 'file'"));
+        test.ExpectedDiagnostics.Add(DiagnosticResult.CompilerError("CS8795").WithLocation(0));
+
+        await test.RunAsync();
+    }
+
+    [Fact]
     public void Descriptors_HaveStableIdsAndHelpLinksIntoTheDocs()
     {
         var descriptors = typeof(DiagnosticDescriptors).GetFields()
@@ -421,7 +462,7 @@ public sealed class TelemetryEventDiagnosticTests
             .OrderBy(descriptor => descriptor.Id, StringComparer.Ordinal)
             .ToList();
 
-        Assert.Equal(["TH0001", "TH0002", "TH0003", "TH0004", "TH0005", "TH0006", "TH0007", "TH0008", "TH0009", "TH0010", "TH0011", "TH0012"], descriptors.Select(descriptor => descriptor.Id));
+        Assert.Equal(["TH0001", "TH0002", "TH0003", "TH0004", "TH0005", "TH0006", "TH0007", "TH0008", "TH0009", "TH0010", "TH0011", "TH0012", "TH0013"], descriptors.Select(descriptor => descriptor.Id));
         Assert.Equal(DiagnosticSeverity.Info, descriptors.Single(descriptor => descriptor.Id == "TH0010").DefaultSeverity);
         Assert.Equal(DiagnosticSeverity.Warning, descriptors.Single(descriptor => descriptor.Id == "TH0011").DefaultSeverity);
         Assert.All(descriptors.Where(descriptor => descriptor.Id is not ("TH0010" or "TH0011")), descriptor => Assert.Equal(DiagnosticSeverity.Error, descriptor.DefaultSeverity));

@@ -74,6 +74,41 @@ public sealed class TelemetryEventGeneratorReviewTests
     }
 
     [Fact]
+    public void ParameterNamedLikeTheRecorder_ReadonlyStructMethod_ReadsTheRecorderThroughAReadonlyProperty()
+    {
+        // The recorder's property is readonly in a struct: a readonly method calling a non-readonly member is CS8656.
+        AssertCompilesCleanly("""
+            using TelemetryHosting;
+
+            public partial struct Runner(ITelemetryRecorder telemetry)
+            {
+                [TelemetryEvent("demo.runner", "run")]
+                public readonly partial bool Run(int telemetry);
+            }
+            """);
+    }
+
+    [Fact]
+    public void ScopedRefStructParameter_KeepsScopedInTheImplementation()
+    {
+        // Not recordable (TH0002, turned off here), but the implementation must repeat 'scoped' (else CS8988).
+        var (sources, diagnostics) = GeneratorHarness.Run("""
+            using System;
+            using TelemetryHosting;
+
+            public static partial class Events
+            {
+                [TelemetryEvent("search", "view")]
+                public static partial void RecordViewed(this ITelemetryRecorder recorder, int count, scoped ReadOnlySpan<char> text);
+            }
+            """, suppressed: "TH0002");
+
+        Assert.NotEmpty(sources);
+        Assert.Empty(diagnostics.Where(diagnostic => diagnostic.Severity >= DiagnosticSeverity.Warning).Select(diagnostic => diagnostic.ToString()));
+        Assert.Contains("scoped global::System.ReadOnlySpan<char> text", Assert.Single(sources).Value, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void GenericContainingTypes_VarianceAndConstraints_AreKept()
     {
         AssertCompilesCleanly("""
