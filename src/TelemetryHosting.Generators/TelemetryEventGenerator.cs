@@ -25,6 +25,11 @@ public sealed class TelemetryEventGenerator : IIncrementalGenerator
         var diagnostics = results.Select(static (result, _) => result.Diagnostics).Where(static diagnostics => diagnostics.Length > 0).Collect();
         context.RegisterSourceOutput(diagnostics.Combine(context.CompilationProvider), static (output, input) =>
         {
+            if (input.Left.IsEmpty)
+            {
+                return;
+            }
+
             var trees = new Dictionary<string, SyntaxTree>(StringComparer.Ordinal);
             foreach (var tree in input.Right.SyntaxTrees)
             {
