@@ -114,6 +114,20 @@ internal static class GeneratorHarness
         return (sources, generatorDiagnostics.AddRange(output.GetDiagnostics()), output);
     }
 
+    /// <summary>Compiles a source and a (generated, perhaps altered) source into an assembly loaded in this process.</summary>
+    public static System.Reflection.Assembly CompileToAssembly(string source, string generated)
+    {
+        var compilation = CSharpCompilation.Create(
+            "Generated" + Guid.NewGuid().ToString("N"),
+            [CSharpSyntaxTree.ParseText(source, CSharpParseOptions.Default, path: "/0/Test0.cs"), CSharpSyntaxTree.ParseText(generated, CSharpParseOptions.Default, path: "/0/Generated.cs")],
+            References.Value,
+            new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, nullableContextOptions: NullableContextOptions.Enable));
+        using var stream = new MemoryStream();
+        var result = compilation.Emit(stream);
+        Assert.True(result.Success, string.Join(Environment.NewLine, result.Diagnostics));
+        return System.Reflection.Assembly.Load(stream.ToArray());
+    }
+
     /// <summary>
     /// What <c>dotnet build</c> reports, in its order: the generator runs, then the compilation's diagnostics, then (only
     /// when those have no error, as the command-line compiler does) the analyzers on the compilation with the generated sources.
