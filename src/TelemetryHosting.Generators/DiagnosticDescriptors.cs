@@ -80,6 +80,11 @@ internal static class DiagnosticDescriptors
         "A [PrivateMetadata] parameter's type cannot be recorded",
         "Parameter '{0}' of type '{1}' cannot be private metadata, which holds strings, numbers, booleans, Guid, DateTime, DateTimeOffset, enums, dictionaries and lists: convert it to one of those");
 
+    public static readonly DiagnosticDescriptor LanguageVersionTooLow = Error(
+        "TH0013",
+        "[TelemetryEvent] methods need C# 12 or later",
+        "Method '{0}' needs C# 12 or later, whose collection expressions its generated body uses, but the project compiles C# {1}: raise LangVersion to 12 or later, or record with ITelemetryRecorder.Record");
+
     private static string HelpAddress()
     {
         foreach (var attribute in typeof(DiagnosticDescriptors).Assembly.GetCustomAttributes(typeof(System.Reflection.AssemblyMetadataAttribute), inherit: false))

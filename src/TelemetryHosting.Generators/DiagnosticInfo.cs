@@ -20,8 +20,14 @@ internal sealed record DiagnosticInfo(DiagnosticDescriptor Descriptor, string Fi
             new EquatableArray<string>([.. arguments]));
     }
 
-    public Diagnostic ToDiagnostic() =>
-        Diagnostic.Create(Descriptor, FilePath.Length == 0 ? Location.None : Location.Create(FilePath, Span, LineSpan), [.. Arguments]);
+    /// <summary>The diagnostic, located in its syntax tree when <paramref name="trees"/> has it (so that pragmas apply).</summary>
+    public Diagnostic ToDiagnostic(IReadOnlyDictionary<string, SyntaxTree>? trees = null)
+    {
+        var location = FilePath.Length == 0 ? Location.None
+            : trees is not null && trees.TryGetValue(FilePath, out var tree) && Span.End <= tree.Length ? Location.Create(tree, Span)
+            : Location.Create(FilePath, Span, LineSpan);
+        return Diagnostic.Create(Descriptor, location, [.. Arguments]);
+    }
 }
 
 /// <summary>What the parser found for one method: the model to emit (when one can be), and the diagnostics.</summary>

@@ -10,8 +10,9 @@ internal enum ParameterRole
     InteractionId,
 
     /// <summary>
-    /// A parameter that cannot be metadata (TH0002, which fails the build): the body is written without it, so that the
-    /// build shows TH0002 rather than CS8795 (a partial method without a body stops the compiler before analyzers run).
+    /// A parameter that cannot be metadata (TH0002, which the generator reports and which fails the build): the body is
+    /// written without it, so that the build shows TH0002 rather than CS8795 beside it. Where TH0002 is suppressed the
+    /// parameter is not recorded.
     /// </summary>
     NotRecorded,
 }
@@ -31,6 +32,7 @@ internal sealed record EventParameter(
     string Name,
     string Type,
     bool IsParams,
+    bool IsScoped,
     ParameterRole Role,
     string? Key,
     MetadataConversion Conversion,
@@ -52,6 +54,7 @@ internal sealed record EventMethod(
     bool ReturnsBool,
     string Name,
     bool IsExtensionMethod,
+    bool InStruct,
     string Recorder,
     bool RecorderMayBeNull,
     EquatableArray<EventParameter> Parameters,

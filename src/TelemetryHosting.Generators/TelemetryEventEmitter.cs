@@ -29,6 +29,7 @@ internal static class TelemetryEventEmitter
             code.Open($"partial {type.Keyword} {type.Declaration}");
         }
 
+        var holders = new List<(string Name, string Arguments)>();
         for (var i = 0; i < methods.Count; i++)
         {
             if (i > 0)
@@ -36,11 +37,24 @@ internal static class TelemetryEventEmitter
                 code.Line();
             }
 
-            EmitMethod(code, methods[i], i);
+            holders.Add(EmitMethod(code, methods[i], i));
         }
 
         foreach (var _ in first.ContainingTypes)
         {
+            code.Close();
+        }
+
+        // Each event's definition in a file-local holder class of its own, beside the type rather than in it: a definition
+        // the runtime refuses (a later version with stricter rules) then breaks its own event only, where a static field
+        // initialiser of the type would break every event of the type (TypeInitializationException). Beside the type,
+        // as a variant interface cannot hold a class, and one definition serves every instantiation of a generic type.
+        foreach (var (name, arguments) in holders)
+        {
+            code.Line();
+            code.Line(GeneratedCode);
+            code.Open($"file static class {name}");
+            code.Line($"public static readonly {Definition} Definition = new({arguments});");
             code.Close();
         }
 
@@ -52,16 +66,18 @@ internal static class TelemetryEventEmitter
         return code.ToString();
     }
 
-    private static void EmitMethod(CodeWriter code, EventMethod method, int index)
+    /// <summary>Writes the method; returns its definition's holder class, which <see cref="Emit"/> writes beside the type.</summary>
+    private static (string Name, string Arguments) EmitMethod(CodeWriter code, EventMethod method, int index)
     {
         var metadata = method.Parameters.Where(parameter => parameter.Role == ParameterRole.Metadata).ToList();
         var privateMetadata = method.Parameters.Where(parameter => parameter.Role == ParameterRole.PrivateMetadata).ToList();
         var user = method.Parameters.FirstOrDefault(parameter => parameter.Role == ParameterRole.User);
         var interactionId = method.Parameters.FirstOrDefault(parameter => parameter.Role == ParameterRole.InteractionId);
 
-        // The event's definition, built once: its constructor checks the names again when the type is first used (the
+        // The event's definition, built once: its constructor checks the names again when the event is first recorded (the
         // generator checked them already), and recording then checks nothing it proved.
-        var definition = DefinitionField(method, index);
+        var holder = DefinitionField(method, index);
+        var definition = holder + ".Definition";
         var arguments = new List<string> { Literal(method.Feature), Literal(method.Action) };
         if (method.Version != 0)
         {
@@ -84,10 +100,6 @@ internal static class TelemetryEventEmitter
             arguments.Add($"billingCategory: {Literal(method.BillingCategory)}");
         }
 
-        code.Line(GeneratedCode);
-        code.Line($"private static readonly {Definition} {definition} = new({string.Join(", ", arguments)});");
-        code.Line();
-
         // A parameter named like the type's recorder (a primary constructor parameter or a static field) would hide it
         // in the body: the body then reads it through a property of its own.
         var recorder = method.Recorder;
@@ -95,7 +107,8 @@ internal static class TelemetryEventEmitter
         {
             recorder = $"this.__TelemetryEvent{index.ToString(CultureInfo.InvariantCulture)}_Recorder";
             code.Line(GeneratedCode);
-            code.Line($"private {Recorder}{(method.RecorderMayBeNull ? "?" : string.Empty)} {recorder.Substring("this.".Length)} => {method.Recorder};");
+            // Readonly in a struct: a readonly method calling a non-readonly member would be CS8656 (a defensive copy).
+            code.Line($"private {(method.InStruct ? "readonly " : string.Empty)}{Recorder}{(method.RecorderMayBeNull ? "?" : string.Empty)} {recorder.Substring("this.".Length)} => {method.Recorder};");
             code.Line();
         }
 
@@ -103,6 +116,7 @@ internal static class TelemetryEventEmitter
         var parameterList = string.Join(", ", method.Parameters.Select((parameter, i) =>
             (i == 0 && method.IsExtensionMethod ? "this " : string.Empty)
             + (parameter.IsParams ? "params " : string.Empty)
+            + (parameter.IsScoped ? "scoped " : string.Empty)
             + parameter.Type + " " + parameter.Name));
         code.Open($"{method.Modifiers} {(method.ReturnsBool ? "bool" : "void")} {method.Name}({parameterList})");
 
@@ -155,9 +169,10 @@ internal static class TelemetryEventEmitter
         }
 
         code.Close();
+        return (holder, string.Join(", ", arguments));
     }
 
-    /// <summary>The name of the definition's field: one no parameter of the method shadows.</summary>
+    /// <summary>The name of the definition's holder class: one no parameter of the method shadows.</summary>
     private static string DefinitionField(EventMethod method, int index)
     {
         var name = $"__TelemetryEvent{index.ToString(CultureInfo.InvariantCulture)}";

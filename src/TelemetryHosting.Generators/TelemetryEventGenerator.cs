@@ -18,13 +18,27 @@ public sealed class TelemetryEventGenerator : IIncrementalGenerator
             static (node, _) => node is MethodDeclarationSyntax,
             TelemetryEventParser.Parse);
 
-        context.RegisterSourceOutput(results.Select(static (result, _) => result.Diagnostics), static (output, diagnostics) =>
+        // Every diagnostic of the methods, TH0002 included: a generator's diagnostics show in every build, with or without
+        // analyzers (RunAnalyzers=false), in files marked generated, and the IDE offers code fixes for them (the
+        // [PrivateMetadata] fix of TH0002). Each is located in its method's syntax tree (found by path in the current
+        // compilation), so that '#pragma warning disable' applies to it; reporting is cheap, the parsing stays cached.
+        var diagnostics = results.Select(static (result, _) => result.Diagnostics).Where(static diagnostics => diagnostics.Length > 0).Collect();
+        context.RegisterSourceOutput(diagnostics.Combine(context.CompilationProvider), static (output, input) =>
         {
-            // TH0002 comes from TelemetryEventAnalyzer instead, where the code fix that adds [PrivateMetadata] sees it (the
-            // body is written without the parameter, so that no CS8795 stops the analyzers of a command-line build).
-            foreach (var diagnostic in diagnostics.Where(diagnostic => diagnostic.Descriptor != DiagnosticDescriptors.ParameterCannotBeMetadata))
+            if (input.Left.IsEmpty)
             {
-                output.ReportDiagnostic(diagnostic.ToDiagnostic());
+                return;
+            }
+
+            var trees = new Dictionary<string, SyntaxTree>(StringComparer.Ordinal);
+            foreach (var tree in input.Right.SyntaxTrees)
+            {
+                trees[tree.FilePath] = tree;
+            }
+
+            foreach (var diagnostic in input.Left.SelectMany(diagnostics => diagnostics))
+            {
+                output.ReportDiagnostic(diagnostic.ToDiagnostic(trees));
             }
         });
 

@@ -39,15 +39,33 @@ internal static class TelemetryEventParser
             return new ParseResult(null, EquatableArray<DiagnosticInfo>.Empty);
         }
 
+        // Where no body can be generated whatever the method is like: said plainly, without the misleading diagnostics of
+        // the checks below (a 'file' type or an extension block has no name a generated partial declaration could repeat).
+        if (Unsupported(method, syntax) is { } unsupported)
+        {
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnsupportedMethod, location, method.Name, unsupported));
+            return new ParseResult(null, new EquatableArray<DiagnosticInfo>(diagnostics.ToImmutable()));
+        }
+
+        // The generated body uses collection expressions: before C# 12 it would fail to compile inside the generated file
+        // (CS9058), naming no setting to change.
+        if (syntax.SyntaxTree.Options is CSharpParseOptions { LanguageVersion: var languageVersion } && languageVersion < LanguageVersion.CSharp12)
+        {
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.LanguageVersionTooLow, location, method.Name, languageVersion.ToDisplayString()));
+            return new ParseResult(null, new EquatableArray<DiagnosticInfo>(diagnostics.ToImmutable()));
+        }
+
+        // What prevents generating a body at all. A definition the runtime refuses (TH0001, TH0007) is never written: its
+        // constructor would throw in the type's static initialiser and break every event of the type, even where the
+        // TH error is suppressed. The method is left without a body instead, so CS8795 fails the build beside it.
         var (feature, action, version, billingProduct, billingCategory) = ReadAttribute(attribute);
-        CheckNames(feature, action, attribute, location, diagnostics, cancellationToken);
+        var canEmit = CheckNames(feature, action, attribute, location, diagnostics, cancellationToken);
         if ((billingProduct is null) != (billingCategory is null) || billingProduct?.Length == 0 || billingCategory?.Length == 0)
         {
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InvalidBilling, AttributeLocation(attribute, cancellationToken) ?? location, method.Name));
+            canEmit = false;
         }
 
-        // What prevents generating a body at all.
-        var canEmit = true;
         if (!syntax.Modifiers.Any(SyntaxKind.PartialKeyword) || syntax.Body is not null || syntax.ExpressionBody is not null)
         {
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.MethodMustBePartial, location, method.Name, "must be declared 'partial' and without a body: the generator writes the body"));
@@ -102,6 +120,7 @@ internal static class TelemetryEventParser
             method.ReturnType.SpecialType == SpecialType.System_Boolean,
             Escape(method.Name),
             method.IsExtensionMethod,
+            method.ContainingType.TypeKind == TypeKind.Struct,
             recorder.Value.Expression,
             recorder.Value.MayBeNull,
             new EquatableArray<EventParameter>(parameters),
@@ -113,6 +132,27 @@ internal static class TelemetryEventParser
             $"{method.ContainingType.ToDisplayString(DisplayFormat)}.{method.Name}",
             LocationInfo.From(location));
         return new ParseResult(model, new EquatableArray<DiagnosticInfo>(diagnostics.ToImmutable()));
+    }
+
+    /// <summary>Why no body can be generated for a method in this kind of type, or <see langword="null"/>.</summary>
+    private static string? Unsupported(IMethodSymbol method, MethodDeclarationSyntax syntax)
+    {
+        // A C# 14 extension block ('extension(ITelemetryRecorder recorder) { ... }'): a type without a name.
+        if (method.ContainingType.Name.Length == 0
+            || syntax.Ancestors().OfType<TypeDeclarationSyntax>().Any(type => type.Identifier.ValueText.Length == 0))
+        {
+            return "must not be in an extension block ('extension(...)'): declare it in a static partial class as a static method with a 'this ITelemetryRecorder recorder' first parameter";
+        }
+
+        foreach (var type in syntax.Ancestors().OfType<TypeDeclarationSyntax>())
+        {
+            if (type.Modifiers.Any(SyntaxKind.FileKeyword))
+            {
+                return $"must not be in a file-local type ('file' type '{type.Identifier.ValueText}'): its body is generated in another file, where the type cannot be declared; drop 'file'";
+            }
+        }
+
+        return null;
     }
 
     /// <summary>Converts a parameter name to its camelCase key: the first letter in lower case.</summary>
@@ -146,12 +186,13 @@ internal static class TelemetryEventParser
         return (feature, action, version, billingProduct, billingCategory);
     }
 
-    private static void CheckNames(string? feature, string? action, AttributeData attribute, Location fallback, ImmutableArray<DiagnosticInfo>.Builder diagnostics, CancellationToken cancellationToken)
+    /// <summary>Reports TH0001 for a name the gateway would refuse; whether the names are valid.</summary>
+    private static bool CheckNames(string? feature, string? action, AttributeData attribute, Location fallback, ImmutableArray<DiagnosticInfo>.Builder diagnostics, CancellationToken cancellationToken)
     {
         var error = EventNameValidator.Validate(feature, action);
         if (error is null)
         {
-            return;
+            return true;
         }
 
         // The diagnostic points at the argument the gateway's message names.
@@ -165,6 +206,7 @@ internal static class TelemetryEventParser
         }
 
         diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InvalidEventName, location, error, (isFeature ? feature : action) ?? string.Empty));
+        return false;
     }
 
     private static Location? AttributeLocation(AttributeData attribute, CancellationToken cancellationToken) =>
@@ -219,10 +261,9 @@ internal static class TelemetryEventParser
     }
 
     /// <summary>
-    /// Reads the parameters of a method into their roles, reporting what cannot be recorded. TelemetryEventAnalyzer calls
-    /// it too, for the TH0002 diagnostics that its code fix acts on.
+    /// Reads the parameters of a method into their roles, reporting what cannot be recorded.
     /// </summary>
-    public static ImmutableArray<EventParameter> ReadParameters(IMethodSymbol method, INamedTypeSymbol recorderType, Compilation compilation, ImmutableArray<DiagnosticInfo>.Builder diagnostics, ref bool canEmit)
+    private static ImmutableArray<EventParameter> ReadParameters(IMethodSymbol method, INamedTypeSymbol recorderType, Compilation compilation, ImmutableArray<DiagnosticInfo>.Builder diagnostics, ref bool canEmit)
     {
         var timeSpan = compilation.GetTypeByMetadataName("System.TimeSpan");
         var user = compilation.GetTypeByMetadataName(UserType);
@@ -248,7 +289,7 @@ internal static class TelemetryEventParser
 
             if (i == 0 && method.IsStatic && IsRecorder(parameter.Type, recorderType))
             {
-                parameters.Add(new EventParameter(name, type, parameter.IsParams, ParameterRole.Recorder, null, MetadataConversion.None, false));
+                parameters.Add(new EventParameter(name, type, parameter.IsParams, IsScoped(parameter), ParameterRole.Recorder, null, MetadataConversion.None, false));
                 continue;
             }
 
@@ -269,7 +310,7 @@ internal static class TelemetryEventParser
                 else
                 {
                     hasInteractionId = true;
-                    parameters.Add(new EventParameter(name, type, parameter.IsParams, ParameterRole.InteractionId, null, MetadataConversion.None, false));
+                    parameters.Add(new EventParameter(name, type, parameter.IsParams, IsScoped(parameter), ParameterRole.InteractionId, null, MetadataConversion.None, false));
                     continue;
                 }
 
@@ -287,7 +328,7 @@ internal static class TelemetryEventParser
                 }
 
                 hasUser = true;
-                parameters.Add(new EventParameter(name, type, parameter.IsParams, ParameterRole.User, null, MetadataConversion.None, false));
+                parameters.Add(new EventParameter(name, type, parameter.IsParams, IsScoped(parameter), ParameterRole.User, null, MetadataConversion.None, false));
                 continue;
             }
 
@@ -309,7 +350,7 @@ internal static class TelemetryEventParser
                     continue;
                 }
 
-                parameters.Add(new EventParameter(name, type, parameter.IsParams, ParameterRole.PrivateMetadata, key, MetadataConversion.None, false));
+                parameters.Add(new EventParameter(name, type, parameter.IsParams, IsScoped(parameter), ParameterRole.PrivateMetadata, key, MetadataConversion.None, false));
                 continue;
             }
 
@@ -324,10 +365,11 @@ internal static class TelemetryEventParser
             var conversion = Conversion(valueType, timeSpan);
             if (conversion == MetadataConversion.None)
             {
-                // The body is still written, without this parameter: a method without a body would be CS8795, a
-                // declaration error that stops the command-line compiler before TelemetryEventAnalyzer reports TH0002.
+                // TH0002, which the generator reports (it fails the build whatever the analyzer settings). The body is
+                // still written, without this parameter, so that the build shows TH0002 alone (no CS8795) and the IDE
+                // offers its fix; where TH0002 is suppressed, the parameter is not recorded.
                 diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.ParameterCannotBeMetadata, location, parameter.Name, parameter.Type.ToDisplayString()));
-                parameters.Add(new EventParameter(name, type, parameter.IsParams, ParameterRole.NotRecorded, null, MetadataConversion.None, false));
+                parameters.Add(new EventParameter(name, type, parameter.IsParams, IsScoped(parameter), ParameterRole.NotRecorded, null, MetadataConversion.None, false));
                 continue;
             }
 
@@ -341,11 +383,17 @@ internal static class TelemetryEventParser
                 continue;
             }
 
-            parameters.Add(new EventParameter(name, type, parameter.IsParams, ParameterRole.Metadata, metadataKey, conversion, isNullable));
+            parameters.Add(new EventParameter(name, type, parameter.IsParams, IsScoped(parameter), ParameterRole.Metadata, metadataKey, conversion, isNullable));
         }
 
         return parameters.ToImmutable();
     }
+
+    /// <summary>
+    /// Whether the parameter is declared 'scoped', which the implementation must repeat (CS8988); a 'params' span is
+    /// scoped implicitly, in both parts.
+    /// </summary>
+    private static bool IsScoped(IParameterSymbol parameter) => !parameter.IsParams && parameter.ScopedKind == ScopedKind.ScopedValue;
 
     private static bool CheckKey(string key, HashSet<string> keys, string kind, IParameterSymbol parameter, Location? location, ImmutableArray<DiagnosticInfo>.Builder diagnostics)
     {

@@ -22,9 +22,11 @@ namespace TelemetryHosting;
 /// The generated method records through <see cref="TelemetryEventDefinition"/>, which checks at run time only what the
 /// compiler cannot know: as <see cref="ITelemetryRecorder.Record"/> does, it throws <see cref="ArgumentException"/> for a
 /// <see cref="float"/> or <see cref="double"/> metadata value that is not finite (<see cref="double.NaN"/> or an
-/// infinity) and for a private metadata value of a type the recorder does not take. An instance method whose recorder
-/// field is declared nullable (<c>ITelemetryRecorder?</c>) records nothing, and returns <see langword="false"/>, while
-/// it is <see langword="null"/>.
+/// infinity) and for a private metadata value of a type the recorder does not take. A method whose recorder is declared
+/// nullable (<c>ITelemetryRecorder?</c>) records nothing, and returns <see langword="false"/>, while it is
+/// <see langword="null"/>: the recorder field or primary constructor parameter of an instance method, and equally the
+/// receiver of an extension method declared <c>this ITelemetryRecorder? recorder</c> (called on a null recorder, it does
+/// nothing rather than throw <see cref="ArgumentNullException"/>).
 /// </para>
 /// </remarks>
 [AttributeUsage(AttributeTargets.Method, AllowMultiple = false, Inherited = false)]

@@ -14,6 +14,12 @@ namespace TelemetryHosting;
 /// <see cref="TelemetryEventParameters"/> and without checking again the names checked here; with any other
 /// <see cref="ITelemetryRecorder"/> (a fake, a decorator) it calls <see cref="ITelemetryRecorder.Record"/> with the
 /// equivalent parameters.
+/// <para>
+/// This type is a binary contract: generated code is compiled into third-party assemblies, which then run against later
+/// versions of this library. Once shipped, the signatures of the constructor and of <see cref="Record"/> (parameter
+/// types, order, names and defaults, and the return type) are frozen: they are never changed or removed, and the type
+/// is extended only by new overloads. A later version must also accept every definition an earlier generator wrote.
+/// </para>
 /// </remarks>
 [EditorBrowsable(EditorBrowsableState.Never)]
 public sealed class TelemetryEventDefinition

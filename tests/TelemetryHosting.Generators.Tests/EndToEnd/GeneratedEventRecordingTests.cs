@@ -86,6 +86,17 @@ public sealed class GeneratedEventRecordingTests
         Assert.Equal(3, recorder.Single("jobs", "started").Metadata["rows"]);
     }
 
+    [Fact]
+    public void ExtensionMethod_NullableReceiverNull_RecordsNothing()
+    {
+        ITelemetryRecorder? none = null;
+        Assert.False(none.RecordFinished(3));
+
+        var recorder = new FakeTelemetryRecorder();
+        Assert.True(((ITelemetryRecorder?)recorder).RecordFinished(3));
+        Assert.Equal(3, recorder.Single("jobs", "finished").Metadata["rows"]);
+    }
+
     [Theory]
     [InlineData(double.NaN)]
     [InlineData(double.PositiveInfinity)]

@@ -8,3 +8,10 @@ internal sealed partial class OptionalTelemetryJob(ITelemetryRecorder? telemetry
     [TelemetryEvent("jobs", "started")]
     public partial bool RecordStarted(int rows);
 }
+
+/// <summary>An extension method on an optional recorder: on a null receiver, the event is not recorded.</summary>
+internal static partial class OptionalTelemetryEvents
+{
+    [TelemetryEvent("jobs", "finished")]
+    public static partial bool RecordFinished(this ITelemetryRecorder? recorder, int rows);
+}

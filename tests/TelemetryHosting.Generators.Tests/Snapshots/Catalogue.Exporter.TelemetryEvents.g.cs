@@ -4,14 +4,17 @@
 partial class Exporter
 {
     [global::System.CodeDom.Compiler.GeneratedCodeAttribute("TelemetryHosting.Generators", "0.1.0.0")]
-    private static readonly global::TelemetryHosting.TelemetryEventDefinition __TelemetryEvent0 = new("exports", "succeeded", metadataKeys: ["rows"]);
-
-    [global::System.CodeDom.Compiler.GeneratedCodeAttribute("TelemetryHosting.Generators", "0.1.0.0")]
     public partial void RecordExported(long count, string? interactionId)
     {
-        __TelemetryEvent0.Record(
+        __TelemetryEvent0.Definition.Record(
             recorder,
             metadata: [count],
             interactionId: interactionId);
     }
+}
+
+[global::System.CodeDom.Compiler.GeneratedCodeAttribute("TelemetryHosting.Generators", "0.1.0.0")]
+file static class __TelemetryEvent0
+{
+    public static readonly global::TelemetryHosting.TelemetryEventDefinition Definition = new("exports", "succeeded", metadataKeys: ["rows"]);
 }

@@ -6,15 +6,18 @@ namespace Search
     partial class SearchTelemetry
     {
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("TelemetryHosting.Generators", "0.1.0.0")]
-        private static readonly global::TelemetryHosting.TelemetryEventDefinition __TelemetryEvent0 = new("search.results", "view", version: 2, metadataKeys: ["resultCount", "elapsed"], privateMetadataKeys: ["query"], billingProduct: "code-search", billingCategory: "core");
-
-        [global::System.CodeDom.Compiler.GeneratedCodeAttribute("TelemetryHosting.Generators", "0.1.0.0")]
         public static partial bool RecordResultsViewed(this global::TelemetryHosting.ITelemetryRecorder recorder, int resultCount, global::System.TimeSpan elapsed, string query)
         {
-            return __TelemetryEvent0.Record(
+            return __TelemetryEvent0.Definition.Record(
                 recorder,
                 metadata: [resultCount, elapsed.TotalMilliseconds],
                 privateMetadata: [query]);
         }
+    }
+
+    [global::System.CodeDom.Compiler.GeneratedCodeAttribute("TelemetryHosting.Generators", "0.1.0.0")]
+    file static class __TelemetryEvent0
+    {
+        public static readonly global::TelemetryHosting.TelemetryEventDefinition Definition = new("search.results", "view", version: 2, metadataKeys: ["resultCount", "elapsed"], privateMetadataKeys: ["query"], billingProduct: "code-search", billingCategory: "core");
     }
 }

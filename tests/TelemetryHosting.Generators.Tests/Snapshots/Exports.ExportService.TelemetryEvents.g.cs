@@ -6,23 +6,29 @@ namespace Exports
     partial class ExportService
     {
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("TelemetryHosting.Generators", "0.1.0.0")]
-        private static readonly global::TelemetryHosting.TelemetryEventDefinition __TelemetryEvent0 = new("exports", "succeeded", version: 3, metadataKeys: ["rows"]);
-
-        [global::System.CodeDom.Compiler.GeneratedCodeAttribute("TelemetryHosting.Generators", "0.1.0.0")]
         private partial void RecordExported(int rows)
         {
-            __TelemetryEvent0.Record(
+            __TelemetryEvent0.Definition.Record(
                 this._telemetry,
                 metadata: [rows]);
         }
 
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("TelemetryHosting.Generators", "0.1.0.0")]
-        private static readonly global::TelemetryHosting.TelemetryEventDefinition __TelemetryEvent1 = new("exports", "cancelled", version: 3);
-
-        [global::System.CodeDom.Compiler.GeneratedCodeAttribute("TelemetryHosting.Generators", "0.1.0.0")]
         private partial bool RecordCancelled()
         {
-            return __TelemetryEvent1.Record(this._telemetry);
+            return __TelemetryEvent1.Definition.Record(this._telemetry);
         }
+    }
+
+    [global::System.CodeDom.Compiler.GeneratedCodeAttribute("TelemetryHosting.Generators", "0.1.0.0")]
+    file static class __TelemetryEvent0
+    {
+        public static readonly global::TelemetryHosting.TelemetryEventDefinition Definition = new("exports", "succeeded", version: 3, metadataKeys: ["rows"]);
+    }
+
+    [global::System.CodeDom.Compiler.GeneratedCodeAttribute("TelemetryHosting.Generators", "0.1.0.0")]
+    file static class __TelemetryEvent1
+    {
+        public static readonly global::TelemetryHosting.TelemetryEventDefinition Definition = new("exports", "cancelled", version: 3);
     }
 }

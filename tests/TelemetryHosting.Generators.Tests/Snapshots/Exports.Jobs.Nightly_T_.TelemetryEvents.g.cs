@@ -8,15 +8,18 @@ namespace Exports
         partial class Nightly<T>
         {
             [global::System.CodeDom.Compiler.GeneratedCodeAttribute("TelemetryHosting.Generators", "0.1.0.0")]
-            private static readonly global::TelemetryHosting.TelemetryEventDefinition __TelemetryEvent0 = new("exports.nightly", "ran", metadataKeys: ["checked", "ratio"]);
-
-            [global::System.CodeDom.Compiler.GeneratedCodeAttribute("TelemetryHosting.Generators", "0.1.0.0")]
             public partial void RecordRan(ushort @checked, float? ratio)
             {
-                __TelemetryEvent0.Record(
+                __TelemetryEvent0.Definition.Record(
                     recorder,
                     metadata: [@checked, ratio]);
             }
         }
+    }
+
+    [global::System.CodeDom.Compiler.GeneratedCodeAttribute("TelemetryHosting.Generators", "0.1.0.0")]
+    file static class __TelemetryEvent0
+    {
+        public static readonly global::TelemetryHosting.TelemetryEventDefinition Definition = new("exports.nightly", "ran", metadataKeys: ["checked", "ratio"]);
     }
 }

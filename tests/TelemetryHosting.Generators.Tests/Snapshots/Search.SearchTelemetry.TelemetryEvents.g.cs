@@ -6,12 +6,9 @@ namespace Search
     partial class SearchTelemetry
     {
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("TelemetryHosting.Generators", "0.1.0.0")]
-        private static readonly global::TelemetryHosting.TelemetryEventDefinition __TelemetryEvent0 = new("search.results", "view", version: 2, metadataKeys: ["resultCount", "cached", "elapsed", "score", "cost", "files"], privateMetadataKeys: ["query", "repo"], billingProduct: "code-search", billingCategory: "core");
-
-        [global::System.CodeDom.Compiler.GeneratedCodeAttribute("TelemetryHosting.Generators", "0.1.0.0")]
         public static partial bool RecordResultsViewed(this global::TelemetryHosting.ITelemetryRecorder recorder, int resultCount, bool cached, global::System.TimeSpan elapsed, double? score, decimal cost, long fileCount, string query, string? repository, global::TelemetryHosting.TelemetryEventUser? user, string? interactionId)
         {
-            return __TelemetryEvent0.Record(
+            return __TelemetryEvent0.Definition.Record(
                 recorder,
                 metadata: [resultCount, cached ? 1d : 0d, elapsed.TotalMilliseconds, score, (double)cost, fileCount],
                 privateMetadata: [query, repository],
@@ -20,23 +17,35 @@ namespace Search
         }
 
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("TelemetryHosting.Generators", "0.1.0.0")]
-        private static readonly global::TelemetryHosting.TelemetryEventDefinition __TelemetryEvent1 = new("search.results", "clear");
-
-        [global::System.CodeDom.Compiler.GeneratedCodeAttribute("TelemetryHosting.Generators", "0.1.0.0")]
         public static partial void RecordResultsCleared(this global::TelemetryHosting.ITelemetryRecorder recorder)
         {
-            __TelemetryEvent1.Record(recorder);
+            __TelemetryEvent1.Definition.Record(recorder);
         }
-
-        [global::System.CodeDom.Compiler.GeneratedCodeAttribute("TelemetryHosting.Generators", "0.1.0.0")]
-        private static readonly global::TelemetryHosting.TelemetryEventDefinition __TelemetryEvent2 = new("search.results", "export", version: 1, billingProduct: "code-search", billingCategory: "export");
 
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("TelemetryHosting.Generators", "0.1.0.0")]
         internal static partial bool RecordResultsExported(global::TelemetryHosting.ITelemetryRecorder recorder, string? interaction)
         {
-            return __TelemetryEvent2.Record(
+            return __TelemetryEvent2.Definition.Record(
                 recorder,
                 interactionId: interaction);
         }
+    }
+
+    [global::System.CodeDom.Compiler.GeneratedCodeAttribute("TelemetryHosting.Generators", "0.1.0.0")]
+    file static class __TelemetryEvent0
+    {
+        public static readonly global::TelemetryHosting.TelemetryEventDefinition Definition = new("search.results", "view", version: 2, metadataKeys: ["resultCount", "cached", "elapsed", "score", "cost", "files"], privateMetadataKeys: ["query", "repo"], billingProduct: "code-search", billingCategory: "core");
+    }
+
+    [global::System.CodeDom.Compiler.GeneratedCodeAttribute("TelemetryHosting.Generators", "0.1.0.0")]
+    file static class __TelemetryEvent1
+    {
+        public static readonly global::TelemetryHosting.TelemetryEventDefinition Definition = new("search.results", "clear");
+    }
+
+    [global::System.CodeDom.Compiler.GeneratedCodeAttribute("TelemetryHosting.Generators", "0.1.0.0")]
+    file static class __TelemetryEvent2
+    {
+        public static readonly global::TelemetryHosting.TelemetryEventDefinition Definition = new("search.results", "export", version: 1, billingProduct: "code-search", billingCategory: "export");
     }
 }

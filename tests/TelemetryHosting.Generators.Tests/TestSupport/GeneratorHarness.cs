@@ -64,12 +64,14 @@ internal static class GeneratorHarness
         return test;
     }
 
-    /// <summary>A code fix test of the Roslyn testing framework with the offline references.</summary>
-    public static CSharpCodeFixTest<TAnalyzer, TCodeFix, DefaultVerifier> CreateCodeFixTest<TAnalyzer, TCodeFix>(string source, string fixedSource)
-        where TAnalyzer : Microsoft.CodeAnalysis.Diagnostics.DiagnosticAnalyzer, new()
+    /// <summary>
+    /// A code fix test of the Roslyn testing framework with the offline references, for a diagnostic the generator
+    /// reports (as the IDE offers fixes for generator diagnostics): the generator runs on the source, no analyzer does.
+    /// </summary>
+    public static CSharpCodeFixTest<Microsoft.CodeAnalysis.Testing.EmptyDiagnosticAnalyzer, TCodeFix, DefaultVerifier> CreateGeneratorCodeFixTest<TCodeFix>(string source, string fixedSource)
         where TCodeFix : Microsoft.CodeAnalysis.CodeFixes.CodeFixProvider, new()
     {
-        var test = new CSharpCodeFixTest<TAnalyzer, TCodeFix, DefaultVerifier>
+        var test = new GeneratorCodeFixTest<TCodeFix>
         {
             ReferenceAssemblies = new ReferenceAssemblies("net10.0"),
             TestCode = source,
@@ -83,28 +85,47 @@ internal static class GeneratorHarness
         });
         test.TestState.AdditionalReferences.AddRange(References.Value);
         test.FixedState.AdditionalReferences.AddRange(References.Value);
+        test.TestBehaviors |= TestBehaviors.SkipGeneratedSourcesCheck;
         return test;
     }
 
     /// <summary>Runs the generator directly: the generated sources by hint name, and every diagnostic of the result.</summary>
-    public static (IReadOnlyDictionary<string, string> Sources, ImmutableArray<Diagnostic> Diagnostics) Run(string source, bool catalogue = false)
+    /// <param name="source">The source of the one file.</param>
+    /// <param name="catalogue">Whether the catalogue is turned on.</param>
+    /// <param name="suppressed">Diagnostic ids turned off, as a .globalconfig does with <c>severity = none</c>.</param>
+    public static (IReadOnlyDictionary<string, string> Sources, ImmutableArray<Diagnostic> Diagnostics) Run(string source, bool catalogue = false, params string[] suppressed)
     {
-        var (sources, diagnostics, _) = RunGenerator(source, catalogue);
+        var (sources, diagnostics, _) = RunGenerator(source, catalogue, suppressed);
         return (sources, diagnostics);
     }
 
-    private static (IReadOnlyDictionary<string, string> Sources, ImmutableArray<Diagnostic> Diagnostics, Compilation Output) RunGenerator(string source, bool catalogue)
+    private static (IReadOnlyDictionary<string, string> Sources, ImmutableArray<Diagnostic> Diagnostics, Compilation Output) RunGenerator(string source, bool catalogue, string[]? suppressed = null)
     {
         var compilation = CSharpCompilation.Create(
             "Generated",
             [CSharpSyntaxTree.ParseText(source, CSharpParseOptions.Default, path: "/0/Test0.cs")],
             References.Value,
-            new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, nullableContextOptions: NullableContextOptions.Enable));
+            new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, nullableContextOptions: NullableContextOptions.Enable)
+                .WithSpecificDiagnosticOptions((suppressed ?? []).Select(id => KeyValuePair.Create(id, ReportDiagnostic.Suppress))));
         var options = new BuildProperties(catalogue ? new Dictionary<string, string> { ["build_property.TelemetryEventCatalog"] = "true" } : []);
         var driver = CSharpGeneratorDriver.Create([new TelemetryEventGenerator().AsSourceGenerator()], optionsProvider: options)
             .RunGeneratorsAndUpdateCompilation(compilation, out var output, out var generatorDiagnostics);
         var sources = driver.GetRunResult().GeneratedTrees.ToDictionary(tree => Path.GetFileName(tree.FilePath), tree => tree.GetText().ToString());
         return (sources, generatorDiagnostics.AddRange(output.GetDiagnostics()), output);
+    }
+
+    /// <summary>Compiles a source and a (generated, perhaps altered) source into an assembly loaded in this process.</summary>
+    public static System.Reflection.Assembly CompileToAssembly(string source, string generated)
+    {
+        var compilation = CSharpCompilation.Create(
+            "Generated" + Guid.NewGuid().ToString("N"),
+            [CSharpSyntaxTree.ParseText(source, CSharpParseOptions.Default, path: "/0/Test0.cs"), CSharpSyntaxTree.ParseText(generated, CSharpParseOptions.Default, path: "/0/Generated.cs")],
+            References.Value,
+            new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, nullableContextOptions: NullableContextOptions.Enable));
+        using var stream = new MemoryStream();
+        var result = compilation.Emit(stream);
+        Assert.True(result.Success, string.Join(Environment.NewLine, result.Diagnostics));
+        return System.Reflection.Assembly.Load(stream.ToArray());
     }
 
     /// <summary>
@@ -119,7 +140,7 @@ internal static class GeneratorHarness
             return diagnostics;
         }
 
-        var analyzers = Microsoft.CodeAnalysis.Diagnostics.DiagnosticAnalyzerExtensions.WithAnalyzers(output, [new TelemetryEventAnalyzer(), new RecordCallAnalyzer()]);
+        var analyzers = Microsoft.CodeAnalysis.Diagnostics.DiagnosticAnalyzerExtensions.WithAnalyzers(output, [new RecordCallAnalyzer()]);
         return diagnostics.AddRange(await analyzers.GetAnalyzerDiagnosticsAsync().ConfigureAwait(false));
     }
 
@@ -135,6 +156,13 @@ internal static class GeneratorHarness
 
         var path = Path.Combine(AppContext.BaseDirectory, "Snapshots", name);
         return File.Exists(path) ? File.ReadAllText(path) : $"(no snapshot {name}: run the tests with UPDATE_SNAPSHOTS=1)";
+    }
+
+    /// <summary>A code fix test whose project runs the generator, so that the fix sees the generator's diagnostics.</summary>
+    private sealed class GeneratorCodeFixTest<TCodeFix> : CSharpCodeFixTest<Microsoft.CodeAnalysis.Testing.EmptyDiagnosticAnalyzer, TCodeFix, DefaultVerifier>
+        where TCodeFix : Microsoft.CodeAnalysis.CodeFixes.CodeFixProvider, new()
+    {
+        protected override IEnumerable<Type> GetSourceGenerators() => [typeof(TelemetryEventGenerator)];
     }
 
     /// <summary>MSBuild properties as the compiler passes them to generators (build_property.*).</summary>

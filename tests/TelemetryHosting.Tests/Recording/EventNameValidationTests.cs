@@ -114,8 +114,44 @@ public sealed class EventNameValidationTests : IAsyncLifetime
 
         var exception = Assert.Throws<ArgumentException>(() => _harness.Recorder.Record("search", "view", parameters));
 
-        Assert.Contains("privateMetadata.nested.bad", exception.Message, StringComparison.Ordinal);
+        Assert.Equal(
+            "Private metadata value at 'privateMetadata.nested.<key>' has unsupported type System.Uri; use strings, numbers, booleans, null, dictionaries or lists.",
+            exception.Message);
         Assert.DoesNotContain("secret", exception.Message, StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Fact]
+    public void Record_UnsupportedValueUnderANestedKey_DoesNotQuoteTheNestedKeys()
+    {
+        // Nested keys are data (a map keyed by e-mail address): only the top-level key, which the developer chose, is named.
+        var parameters = new TelemetryEventParameters
+        {
+            PrivateMetadata = new Dictionary<string, object?>
+            {
+                ["m"] = new Dictionary<string, object?>
+                {
+                    ["alice@example.com"] = new Dictionary<string, object?> { ["bob@example.com"] = new List<object?> { "x", new Uri("https://example.com") } },
+                    ["carol@example.com"] = new Dictionary<string, object?> { [""] = 1 },
+                },
+            },
+        };
+
+        var exception = Assert.Throws<ArgumentException>(() => _harness.Recorder.Record("search", "view", parameters));
+
+        Assert.Equal(
+            "Private metadata value at 'privateMetadata.m.<key>.<key>[1]' has unsupported type System.Uri; use strings, numbers, booleans, null, dictionaries or lists.",
+            exception.Message);
+        Assert.DoesNotContain("example.com", exception.Message, StringComparison.Ordinal);
+
+        var emptyKey = new TelemetryEventParameters
+        {
+            PrivateMetadata = new Dictionary<string, object?>
+            {
+                ["m"] = new Dictionary<string, object?> { ["carol@example.com"] = new Dictionary<string, object?> { [""] = 1 } },
+            },
+        };
+        exception = Assert.Throws<ArgumentException>(() => _harness.Recorder.Record("search", "view", emptyKey));
+        Assert.Equal("Private metadata keys must not be empty (in 'privateMetadata.m.<key>').", exception.Message);
     }
 
     [Fact]
@@ -131,7 +167,7 @@ public sealed class EventNameValidationTests : IAsyncLifetime
 
         var exception = Assert.Throws<ArgumentException>(() => _harness.Recorder.Record("search", "view", parameters));
 
-        Assert.Equal("Private metadata number at 'privateMetadata.nested.scores[1]' must be finite.", exception.Message);
+        Assert.Equal("Private metadata number at 'privateMetadata.nested.<key>[1]' must be finite.", exception.Message);
     }
 
     public static TheoryData<string, TelemetryMarketingTracking, string> InvalidMarketingTracking => new()

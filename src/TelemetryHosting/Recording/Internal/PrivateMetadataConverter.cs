@@ -5,8 +5,9 @@ using Google.Protobuf.WellKnownTypes;
 namespace TelemetryHosting.Recording.Internal;
 
 /// <summary>
-/// Converts private metadata into a protobuf <see cref="Struct"/>. Error messages name keys and types only,
-/// never values: private metadata may be sensitive.
+/// Converts private metadata into a protobuf <see cref="Struct"/>. Error messages name types, list indexes and the
+/// top-level key only, never values nor the keys of nested dictionaries (<c>privateMetadata.m.&lt;key&gt;[1]</c>): private
+/// metadata may be sensitive, and a nested dictionary's keys are often data too (a map keyed by e-mail address).
 /// </summary>
 internal static class PrivateMetadataConverter
 {
@@ -117,11 +118,14 @@ internal static class PrivateMetadataConverter
     }
 
     /// <summary>
-    /// Where a value sits, for error messages: its container's path and its key or index. The string is composed only
-    /// when needed (an error, or a nested container), not for every value recorded.
+    /// Where a value sits, for error messages: its container's path and its key or index. A top-level key, which the
+    /// developer chose, is named; a nested dictionary's key, which may be data, is written <c>&lt;key&gt;</c>. The string
+    /// is composed only when needed (an error, or a nested container), not for every value recorded.
     /// </summary>
     private readonly struct ValuePath(string parent, string? key, int index)
     {
-        public override string ToString() => key is not null ? $"{parent}.{key}" : $"{parent}[{index}]";
+        public override string ToString() => key is null ? $"{parent}[{index}]"
+            : string.Equals(parent, RootPath, StringComparison.Ordinal) ? $"{parent}.{key}"
+            : $"{parent}.<key>";
     }
 }
