@@ -2,6 +2,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
+using TelemetryHosting.Authentication.Internal;
 using TelemetryHosting.Configuration.Internal;
 
 namespace TelemetryHosting.Tests.Configuration;
@@ -81,6 +82,39 @@ public sealed class ConnectionStringTests
         Assert.Equal(new Uri("http://localhost:51001"), options.Sams.Url);
         Assert.Equal("sams_cid_devgateway", options.Sams.ClientId);
         Assert.Equal(Secret, options.Sams.ClientSecret);
+    }
+
+    [Fact]
+    public async Task Start_SamsApiUrlConfigured_ConnectionStringsSamsUrlReplacesItToo()
+    {
+        var options = await StartAsync(new()
+        {
+            ["TelemetryGateway:ServiceId"] = "my-service",
+            ["TelemetryGateway:Sams:ApiUrl"] = "https://accounts-api.sgdev.org",
+            ["TelemetryGateway:ConnectionName"] = "telemetry",
+            ["ConnectionStrings:telemetry"] = AppHostConnectionString,
+        });
+
+        // Tokens are requested from ApiUrl ?? Url: the development client's secret must not go to a real SAMS.
+        Assert.Equal(new Uri("http://localhost:51001"), options.Sams.ApiUrl);
+    }
+
+    [Fact]
+    public void PostConfigure_SamsApiUrlVariableSet_DoesNotReplaceTheConnectionStringsSamsUrl()
+    {
+        var configuration = new ConfigurationBuilder()
+            .AddInMemoryCollection(new Dictionary<string, string?> { ["ConnectionStrings:telemetry"] = AppHostConnectionString })
+            .Build();
+        using var services = new ServiceCollection().AddSingleton<IConfiguration>(configuration).BuildServiceProvider();
+        var options = new TelemetryGatewayOptions { ConnectionName = "telemetry" };
+
+        // In the order AddTelemetryGateway registers them: the connection string, then the SAMS defaults.
+        new ConnectionStringOptions(services).PostConfigure(Options.DefaultName, options);
+        new SamsOptionsDefaults(variable => variable == SamsOptionsDefaults.ApiUrlVariable ? "https://accounts-api.sourcegraph.com" : null)
+            .PostConfigure(Options.DefaultName, options);
+
+        Assert.Equal(new Uri("http://localhost:51001"), options.Sams.ApiUrl);
+        Assert.Equal(new Uri("http://localhost:51001"), options.Sams.Url);
     }
 
     [Fact]

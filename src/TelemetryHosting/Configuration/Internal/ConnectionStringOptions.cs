@@ -29,7 +29,14 @@ internal sealed class ConnectionStringOptions(IServiceProvider services) : IPost
             ?? throw Failure(name, $"ConnectionName: the connection string 'ConnectionStrings:{options.ConnectionName}' is not valid: {error}");
         var sams = options.Sams ??= new();
         options.Endpoint = connection.Endpoint ?? options.Endpoint;
-        sams.Url = connection.SamsUrl ?? sams.Url;
+        if (connection.SamsUrl is { } samsUrl)
+        {
+            // Tokens are requested from ApiUrl ?? Url, and the SAMS defaults fill ApiUrl from SAMS_API_URL when it is
+            // null: set it explicitly, or the development client's credentials would go to a real SAMS.
+            sams.Url = samsUrl;
+            sams.ApiUrl = samsUrl;
+        }
+
         sams.ClientId = connection.ClientId ?? sams.ClientId;
         sams.ClientSecret = connection.ClientSecret ?? sams.ClientSecret;
     }
