@@ -18,8 +18,15 @@ public static partial class TelemetryDevGatewayResourceBuilderExtensions
     /// <param name="gateway">The development gateway.</param>
     /// <returns>The referencing service's builder.</returns>
     /// <remarks>
-    /// This overload is chosen over Aspire's own for a plain <c>.WithReference(telemetry)</c>: the resource is also an
-    /// executable with endpoints, and a service-discovery reference alone would pass no connection string.
+    /// <para>
+    /// This overload is a better match than Aspire's connection-string overload for a plain <c>.WithReference(telemetry)</c>;
+    /// that one would pass the connection string but not <c>TelemetryGateway__ConnectionName</c>, so the service would
+    /// not use it.
+    /// </para>
+    /// <para>
+    /// In publish mode it passes nothing: the development gateway is not deployed, and a deployed service uses its own
+    /// <c>TelemetryGateway</c> configuration.
+    /// </para>
     /// </remarks>
     public static IResourceBuilder<TDestination> WithReference<TDestination>(
         this IResourceBuilder<TDestination> builder, IResourceBuilder<TelemetryDevGatewayResource> gateway)
@@ -27,6 +34,11 @@ public static partial class TelemetryDevGatewayResourceBuilderExtensions
     {
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentNullException.ThrowIfNull(gateway);
+        if (builder.ApplicationBuilder.ExecutionContext.IsPublishMode)
+        {
+            return builder;
+        }
+
         return ResourceBuilderExtensions.WithReference(builder, (IResourceBuilder<IResourceWithConnectionString>)gateway)
             .WithEnvironment(ConnectionNameVariable, gateway.Resource.Name);
     }

@@ -57,6 +57,39 @@ public sealed class TelemetryDevGatewayResourceTests
         Assert.DoesNotContain(environment.Keys, key => key.StartsWith("services__", StringComparison.Ordinal));
     }
 
+    [Fact]
+    public async Task PublishMode_GatewayIsNotInTheManifest_AndTheReferencePassesNothing()
+    {
+        var builder = PublishModeBuilder();
+        Assert.True(builder.ExecutionContext.IsPublishMode);
+        var gateway = builder.AddTelemetryDevGateway("telemetry");
+
+        var service = builder.AddExecutable("service", "dotnet", ".").WithReference(gateway);
+
+        Assert.True(gateway.Resource.IsExcludedFromPublish());
+        var environment = await EnvironmentAsync(service.Resource);
+        Assert.DoesNotContain(environment.Keys, key => key.Contains("telemetry", StringComparison.OrdinalIgnoreCase));
+        Assert.DoesNotContain("TelemetryGateway__ConnectionName", environment.Keys);
+    }
+
+    [Fact]
+    public void RunMode_GatewayIsNotExcluded()
+    {
+        var builder = DistributedApplication.CreateBuilder(new DistributedApplicationOptions { DisableDashboard = true });
+
+        var gateway = builder.AddTelemetryDevGateway("telemetry");
+
+        Assert.False(gateway.Resource.IsExcludedFromPublish());
+    }
+
+    /// <summary>A builder as <c>dotnet run -- --publisher manifest</c> makes it (the model only; nothing is written).</summary>
+    private static IDistributedApplicationBuilder PublishModeBuilder() =>
+        DistributedApplication.CreateBuilder(new DistributedApplicationOptions
+        {
+            Args = ["--publisher", "manifest", "--output-path", Path.Combine(Path.GetTempPath(), "telemetry-manifest-test")],
+            DisableDashboard = true,
+        });
+
     /// <summary>The resource's environment as its callbacks set it (in publish mode, so that no endpoint needs a port yet).</summary>
     private static async Task<Dictionary<string, string>> EnvironmentAsync(IResource resource)
     {
