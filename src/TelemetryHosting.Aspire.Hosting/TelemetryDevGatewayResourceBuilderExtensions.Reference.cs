@@ -10,12 +10,16 @@ public static partial class TelemetryDevGatewayResourceBuilderExtensions
     /// <summary>
     /// Points a service's telemetry recorder at the development gateway: the service receives the connection string
     /// <c>ConnectionStrings__{name}</c> (<c>Endpoint=…;SamsUrl=…;ClientId=…;ClientSecret=…</c>) and
-    /// <c>TelemetryGateway__ConnectionName={name}</c>, from which its <c>AddTelemetryGateway()</c> takes the gateway's
+    /// <c>TelemetryGateway__ConnectionName={name}</c>, the name being <paramref name="connectionName"/> or else the
+    /// resource's, from which its <c>AddTelemetryGateway()</c> takes the gateway's
     /// address, the SAMS URL and the development client.
     /// </summary>
     /// <typeparam name="TDestination">The referencing resource's type.</typeparam>
     /// <param name="builder">The referencing service's builder.</param>
     /// <param name="gateway">The development gateway.</param>
+    /// <param name="connectionName">
+    /// The name of the connection string the service receives; <see langword="null"/> is the resource's name.
+    /// </param>
     /// <returns>The referencing service's builder.</returns>
     /// <remarks>
     /// <para>
@@ -29,7 +33,7 @@ public static partial class TelemetryDevGatewayResourceBuilderExtensions
     /// </para>
     /// </remarks>
     public static IResourceBuilder<TDestination> WithReference<TDestination>(
-        this IResourceBuilder<TDestination> builder, IResourceBuilder<TelemetryDevGatewayResource> gateway)
+        this IResourceBuilder<TDestination> builder, IResourceBuilder<TelemetryDevGatewayResource> gateway, string? connectionName = null)
         where TDestination : IResourceWithEnvironment
     {
         ArgumentNullException.ThrowIfNull(builder);
@@ -39,7 +43,8 @@ public static partial class TelemetryDevGatewayResourceBuilderExtensions
             return builder;
         }
 
-        return ResourceBuilderExtensions.WithReference(builder, (IResourceBuilder<IResourceWithConnectionString>)gateway)
-            .WithEnvironment(ConnectionNameVariable, gateway.Resource.Name);
+        var name = connectionName ?? gateway.Resource.Name;
+        return ResourceBuilderExtensions.WithReference(builder, (IResourceBuilder<IResourceWithConnectionString>)gateway, name)
+            .WithEnvironment(ConnectionNameVariable, name);
     }
 }

@@ -58,6 +58,20 @@ public sealed class TelemetryDevGatewayResourceTests
     }
 
     [Fact]
+    public async Task WithReference_ConnectionName_NamesTheConnectionStringAndTheOption()
+    {
+        var builder = DistributedApplication.CreateBuilder(new DistributedApplicationOptions { DisableDashboard = true });
+        var gateway = builder.AddTelemetryDevGateway("gateway");
+
+        var service = builder.AddExecutable("service", "dotnet", ".").WithReference(gateway, "other");
+
+        var environment = await EnvironmentAsync(service.Resource);
+        Assert.Equal("other", environment["TelemetryGateway__ConnectionName"]);
+        Assert.Contains("ConnectionStrings__other", environment.Keys);
+        Assert.DoesNotContain("ConnectionStrings__gateway", environment.Keys);
+    }
+
+    [Fact]
     public async Task PublishMode_GatewayIsNotInTheManifest_AndTheReferencePassesNothing()
     {
         var builder = PublishModeBuilder();
