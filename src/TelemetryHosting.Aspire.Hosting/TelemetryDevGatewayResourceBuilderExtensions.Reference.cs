@@ -28,6 +28,10 @@ public static partial class TelemetryDevGatewayResourceBuilderExtensions
     /// not use it.
     /// </para>
     /// <para>
+    /// For projects and executables, not containers: the gateway listens on loopback only, and the address a
+    /// container receives is plain http to a non-loopback host, which the library refuses.
+    /// </para>
+    /// <para>
     /// In publish mode it passes nothing: the development gateway is not deployed, and a deployed service uses its own
     /// <c>TelemetryGateway</c> configuration.
     /// </para>
