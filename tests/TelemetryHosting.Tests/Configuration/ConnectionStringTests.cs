@@ -41,12 +41,12 @@ public sealed class ConnectionStringTests
     }
 
     [Theory]
-    [InlineData("Endpoint=http://localhost:1;Password=x", "unknown key 'Password' (the keys are Endpoint, SamsUrl, ClientId, ClientSecret).")]
+    [InlineData("Endpoint=http://localhost:1;Password=x", "part 2 has an unknown key (the keys are Endpoint, SamsUrl, ClientId, ClientSecret).")]
     [InlineData("Endpoint=http://localhost:1;ClientSecret=", "'ClientSecret' has no value.")]
-    [InlineData("ClientId=a;clientid=b", "'clientid' is given more than once.")]
-    [InlineData("Endpoint=localhost:1:2", "'Endpoint' must be an absolute http or https address, but is 'localhost:1:2'.")]
-    [InlineData("SamsUrl=/oauth", "'SamsUrl' must be an absolute http or https address, but is '/oauth'.")]
-    [InlineData("http://localhost:1", "every part must have the form key=value.")]
+    [InlineData("ClientId=a;clientid=b", "'ClientId' is given more than once.")]
+    [InlineData("Endpoint=localhost:1:2", "'Endpoint' must be an absolute http or https address.")]
+    [InlineData("SamsUrl=/oauth", "'SamsUrl' must be an absolute http or https address.")]
+    [InlineData("http://localhost:1", "part 1 must have the form key=value.")]
     public void Parse_Malformed_SaysWhatIsWrong(string text, string expected)
     {
         var connection = GatewayConnectionString.Parse(text, out var error);
@@ -62,6 +62,24 @@ public sealed class ConnectionStringTests
 
         Assert.NotNull(error);
         Assert.DoesNotContain(Secret, error, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("ClientSecret=hunter2;Part2=tail-of-secret")]
+    [InlineData("ClientSecret=hunter2;tail-of-secret")]
+    [InlineData("ClientSecret=hunter2;tail-of-secret=x")]
+    [InlineData("Endpoint=ftp://user:tail-of-secret@gateway.example.com")]
+    [InlineData("SamsUrl=tail-of-secret")]
+    [InlineData("Endpoint=http://localhost:1;ENDPOINT=tail-of-secret")]
+    public void Parse_Malformed_NeverQuotesTheConnectionStringsText(string text)
+    {
+        var connection = GatewayConnectionString.Parse(text, out var error);
+
+        Assert.Null(connection);
+        Assert.NotNull(error);
+        Assert.DoesNotContain("tail-of-secret", error, StringComparison.Ordinal);
+        Assert.DoesNotContain("Part2", error, StringComparison.Ordinal);
+        Assert.DoesNotContain("hunter2", error, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -173,7 +191,8 @@ public sealed class ConnectionStringTests
 
         var exception = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync());
 
-        Assert.Contains("'ConnectionStrings:telemetry' is not valid: unknown key 'Timeout'", exception.Message, StringComparison.Ordinal);
+        Assert.Contains("'ConnectionStrings:telemetry' is not valid: part 5 has an unknown key", exception.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("Timeout", exception.Message, StringComparison.Ordinal);
         Assert.DoesNotContain(Secret, exception.Message, StringComparison.Ordinal);
     }
 
