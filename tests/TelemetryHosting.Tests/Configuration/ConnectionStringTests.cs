@@ -136,6 +136,48 @@ public sealed class ConnectionStringTests
     }
 
     [Fact]
+    public async Task Start_ConnectionNameWithoutServiceId_TakesOtelServiceName()
+    {
+        // What a project under the AppHost has: the reference's two variables and Aspire's OTEL_SERVICE_NAME.
+        var options = await StartAsync(new()
+        {
+            ["TelemetryGateway:ConnectionName"] = "telemetry",
+            ["ConnectionStrings:telemetry"] = AppHostConnectionString,
+            ["OTEL_SERVICE_NAME"] = "api",
+        });
+
+        Assert.Equal("api", options.ServiceId);
+    }
+
+    [Fact]
+    public async Task Start_ConnectionNameAndServiceId_KeepsTheServiceId()
+    {
+        var options = await StartAsync(new()
+        {
+            ["TelemetryGateway:ServiceId"] = "my-service",
+            ["TelemetryGateway:ConnectionName"] = "telemetry",
+            ["ConnectionStrings:telemetry"] = AppHostConnectionString,
+            ["OTEL_SERVICE_NAME"] = "api",
+        });
+
+        Assert.Equal("my-service", options.ServiceId);
+    }
+
+    [Fact]
+    public async Task Start_NoConnectionName_OtelServiceNameIsNotTheServiceId()
+    {
+        using var host = Build(new()
+        {
+            ["TelemetryGateway:Endpoint"] = "http://127.0.0.1:5080",
+            ["OTEL_SERVICE_NAME"] = "api",
+        });
+
+        var exception = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync());
+
+        Assert.Contains("ServiceId", exception.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Start_ConnectionStringWithoutSomeKeys_KeepsTheSectionsValuesForThem()
     {
         var options = await StartAsync(new()
