@@ -110,8 +110,17 @@ public static partial class TelemetryDevGatewayResourceBuilderExtensions
         this IResourceBuilder<TelemetryDevGatewayResource> builder, string fault, double injectionRate = 1, int? maxInjections = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(fault);
-        ArgumentOutOfRangeException.ThrowIfNegative(injectionRate);
-        ArgumentOutOfRangeException.ThrowIfGreaterThan(injectionRate, 1);
+        // Written as a range test so that NaN (every comparison false) is refused too.
+        if (!(injectionRate >= 0 && injectionRate <= 1))
+        {
+            throw new ArgumentOutOfRangeException(nameof(injectionRate), injectionRate, "The injection rate must be a number from 0 to 1.");
+        }
+
+        if (maxInjections is { } limit)
+        {
+            ArgumentOutOfRangeException.ThrowIfNegative(limit, nameof(maxInjections));
+        }
+
         var prefix = $"Faults:{fault}:";
         builder.WithGatewaySetting(prefix + "Enabled", "true")
             .WithGatewaySetting(prefix + "InjectionRate", injectionRate.ToString(CultureInfo.InvariantCulture));

@@ -30,6 +30,33 @@ public sealed class TelemetryDevGatewayResourceTests
         Assert.Contains("DevGateway__WebPort", environment.Keys);
     }
 
+    [Theory]
+    [InlineData(double.NaN)]
+    [InlineData(-0.1)]
+    [InlineData(1.5)]
+    [InlineData(double.PositiveInfinity)]
+    public void WithFault_RateOutsideZeroToOne_IsRefused(double rate)
+    {
+        var builder = DistributedApplication.CreateBuilder(new DistributedApplicationOptions { DisableDashboard = true });
+        var gateway = builder.AddTelemetryDevGateway("telemetry");
+
+        var exception = Assert.Throws<ArgumentOutOfRangeException>(() => gateway.WithFault("FailCalls", rate));
+
+        Assert.Equal("injectionRate", exception.ParamName);
+    }
+
+    [Fact]
+    public void WithFault_NaNWithoutTheSignBit_IsRefused()
+    {
+        // double.NaN has its sign bit set, so ThrowIfNegative refuses it by accident; this NaN does not.
+        var nan = BitConverter.Int64BitsToDouble(0x7FF8_0000_0000_0000);
+        Assert.True(double.IsNaN(nan) && !double.IsNegative(nan));
+        var builder = DistributedApplication.CreateBuilder(new DistributedApplicationOptions { DisableDashboard = true });
+        var gateway = builder.AddTelemetryDevGateway("telemetry");
+
+        Assert.Throws<ArgumentOutOfRangeException>(() => gateway.WithFault("FailCalls", nan));
+    }
+
     [Fact]
     public void Ports_Pinned_AreTheEndpointsPorts()
     {
@@ -54,7 +81,8 @@ public sealed class TelemetryDevGatewayResourceTests
         var environment = await EnvironmentAsync(service.Resource);
         Assert.Equal("gateway", environment["TelemetryGateway__ConnectionName"]);
         Assert.Contains("ConnectionStrings__gateway", environment.Keys);
-        Assert.DoesNotContain(environment.Keys, key => key.StartsWith("services__", StringComparison.Ordinal));
+        Assert.Contains(service.Resource.Annotations.OfType<ResourceRelationshipAnnotation>(),
+            relationship => relationship.Resource == gateway.Resource && relationship.Type == "Reference");
     }
 
     [Fact]
