@@ -31,13 +31,13 @@ public sealed class ConnectionStringTests
     [Fact]
     public void Parse_KeysInAnyCaseWithSpacesAndATrailingSemicolon_AreRead()
     {
-        var connection = GatewayConnectionString.Parse(" endpoint = http://127.0.0.1:5080 ; CLIENTID=id;", out var error);
+        var connection = GatewayConnectionString.Parse(" endpoint = http://127.0.0.1:5080 ; CLIENTID=id;clientSecret = s;", out var error);
 
         Assert.Null(error);
         Assert.Equal(new Uri("http://127.0.0.1:5080"), connection!.Endpoint);
         Assert.Equal("id", connection.ClientId);
+        Assert.Equal("s", connection.ClientSecret);
         Assert.Null(connection.SamsUrl);
-        Assert.Null(connection.ClientSecret);
     }
 
     [Theory]
@@ -47,6 +47,8 @@ public sealed class ConnectionStringTests
     [InlineData("Endpoint=localhost:1:2", "'Endpoint' must be an absolute http or https address.")]
     [InlineData("SamsUrl=/oauth", "'SamsUrl' must be an absolute http or https address.")]
     [InlineData("http://localhost:1", "part 1 must have the form key=value.")]
+    [InlineData("Endpoint=http://localhost:1;ClientId=sams_cid_x", "'ClientId' and 'ClientSecret' go together: give both or neither.")]
+    [InlineData("ClientSecret=sams_cs_x", "'ClientId' and 'ClientSecret' go together: give both or neither.")]
     public void Parse_Malformed_SaysWhatIsWrong(string text, string expected)
     {
         var connection = GatewayConnectionString.Parse(text, out var error);

@@ -3,7 +3,7 @@ namespace TelemetryHosting.Configuration.Internal;
 /// <summary>
 /// The connection string an Aspire AppHost passes for the development gateway:
 /// <c>Endpoint={gateway URL};SamsUrl={SAMS URL};ClientId={id};ClientSecret={secret}</c>. Keys are case-insensitive and
-/// each is optional; values cannot hold <c>;</c> (there is no quoting). Error messages name positions and known keys
+/// each is optional (<c>ClientId</c> and <c>ClientSecret</c> both or neither); values cannot hold <c>;</c> (there is no quoting). Error messages name positions and known keys
 /// only, never text from the string: a value may be the client secret, and a secret holding <c>;</c> splits into parts.
 /// </summary>
 internal sealed class GatewayConnectionString
@@ -59,6 +59,13 @@ internal sealed class GatewayConnectionString
                 error = $"'{key}' is given more than once.";
                 return null;
             }
+        }
+
+        // Half a credential pair would combine with the section's other half: one client's id with another's secret.
+        if (values.ContainsKey(ClientIdKey) != values.ContainsKey(ClientSecretKey))
+        {
+            error = $"'{ClientIdKey}' and '{ClientSecretKey}' go together: give both or neither.";
+            return null;
         }
 
         var endpoint = ReadAddress(values, EndpointKey, out error);
