@@ -11,7 +11,7 @@ namespace Aspire.Hosting.ApplicationModel;
 /// SAMS client.
 /// </remarks>
 /// <param name="name">The name of the resource.</param>
-/// <param name="command">The program that runs the gateway (the <c>dotnet</c> host).</param>
+/// <param name="command">The program that runs the gateway (the <c>dotnet</c> host of the AppHost's runtime).</param>
 /// <param name="workingDirectory">The folder of the gateway's files.</param>
 public sealed class TelemetryDevGatewayResource(string name, string command, string workingDirectory)
     : ExecutableResource(name, command, workingDirectory), IResourceWithConnectionString

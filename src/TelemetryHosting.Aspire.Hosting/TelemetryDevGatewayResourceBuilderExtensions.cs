@@ -24,6 +24,10 @@ public static partial class TelemetryDevGatewayResourceBuilderExtensions
     /// for a bookmark that stays valid.
     /// </param>
     /// <returns>The resource's builder.</returns>
+    /// <remarks>
+    /// In publish mode (<c>aspire publish</c>, <c>--publisher manifest</c>) the resource is left out of the manifest,
+    /// and <c>WithReference</c> passes nothing: a deployed service uses its own <c>TelemetryGateway</c> configuration.
+    /// </remarks>
     /// <exception cref="InvalidOperationException">The gateway's files are not beside the AppHost.</exception>
     public static IResourceBuilder<TelemetryDevGatewayResource> AddTelemetryDevGateway(
         this IDistributedApplicationBuilder builder, [ResourceName] string name, int? grpcPort = null, int? webPort = null)
@@ -37,7 +41,15 @@ public static partial class TelemetryDevGatewayResourceBuilderExtensions
         }
 
         var resource = new TelemetryDevGatewayResource(name, DevGatewayFiles.DotnetHost, DevGatewayFiles.Folder);
-        return builder.AddResource(resource)
+        var gateway = builder.AddResource(resource);
+        if (builder.ExecutionContext.IsPublishMode)
+        {
+            // A development stand-in: a deployment has no such gateway (and the manifest would carry local paths and
+            // the development secret). Referencing services get nothing from it in publish mode either.
+            gateway.ExcludeFromManifest();
+        }
+
+        return gateway
             .WithArgs(DevGatewayFiles.Assembly)
             .WithHttpEndpoint(port: grpcPort, name: TelemetryDevGatewayResource.GrpcEndpointName, env: SettingsPrefix + "Port")
             .WithHttpEndpoint(port: webPort, name: TelemetryDevGatewayResource.WebEndpointName, env: SettingsPrefix + "WebPort")
@@ -98,8 +110,17 @@ public static partial class TelemetryDevGatewayResourceBuilderExtensions
         this IResourceBuilder<TelemetryDevGatewayResource> builder, string fault, double injectionRate = 1, int? maxInjections = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(fault);
-        ArgumentOutOfRangeException.ThrowIfNegative(injectionRate);
-        ArgumentOutOfRangeException.ThrowIfGreaterThan(injectionRate, 1);
+        // Written as a range test so that NaN (every comparison false) is refused too.
+        if (!(injectionRate >= 0 && injectionRate <= 1))
+        {
+            throw new ArgumentOutOfRangeException(nameof(injectionRate), injectionRate, "The injection rate must be a number from 0 to 1.");
+        }
+
+        if (maxInjections is { } limit)
+        {
+            ArgumentOutOfRangeException.ThrowIfNegative(limit, nameof(maxInjections));
+        }
+
         var prefix = $"Faults:{fault}:";
         builder.WithGatewaySetting(prefix + "Enabled", "true")
             .WithGatewaySetting(prefix + "InjectionRate", injectionRate.ToString(CultureInfo.InvariantCulture));

@@ -30,7 +30,9 @@ public sealed class TelemetryGatewayOptions
 
     /// <summary>
     /// Gets or sets the id of the managed service that records events, sent as the stream's
-    /// <c>managed_service.service_id</c>. Required; there is no default value.
+    /// <c>managed_service.service_id</c>. Required; there is no default value, except that with
+    /// <see cref="ConnectionName"/> set (a service under an Aspire AppHost) an empty one becomes configuration's
+    /// <c>OTEL_SERVICE_NAME</c>, which Aspire sets to the resource's name.
     /// </summary>
     [Required]
     public string ServiceId { get; set; } = string.Empty;

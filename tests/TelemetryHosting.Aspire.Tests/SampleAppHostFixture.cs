@@ -49,8 +49,15 @@ public sealed class SampleAppHostFixture : IAsyncLifetime
         }
 
         using var timeout = new CancellationTokenSource(StopTimeout);
-        await _app.StopAsync(timeout.Token);
-        await _app.DisposeAsync();
+        try
+        {
+            await _app.StopAsync(timeout.Token);
+        }
+        finally
+        {
+            // Even when the stop times out: disposing ends DCP and the processes it started.
+            await _app.DisposeAsync();
+        }
     }
 
     /// <summary>An HTTP client for one of the AppHost's endpoints, with a bounded timeout.</summary>

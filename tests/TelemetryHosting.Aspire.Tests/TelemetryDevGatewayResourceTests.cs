@@ -30,6 +30,33 @@ public sealed class TelemetryDevGatewayResourceTests
         Assert.Contains("DevGateway__WebPort", environment.Keys);
     }
 
+    [Theory]
+    [InlineData(double.NaN)]
+    [InlineData(-0.1)]
+    [InlineData(1.5)]
+    [InlineData(double.PositiveInfinity)]
+    public void WithFault_RateOutsideZeroToOne_IsRefused(double rate)
+    {
+        var builder = DistributedApplication.CreateBuilder(new DistributedApplicationOptions { DisableDashboard = true });
+        var gateway = builder.AddTelemetryDevGateway("telemetry");
+
+        var exception = Assert.Throws<ArgumentOutOfRangeException>(() => gateway.WithFault("FailCalls", rate));
+
+        Assert.Equal("injectionRate", exception.ParamName);
+    }
+
+    [Fact]
+    public void WithFault_NaNWithoutTheSignBit_IsRefused()
+    {
+        // double.NaN has its sign bit set, so ThrowIfNegative refuses it by accident; this NaN does not.
+        var nan = BitConverter.Int64BitsToDouble(0x7FF8_0000_0000_0000);
+        Assert.True(double.IsNaN(nan) && !double.IsNegative(nan));
+        var builder = DistributedApplication.CreateBuilder(new DistributedApplicationOptions { DisableDashboard = true });
+        var gateway = builder.AddTelemetryDevGateway("telemetry");
+
+        Assert.Throws<ArgumentOutOfRangeException>(() => gateway.WithFault("FailCalls", nan));
+    }
+
     [Fact]
     public void Ports_Pinned_AreTheEndpointsPorts()
     {
@@ -54,8 +81,56 @@ public sealed class TelemetryDevGatewayResourceTests
         var environment = await EnvironmentAsync(service.Resource);
         Assert.Equal("gateway", environment["TelemetryGateway__ConnectionName"]);
         Assert.Contains("ConnectionStrings__gateway", environment.Keys);
-        Assert.DoesNotContain(environment.Keys, key => key.StartsWith("services__", StringComparison.Ordinal));
+        Assert.Contains(service.Resource.Annotations.OfType<ResourceRelationshipAnnotation>(),
+            relationship => relationship.Resource == gateway.Resource && relationship.Type == "Reference");
     }
+
+    [Fact]
+    public async Task WithReference_ConnectionName_NamesTheConnectionStringAndTheOption()
+    {
+        var builder = DistributedApplication.CreateBuilder(new DistributedApplicationOptions { DisableDashboard = true });
+        var gateway = builder.AddTelemetryDevGateway("gateway");
+
+        var service = builder.AddExecutable("service", "dotnet", ".").WithReference(gateway, "other");
+
+        var environment = await EnvironmentAsync(service.Resource);
+        Assert.Equal("other", environment["TelemetryGateway__ConnectionName"]);
+        Assert.Contains("ConnectionStrings__other", environment.Keys);
+        Assert.DoesNotContain("ConnectionStrings__gateway", environment.Keys);
+    }
+
+    [Fact]
+    public async Task PublishMode_GatewayIsNotInTheManifest_AndTheReferencePassesNothing()
+    {
+        var builder = PublishModeBuilder();
+        Assert.True(builder.ExecutionContext.IsPublishMode);
+        var gateway = builder.AddTelemetryDevGateway("telemetry");
+
+        var service = builder.AddExecutable("service", "dotnet", ".").WithReference(gateway);
+
+        Assert.True(gateway.Resource.IsExcludedFromPublish());
+        var environment = await EnvironmentAsync(service.Resource);
+        Assert.DoesNotContain(environment.Keys, key => key.Contains("telemetry", StringComparison.OrdinalIgnoreCase));
+        Assert.DoesNotContain("TelemetryGateway__ConnectionName", environment.Keys);
+    }
+
+    [Fact]
+    public void RunMode_GatewayIsNotExcluded()
+    {
+        var builder = DistributedApplication.CreateBuilder(new DistributedApplicationOptions { DisableDashboard = true });
+
+        var gateway = builder.AddTelemetryDevGateway("telemetry");
+
+        Assert.False(gateway.Resource.IsExcludedFromPublish());
+    }
+
+    /// <summary>A builder as <c>dotnet run -- --publisher manifest</c> makes it (the model only; nothing is written).</summary>
+    private static IDistributedApplicationBuilder PublishModeBuilder() =>
+        DistributedApplication.CreateBuilder(new DistributedApplicationOptions
+        {
+            Args = ["--publisher", "manifest", "--output-path", Path.Combine(Path.GetTempPath(), "telemetry-manifest-test")],
+            DisableDashboard = true,
+        });
 
     /// <summary>The resource's environment as its callbacks set it (in publish mode, so that no endpoint needs a port yet).</summary>
     private static async Task<Dictionary<string, string>> EnvironmentAsync(IResource resource)

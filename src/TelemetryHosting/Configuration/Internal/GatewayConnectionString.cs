@@ -3,7 +3,8 @@ namespace TelemetryHosting.Configuration.Internal;
 /// <summary>
 /// The connection string an Aspire AppHost passes for the development gateway:
 /// <c>Endpoint={gateway URL};SamsUrl={SAMS URL};ClientId={id};ClientSecret={secret}</c>. Keys are case-insensitive and
-/// each is optional; values cannot hold <c>;</c>. Error messages never quote a value: one may be the client secret.
+/// each is optional (<c>ClientId</c> and <c>ClientSecret</c> both or neither); values cannot hold <c>;</c> (there is no quoting). Error messages name positions and known keys
+/// only, never text from the string: a value may be the client secret, and a secret holding <c>;</c> splits into parts.
 /// </summary>
 internal sealed class GatewayConnectionString
 {
@@ -25,21 +26,28 @@ internal sealed class GatewayConnectionString
     /// <summary>Reads <paramref name="text"/>, or says in <paramref name="error"/> what is wrong with it.</summary>
     public static GatewayConnectionString? Parse(string text, out string? error)
     {
+        // Error messages name a part's position or a known key, never text from the string: a secret holding ';'
+        // splits into parts whose "keys" are pieces of it.
         var values = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
-        foreach (var part in text.Split(';', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+        var parts = text.Split(';', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+        for (var index = 0; index < parts.Length; index++)
         {
+            var part = parts[index];
             var equals = part.IndexOf('=', StringComparison.Ordinal);
-            var key = equals < 0 ? part : part[..equals].Trim();
-            if (!s_keys.Contains(key, StringComparer.OrdinalIgnoreCase))
+            if (equals < 0)
             {
-                // The key is not a value, but a part without '=' may be one (a secret pasted alone): name its position only.
-                error = equals < 0
-                    ? "every part must have the form key=value."
-                    : $"unknown key '{key}' (the keys are {string.Join(", ", s_keys)}).";
+                error = $"part {index + 1} must have the form key=value.";
                 return null;
             }
 
-            var value = equals < 0 ? string.Empty : part[(equals + 1)..].Trim();
+            var key = Array.Find(s_keys, known => string.Equals(known, part[..equals].Trim(), StringComparison.OrdinalIgnoreCase));
+            if (key is null)
+            {
+                error = $"part {index + 1} has an unknown key (the keys are {string.Join(", ", s_keys)}).";
+                return null;
+            }
+
+            var value = part[(equals + 1)..].Trim();
             if (value.Length == 0)
             {
                 error = $"'{key}' has no value.";
@@ -51,6 +59,13 @@ internal sealed class GatewayConnectionString
                 error = $"'{key}' is given more than once.";
                 return null;
             }
+        }
+
+        // Half a credential pair would combine with the section's other half: one client's id with another's secret.
+        if (values.ContainsKey(ClientIdKey) != values.ContainsKey(ClientSecretKey))
+        {
+            error = $"'{ClientIdKey}' and '{ClientSecretKey}' go together: give both or neither.";
+            return null;
         }
 
         var endpoint = ReadAddress(values, EndpointKey, out error);
@@ -77,7 +92,8 @@ internal sealed class GatewayConnectionString
             return address;
         }
 
-        error = $"'{key}' must be an absolute http or https address, but is '{value}'.";
+        // The value is not quoted: an address may carry credentials (http://user:password@host).
+        error = $"'{key}' must be an absolute http or https address.";
         return null;
     }
 }
