@@ -10,7 +10,8 @@ internal enum ParameterRole
     InteractionId,
 
     /// <summary>
-    /// A parameter that cannot be metadata (TH0002, which the generator reports and which fails the build): the body is
+    /// A parameter that cannot be metadata (TH0002, which fails the build: reported by TelemetryEventAnalyzer when
+    /// analyzers run, by the generator otherwise): the body is
     /// written without it, so that the build shows TH0002 rather than CS8795 beside it. Where TH0002 is suppressed the
     /// parameter is not recorded.
     /// </summary>

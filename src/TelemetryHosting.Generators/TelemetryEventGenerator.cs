@@ -18,14 +18,20 @@ public sealed class TelemetryEventGenerator : IIncrementalGenerator
             static (node, _) => node is MethodDeclarationSyntax,
             TelemetryEventParser.Parse);
 
-        // Every diagnostic of the methods, TH0002 included: a generator's diagnostics show in every build, with or without
-        // analyzers (RunAnalyzers=false), in files marked generated, and the IDE offers code fixes for them (the
-        // [PrivateMetadata] fix of TH0002). Each is located in its method's syntax tree (found by path in the current
-        // compilation), so that '#pragma warning disable' applies to it; reporting is cheap, the parsing stays cached.
-        var diagnostics = results.Select(static (result, _) => result.Diagnostics).Where(static diagnostics => diagnostics.Length > 0).Collect();
+        // Every diagnostic of the methods. TH0002 is left to TelemetryEventAnalyzer when analyzers run in this build (so
+        // that dotnet format and the IDE's live analysis see it, with its fix), and reported here when they do not
+        // (RunAnalyzers=false, or a project without TelemetryHosting.targets): never both, never neither
+        // (AnalyzerSettings). Each is located in its method's syntax tree (found by path in the current compilation), so
+        // that '#pragma warning disable' applies to it; reporting is cheap, the parsing stays cached.
+        var analyzersReportTH0002 = context.AnalyzerConfigOptionsProvider.Select(static (options, _) => AnalyzerSettings.AnalyzersReportTH0002(options.GlobalOptions));
+        var diagnostics = results.Select(static (result, _) => result.Diagnostics).Where(static diagnostics => diagnostics.Length > 0).Collect()
+            .Combine(analyzersReportTH0002).Select(static (input, _) => new EquatableArray<DiagnosticInfo>([
+                .. input.Left.SelectMany(diagnostics => diagnostics)
+                    .Where(diagnostic => !input.Right || diagnostic.Descriptor != DiagnosticDescriptors.ParameterCannotBeMetadata),
+            ]));
         context.RegisterSourceOutput(diagnostics.Combine(context.CompilationProvider), static (output, input) =>
         {
-            if (input.Left.IsEmpty)
+            if (input.Left.Length == 0)
             {
                 return;
             }
@@ -36,7 +42,7 @@ public sealed class TelemetryEventGenerator : IIncrementalGenerator
                 trees[tree.FilePath] = tree;
             }
 
-            foreach (var diagnostic in input.Left.SelectMany(diagnostics => diagnostics))
+            foreach (var diagnostic in input.Left)
             {
                 output.ReportDiagnostic(diagnostic.ToDiagnostic(trees));
             }
