@@ -83,6 +83,4 @@ internal sealed record LocationInfo(string FilePath, Microsoft.CodeAnalysis.Text
 {
     public static LocationInfo From(Microsoft.CodeAnalysis.Location location) =>
         new(location.SourceTree?.FilePath ?? string.Empty, location.SourceSpan, location.GetLineSpan().Span);
-
-    public Microsoft.CodeAnalysis.Location ToLocation() => Microsoft.CodeAnalysis.Location.Create(FilePath, Span, LineSpan);
 }

@@ -18,16 +18,22 @@ public sealed class TelemetryEventGenerator : IIncrementalGenerator
             static (node, _) => node is MethodDeclarationSyntax,
             TelemetryEventParser.Parse);
 
-        // Every diagnostic of the methods. TH0002 is left to TelemetryEventAnalyzer when analyzers run in this build (so
-        // that dotnet format and the IDE's live analysis see it, with its fix), and reported here when they do not
-        // (RunAnalyzers=false, or a project without TelemetryHosting.targets): never both, never neither
+        // One file per type: a type's methods share it, so that overloads need no names of their own.
+        var methods = results.Where(static result => result.Method is not null).Select(static (result, _) => result.Method!).Collect();
+
+        // Every diagnostic of the methods, and TH0011 between them. TH0002 is left to TelemetryEventAnalyzer when analyzers
+        // run in this build (so that dotnet format and the IDE's live analysis see it, with its fix), and reported here
+        // when they do not (RunAnalyzers=false, or a project without TelemetryHosting.targets): never both, never neither
         // (AnalyzerSettings). Each is located in its method's syntax tree (found by path in the current compilation), so
-        // that '#pragma warning disable' applies to it; reporting is cheap, the parsing stays cached.
+        // that '#pragma warning disable' and per-file severities apply to it; reporting is cheap, the parsing stays cached.
         var analyzersReportTH0002 = context.AnalyzerConfigOptionsProvider.Select(static (options, _) => AnalyzerSettings.AnalyzersReportTH0002(options.GlobalOptions));
-        var diagnostics = results.Select(static (result, _) => result.Diagnostics).Where(static diagnostics => diagnostics.Length > 0).Collect()
-            .Combine(analyzersReportTH0002).Select(static (input, _) => new EquatableArray<DiagnosticInfo>([
-                .. input.Left.SelectMany(diagnostics => diagnostics)
+        var methodDiagnostics = results.Select(static (result, _) => result.Diagnostics).Where(static diagnostics => diagnostics.Length > 0).Collect();
+        var shapeDiagnostics = methods.Select(static (methods, _) => DuplicateShapes(methods));
+        var diagnostics = methodDiagnostics.Combine(shapeDiagnostics).Combine(analyzersReportTH0002).Select(static (input, _) =>
+            new EquatableArray<DiagnosticInfo>([
+                .. input.Left.Left.SelectMany(diagnostics => diagnostics)
                     .Where(diagnostic => !input.Right || diagnostic.Descriptor != DiagnosticDescriptors.ParameterCannotBeMetadata),
+                .. input.Left.Right,
             ]));
         context.RegisterSourceOutput(diagnostics.Combine(context.CompilationProvider), static (output, input) =>
         {
@@ -48,9 +54,6 @@ public sealed class TelemetryEventGenerator : IIncrementalGenerator
             }
         });
 
-        // One file per type: a type's methods share it, so that overloads need no names of their own.
-        var methods = results.Where(static result => result.Method is not null).Select(static (result, _) => result.Method!).Collect();
-
         // The catalogue, when the project opts in with <TelemetryEventCatalog>true</TelemetryEventCatalog>.
         var catalogue = context.AnalyzerConfigOptionsProvider.Select(static (options, _) =>
             options.GlobalOptions.TryGetValue("build_property.TelemetryEventCatalog", out var value)
@@ -65,8 +68,6 @@ public sealed class TelemetryEventGenerator : IIncrementalGenerator
         });
         context.RegisterSourceOutput(methods, static (output, methods) =>
         {
-            ReportDuplicateShapes(output, methods);
-
             foreach (var type in methods.GroupBy(method => method.TypeKey).OrderBy(group => group.Key, StringComparer.Ordinal))
             {
                 var ordered = type.OrderBy(method => method.SortKey, StringComparer.Ordinal).ToList();
@@ -79,24 +80,30 @@ public sealed class TelemetryEventGenerator : IIncrementalGenerator
     /// One feature and action at one version should have one shape: a second declaration with other keys is a warning
     /// (TH0011), at each declaration that differs from the first (in source order).
     /// </summary>
-    private static void ReportDuplicateShapes(SourceProductionContext output, IReadOnlyList<EventMethod> methods)
+    private static EquatableArray<DiagnosticInfo> DuplicateShapes(IReadOnlyList<EventMethod> methods)
     {
+        var diagnostics = new List<DiagnosticInfo>();
         foreach (var declarations in methods.GroupBy(method => (method.Feature, method.Action, method.Version)))
         {
             var ordered = declarations.OrderBy(method => method.SortKey, StringComparer.Ordinal).ToList();
             var first = ordered[0];
             foreach (var other in ordered.Skip(1).Where(method => method.Keys != first.Keys))
             {
-                output.ReportDiagnostic(Diagnostic.Create(
+                diagnostics.Add(new DiagnosticInfo(
                     DiagnosticDescriptors.DuplicateEventShape,
-                    other.Location.ToLocation(),
-                    first.Feature,
-                    first.Action,
-                    first.Version.ToString(System.Globalization.CultureInfo.InvariantCulture),
-                    first.DisplayName,
-                    first.Keys));
+                    other.Location.FilePath,
+                    other.Location.Span,
+                    other.Location.LineSpan,
+                    new EquatableArray<string>([
+                        first.Feature,
+                        first.Action,
+                        first.Version.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                        first.DisplayName,
+                        first.Keys])));
             }
         }
+
+        return new EquatableArray<DiagnosticInfo>([.. diagnostics]);
     }
 
     private static string HintName(string typeKey)

@@ -469,6 +469,31 @@ public sealed class TelemetryEventDiagnosticTests
     }
 
     [Fact]
+    public void SameEventTwice_OtherKeysSameVersion_DisabledWithPragma_IsNotReported()
+    {
+        // TH0011 is located in the declaring syntax tree, so '#pragma warning disable' (and per-file severities) apply.
+        var source = Usings + """
+            public static partial class Events
+            {
+                [TelemetryEvent("search", "view", Version = 1)]
+                public static partial void RecordView(this ITelemetryRecorder recorder, int count);
+
+            #pragma warning disable TH0011 // the old shape, kept while clients move
+                [TelemetryEvent("search", "view", Version = 1)]
+                public static partial void RecordViewAgain(this ITelemetryRecorder recorder, int total);
+            #pragma warning restore TH0011
+            }
+            """;
+
+        var (_, diagnostics) = GeneratorHarness.Run(source);
+
+        var th0011 = Assert.Single(diagnostics, diagnostic => diagnostic.Id == "TH0011");
+        Assert.True(th0011.IsSuppressed);
+        Assert.True(th0011.Location.IsInSource);
+        Assert.Empty(diagnostics.Where(diagnostic => diagnostic.Severity >= DiagnosticSeverity.Warning && !diagnostic.IsSuppressed).Select(diagnostic => diagnostic.ToString()));
+    }
+
+    [Fact]
     public async Task LanguageVersionBeforeCSharp12_ReportsTH0013AndWritesNoBody()
     {
         // The generated body uses collection expressions (C# 12): without TH0013 the build failed inside the generated
