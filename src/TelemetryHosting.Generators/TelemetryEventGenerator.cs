@@ -42,10 +42,20 @@ public sealed class TelemetryEventGenerator : IIncrementalGenerator
                 return;
             }
 
+            // The trees of the diagnostics' files only, looked up by path: no map of every tree of the compilation, and
+            // the walk ends once each is found.
+            var paths = new HashSet<string>(input.Left.Select(diagnostic => diagnostic.FilePath), StringComparer.Ordinal);
             var trees = new Dictionary<string, SyntaxTree>(StringComparer.Ordinal);
             foreach (var tree in input.Right.SyntaxTrees)
             {
-                trees[tree.FilePath] = tree;
+                if (paths.Contains(tree.FilePath) && !trees.ContainsKey(tree.FilePath))
+                {
+                    trees[tree.FilePath] = tree;
+                    if (trees.Count == paths.Count)
+                    {
+                        break;
+                    }
+                }
             }
 
             foreach (var diagnostic in input.Left)
