@@ -10,7 +10,8 @@ internal enum ParameterRole
     InteractionId,
 
     /// <summary>
-    /// A parameter that cannot be metadata (TH0002, which the generator reports and which fails the build): the body is
+    /// A parameter that cannot be metadata (TH0002, which fails the build: reported by TelemetryEventAnalyzer when
+    /// analyzers run, by the generator otherwise): the body is
     /// written without it, so that the build shows TH0002 rather than CS8795 beside it. Where TH0002 is suppressed the
     /// parameter is not recorded.
     /// </summary>
@@ -82,6 +83,4 @@ internal sealed record LocationInfo(string FilePath, Microsoft.CodeAnalysis.Text
 {
     public static LocationInfo From(Microsoft.CodeAnalysis.Location location) =>
         new(location.SourceTree?.FilePath ?? string.Empty, location.SourceSpan, location.GetLineSpan().Span);
-
-    public Microsoft.CodeAnalysis.Location ToLocation() => Microsoft.CodeAnalysis.Location.Create(FilePath, Span, LineSpan);
 }

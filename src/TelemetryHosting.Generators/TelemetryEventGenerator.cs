@@ -18,32 +18,51 @@ public sealed class TelemetryEventGenerator : IIncrementalGenerator
             static (node, _) => node is MethodDeclarationSyntax,
             TelemetryEventParser.Parse);
 
-        // Every diagnostic of the methods, TH0002 included: a generator's diagnostics show in every build, with or without
-        // analyzers (RunAnalyzers=false), in files marked generated, and the IDE offers code fixes for them (the
-        // [PrivateMetadata] fix of TH0002). Each is located in its method's syntax tree (found by path in the current
-        // compilation), so that '#pragma warning disable' applies to it; reporting is cheap, the parsing stays cached.
-        var diagnostics = results.Select(static (result, _) => result.Diagnostics).Where(static diagnostics => diagnostics.Length > 0).Collect();
+        // One file per type: a type's methods share it, so that overloads need no names of their own.
+        var methods = results.Where(static result => result.Method is not null).Select(static (result, _) => result.Method!).Collect();
+
+        // Every diagnostic of the methods, and TH0011 between them. TH0002 is left to TelemetryEventAnalyzer when analyzers
+        // run in this build (so that dotnet format and the IDE's live analysis see it, with its fix), and reported here
+        // when they do not (RunAnalyzers=false, or a project without TelemetryHosting.targets): never both, never neither
+        // (AnalyzerSettings). Each is located in its method's syntax tree (found by path in the current compilation), so
+        // that '#pragma warning disable' and per-file severities apply to it; reporting is cheap, the parsing stays cached.
+        var analyzersReportTH0002 = context.AnalyzerConfigOptionsProvider.Select(static (options, _) => AnalyzerSettings.AnalyzersReportTH0002(options.GlobalOptions));
+        var methodDiagnostics = results.Select(static (result, _) => result.Diagnostics).Where(static diagnostics => diagnostics.Length > 0).Collect();
+        var shapeDiagnostics = methods.Select(static (methods, _) => DuplicateShapes(methods));
+        var diagnostics = methodDiagnostics.Combine(shapeDiagnostics).Combine(analyzersReportTH0002).Select(static (input, _) =>
+            new EquatableArray<DiagnosticInfo>([
+                .. input.Left.Left.SelectMany(diagnostics => diagnostics)
+                    .Where(diagnostic => !input.Right || diagnostic.Descriptor != DiagnosticDescriptors.ParameterCannotBeMetadata),
+                .. input.Left.Right,
+            ]));
         context.RegisterSourceOutput(diagnostics.Combine(context.CompilationProvider), static (output, input) =>
         {
-            if (input.Left.IsEmpty)
+            if (input.Left.Length == 0)
             {
                 return;
             }
 
+            // The trees of the diagnostics' files only, looked up by path: no map of every tree of the compilation, and
+            // the walk ends once each is found.
+            var paths = new HashSet<string>(input.Left.Select(diagnostic => diagnostic.FilePath), StringComparer.Ordinal);
             var trees = new Dictionary<string, SyntaxTree>(StringComparer.Ordinal);
             foreach (var tree in input.Right.SyntaxTrees)
             {
-                trees[tree.FilePath] = tree;
+                if (paths.Contains(tree.FilePath) && !trees.ContainsKey(tree.FilePath))
+                {
+                    trees[tree.FilePath] = tree;
+                    if (trees.Count == paths.Count)
+                    {
+                        break;
+                    }
+                }
             }
 
-            foreach (var diagnostic in input.Left.SelectMany(diagnostics => diagnostics))
+            foreach (var diagnostic in input.Left)
             {
                 output.ReportDiagnostic(diagnostic.ToDiagnostic(trees));
             }
         });
-
-        // One file per type: a type's methods share it, so that overloads need no names of their own.
-        var methods = results.Where(static result => result.Method is not null).Select(static (result, _) => result.Method!).Collect();
 
         // The catalogue, when the project opts in with <TelemetryEventCatalog>true</TelemetryEventCatalog>.
         var catalogue = context.AnalyzerConfigOptionsProvider.Select(static (options, _) =>
@@ -59,8 +78,6 @@ public sealed class TelemetryEventGenerator : IIncrementalGenerator
         });
         context.RegisterSourceOutput(methods, static (output, methods) =>
         {
-            ReportDuplicateShapes(output, methods);
-
             foreach (var type in methods.GroupBy(method => method.TypeKey).OrderBy(group => group.Key, StringComparer.Ordinal))
             {
                 var ordered = type.OrderBy(method => method.SortKey, StringComparer.Ordinal).ToList();
@@ -73,24 +90,30 @@ public sealed class TelemetryEventGenerator : IIncrementalGenerator
     /// One feature and action at one version should have one shape: a second declaration with other keys is a warning
     /// (TH0011), at each declaration that differs from the first (in source order).
     /// </summary>
-    private static void ReportDuplicateShapes(SourceProductionContext output, IReadOnlyList<EventMethod> methods)
+    private static EquatableArray<DiagnosticInfo> DuplicateShapes(IReadOnlyList<EventMethod> methods)
     {
+        var diagnostics = new List<DiagnosticInfo>();
         foreach (var declarations in methods.GroupBy(method => (method.Feature, method.Action, method.Version)))
         {
             var ordered = declarations.OrderBy(method => method.SortKey, StringComparer.Ordinal).ToList();
             var first = ordered[0];
             foreach (var other in ordered.Skip(1).Where(method => method.Keys != first.Keys))
             {
-                output.ReportDiagnostic(Diagnostic.Create(
+                diagnostics.Add(new DiagnosticInfo(
                     DiagnosticDescriptors.DuplicateEventShape,
-                    other.Location.ToLocation(),
-                    first.Feature,
-                    first.Action,
-                    first.Version.ToString(System.Globalization.CultureInfo.InvariantCulture),
-                    first.DisplayName,
-                    first.Keys));
+                    other.Location.FilePath,
+                    other.Location.Span,
+                    other.Location.LineSpan,
+                    new EquatableArray<string>([
+                        first.Feature,
+                        first.Action,
+                        first.Version.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                        first.DisplayName,
+                        first.Keys])));
             }
         }
+
+        return new EquatableArray<DiagnosticInfo>([.. diagnostics]);
     }
 
     private static string HintName(string typeKey)

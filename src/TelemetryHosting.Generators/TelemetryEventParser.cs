@@ -261,9 +261,10 @@ internal static class TelemetryEventParser
     }
 
     /// <summary>
-    /// Reads the parameters of a method into their roles, reporting what cannot be recorded.
+    /// Reads the parameters of a method into their roles, reporting what cannot be recorded. TelemetryEventAnalyzer calls
+    /// it too, for TH0002 when analyzers run (the same rules, so the analyzer and the generator never disagree).
     /// </summary>
-    private static ImmutableArray<EventParameter> ReadParameters(IMethodSymbol method, INamedTypeSymbol recorderType, Compilation compilation, ImmutableArray<DiagnosticInfo>.Builder diagnostics, ref bool canEmit)
+    public static ImmutableArray<EventParameter> ReadParameters(IMethodSymbol method, INamedTypeSymbol recorderType, Compilation compilation, ImmutableArray<DiagnosticInfo>.Builder diagnostics, ref bool canEmit)
     {
         var timeSpan = compilation.GetTypeByMetadataName("System.TimeSpan");
         var user = compilation.GetTypeByMetadataName(UserType);
@@ -365,9 +366,9 @@ internal static class TelemetryEventParser
             var conversion = Conversion(valueType, timeSpan);
             if (conversion == MetadataConversion.None)
             {
-                // TH0002, which the generator reports (it fails the build whatever the analyzer settings). The body is
-                // still written, without this parameter, so that the build shows TH0002 alone (no CS8795) and the IDE
-                // offers its fix; where TH0002 is suppressed, the parameter is not recorded.
+                // TH0002, reported by TelemetryEventAnalyzer when analyzers run and by the generator otherwise (it fails
+                // the build whatever the analyzer settings). The body is still written, without this parameter, so that
+                // the build shows TH0002 alone (no CS8795); where TH0002 is suppressed, the parameter is not recorded.
                 diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.ParameterCannotBeMetadata, location, parameter.Name, parameter.Type.ToDisplayString()));
                 parameters.Add(new EventParameter(name, type, parameter.IsParams, IsScoped(parameter), ParameterRole.NotRecorded, null, MetadataConversion.None, false));
                 continue;

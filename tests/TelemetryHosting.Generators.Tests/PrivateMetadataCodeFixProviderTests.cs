@@ -55,4 +55,32 @@ public sealed class PrivateMetadataCodeFixProviderTests
 
         await test.RunAsync();
     }
+
+    [Fact]
+    public async Task AnalyzersDiagnostic_Fixed_IsMarkedPrivateMetadata()
+    {
+        // Where analyzers run (the properties of TelemetryHosting.targets), TH0002 comes from TelemetryEventAnalyzer, the
+        // diagnostic `dotnet format analyzers --diagnostics TH0002` fixes; the generator leaves it to the analyzer.
+        var test = GeneratorHarness.CreateAnalyzerCodeFixTest<PrivateMetadataCodeFixProvider>(
+            """
+            using TelemetryHosting;
+
+            public static partial class Events
+            {
+                [TelemetryEvent("search", "view")]
+                public static partial void Record(this ITelemetryRecorder recorder, int count, string {|TH0002:query|}, object {|TH0002:filter|});
+            }
+            """,
+            """
+            using TelemetryHosting;
+
+            public static partial class Events
+            {
+                [TelemetryEvent("search", "view")]
+                public static partial void Record(this ITelemetryRecorder recorder, int count, [PrivateMetadata] string query, [PrivateMetadata] object filter);
+            }
+            """);
+
+        await test.RunAsync();
+    }
 }

@@ -89,17 +89,62 @@ internal static class GeneratorHarness
         return test;
     }
 
+    /// <summary>
+    /// A code fix test of the Roslyn testing framework with the offline references, for TH0002 as TelemetryEventAnalyzer
+    /// reports it when analyzers run (the properties of TelemetryHosting.targets, RunAnalyzers unset): the generator runs
+    /// too and leaves TH0002 to the analyzer.
+    /// </summary>
+    public static CSharpCodeFixTest<TelemetryEventAnalyzer, TCodeFix, DefaultVerifier> CreateAnalyzerCodeFixTest<TCodeFix>(string source, string fixedSource)
+        where TCodeFix : Microsoft.CodeAnalysis.CodeFixes.CodeFixProvider, new()
+    {
+        var test = new AnalyzerCodeFixTest<TCodeFix>
+        {
+            ReferenceAssemblies = new ReferenceAssemblies("net10.0"),
+            TestCode = source,
+            FixedCode = fixedSource,
+        };
+        test.SolutionTransforms.Add((solution, projectId) =>
+        {
+            var project = solution.GetProject(projectId)!;
+            var compilationOptions = ((CSharpCompilationOptions)project.CompilationOptions!).WithNullableContextOptions(NullableContextOptions.Enable);
+            return solution.WithProjectCompilationOptions(projectId, compilationOptions);
+        });
+        test.TestState.AdditionalReferences.AddRange(References.Value);
+        test.FixedState.AdditionalReferences.AddRange(References.Value);
+        test.TestState.AnalyzerConfigFiles.Add(("/.globalconfig", AnalyzersRunGlobalConfig));
+        test.FixedState.AnalyzerConfigFiles.Add(("/.globalconfig", AnalyzersRunGlobalConfig));
+        test.TestBehaviors |= TestBehaviors.SkipGeneratedSourcesCheck;
+        return test;
+    }
+
+    /// <summary>The build properties TelemetryHosting.targets makes visible, as a build without RunAnalyzers set has them.</summary>
+    public static Dictionary<string, string> AnalyzersRun() => new()
+    {
+        ["build_property.RunAnalyzers"] = string.Empty,
+        ["build_property.RunAnalyzersDuringBuild"] = string.Empty,
+        ["build_property.IsImplicitlyTriggeredBuild"] = string.Empty,
+    };
+
+    private const string AnalyzersRunGlobalConfig = "is_global = true\nbuild_property.RunAnalyzers = \nbuild_property.RunAnalyzersDuringBuild = \nbuild_property.IsImplicitlyTriggeredBuild = \n";
+
     /// <summary>Runs the generator directly: the generated sources by hint name, and every diagnostic of the result.</summary>
     /// <param name="source">The source of the one file.</param>
     /// <param name="catalogue">Whether the catalogue is turned on.</param>
     /// <param name="suppressed">Diagnostic ids turned off, as a .globalconfig does with <c>severity = none</c>.</param>
     public static (IReadOnlyDictionary<string, string> Sources, ImmutableArray<Diagnostic> Diagnostics) Run(string source, bool catalogue = false, params string[] suppressed)
     {
-        var (sources, diagnostics, _) = RunGenerator(source, catalogue, suppressed);
+        var (sources, diagnostics, _, _) = RunGenerator(source, catalogue, suppressed);
         return (sources, diagnostics);
     }
 
-    private static (IReadOnlyDictionary<string, string> Sources, ImmutableArray<Diagnostic> Diagnostics, Compilation Output) RunGenerator(string source, bool catalogue, string[]? suppressed = null)
+    /// <summary>Runs the generator directly with the given build properties (build_property.* keys).</summary>
+    public static (IReadOnlyDictionary<string, string> Sources, ImmutableArray<Diagnostic> Diagnostics) Run(string source, Dictionary<string, string> properties)
+    {
+        var (sources, diagnostics, _, _) = RunGenerator(source, catalogue: false, properties: properties);
+        return (sources, diagnostics);
+    }
+
+    private static (IReadOnlyDictionary<string, string> Sources, ImmutableArray<Diagnostic> Diagnostics, Compilation Output, Microsoft.CodeAnalysis.Diagnostics.AnalyzerConfigOptionsProvider Options) RunGenerator(string source, bool catalogue, string[]? suppressed = null, Dictionary<string, string>? properties = null)
     {
         var compilation = CSharpCompilation.Create(
             "Generated",
@@ -107,11 +152,17 @@ internal static class GeneratorHarness
             References.Value,
             new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, nullableContextOptions: NullableContextOptions.Enable)
                 .WithSpecificDiagnosticOptions((suppressed ?? []).Select(id => KeyValuePair.Create(id, ReportDiagnostic.Suppress))));
-        var options = new BuildProperties(catalogue ? new Dictionary<string, string> { ["build_property.TelemetryEventCatalog"] = "true" } : []);
+        properties = new Dictionary<string, string>(properties ?? [], StringComparer.Ordinal);
+        if (catalogue)
+        {
+            properties["build_property.TelemetryEventCatalog"] = "true";
+        }
+
+        var options = new BuildProperties(properties);
         var driver = CSharpGeneratorDriver.Create([new TelemetryEventGenerator().AsSourceGenerator()], optionsProvider: options)
             .RunGeneratorsAndUpdateCompilation(compilation, out var output, out var generatorDiagnostics);
         var sources = driver.GetRunResult().GeneratedTrees.ToDictionary(tree => Path.GetFileName(tree.FilePath), tree => tree.GetText().ToString());
-        return (sources, generatorDiagnostics.AddRange(output.GetDiagnostics()), output);
+        return (sources, generatorDiagnostics.AddRange(output.GetDiagnostics()), output, options);
     }
 
     /// <summary>Compiles a source and a (generated, perhaps altered) source into an assembly loaded in this process.</summary>
@@ -132,15 +183,20 @@ internal static class GeneratorHarness
     /// What <c>dotnet build</c> reports, in its order: the generator runs, then the compilation's diagnostics, then (only
     /// when those have no error, as the command-line compiler does) the analyzers on the compilation with the generated sources.
     /// </summary>
-    public static async Task<ImmutableArray<Diagnostic>> BuildAsync(string source)
+    /// <param name="source">The source of the one file.</param>
+    /// <param name="properties">The build properties (build_property.* keys); <see cref="AnalyzersRun"/> for a project that imports TelemetryHosting.targets.</param>
+    public static async Task<ImmutableArray<Diagnostic>> BuildAsync(string source, Dictionary<string, string>? properties = null)
     {
-        var (_, diagnostics, output) = RunGenerator(source, catalogue: false);
+        var (_, diagnostics, output, options) = RunGenerator(source, catalogue: false, properties: properties);
         if (diagnostics.Any(diagnostic => diagnostic.Severity == DiagnosticSeverity.Error))
         {
             return diagnostics;
         }
 
-        var analyzers = Microsoft.CodeAnalysis.Diagnostics.DiagnosticAnalyzerExtensions.WithAnalyzers(output, [new RecordCallAnalyzer()]);
+        var analyzers = Microsoft.CodeAnalysis.Diagnostics.DiagnosticAnalyzerExtensions.WithAnalyzers(
+            output,
+            [new TelemetryEventAnalyzer(), new RecordCallAnalyzer()],
+            new Microsoft.CodeAnalysis.Diagnostics.AnalyzerOptions([], options));
         return diagnostics.AddRange(await analyzers.GetAnalyzerDiagnosticsAsync().ConfigureAwait(false));
     }
 
@@ -160,6 +216,13 @@ internal static class GeneratorHarness
 
     /// <summary>A code fix test whose project runs the generator, so that the fix sees the generator's diagnostics.</summary>
     private sealed class GeneratorCodeFixTest<TCodeFix> : CSharpCodeFixTest<Microsoft.CodeAnalysis.Testing.EmptyDiagnosticAnalyzer, TCodeFix, DefaultVerifier>
+        where TCodeFix : Microsoft.CodeAnalysis.CodeFixes.CodeFixProvider, new()
+    {
+        protected override IEnumerable<Type> GetSourceGenerators() => [typeof(TelemetryEventGenerator)];
+    }
+
+    /// <summary>A code fix test of TelemetryEventAnalyzer whose project runs the generator too, as a build does.</summary>
+    private sealed class AnalyzerCodeFixTest<TCodeFix> : CSharpCodeFixTest<TelemetryEventAnalyzer, TCodeFix, DefaultVerifier>
         where TCodeFix : Microsoft.CodeAnalysis.CodeFixes.CodeFixProvider, new()
     {
         protected override IEnumerable<Type> GetSourceGenerators() => [typeof(TelemetryEventGenerator)];
