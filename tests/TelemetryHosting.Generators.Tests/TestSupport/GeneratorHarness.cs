@@ -71,22 +71,7 @@ internal static class GeneratorHarness
     public static CSharpCodeFixTest<Microsoft.CodeAnalysis.Testing.EmptyDiagnosticAnalyzer, TCodeFix, DefaultVerifier> CreateGeneratorCodeFixTest<TCodeFix>(string source, string fixedSource)
         where TCodeFix : Microsoft.CodeAnalysis.CodeFixes.CodeFixProvider, new()
     {
-        var test = new GeneratorCodeFixTest<TCodeFix>
-        {
-            ReferenceAssemblies = new ReferenceAssemblies("net10.0"),
-            TestCode = source,
-            FixedCode = fixedSource,
-        };
-        test.SolutionTransforms.Add((solution, projectId) =>
-        {
-            var project = solution.GetProject(projectId)!;
-            var compilationOptions = ((CSharpCompilationOptions)project.CompilationOptions!).WithNullableContextOptions(NullableContextOptions.Enable);
-            return solution.WithProjectCompilationOptions(projectId, compilationOptions);
-        });
-        test.TestState.AdditionalReferences.AddRange(References.Value);
-        test.FixedState.AdditionalReferences.AddRange(References.Value);
-        test.TestBehaviors |= TestBehaviors.SkipGeneratedSourcesCheck;
-        return test;
+        return WithOfflineSetup(new GeneratorCodeFixTest<TCodeFix>(), source, fixedSource);
     }
 
     /// <summary>
@@ -97,12 +82,22 @@ internal static class GeneratorHarness
     public static CSharpCodeFixTest<TelemetryEventAnalyzer, TCodeFix, DefaultVerifier> CreateAnalyzerCodeFixTest<TCodeFix>(string source, string fixedSource)
         where TCodeFix : Microsoft.CodeAnalysis.CodeFixes.CodeFixProvider, new()
     {
-        var test = new AnalyzerCodeFixTest<TCodeFix>
-        {
-            ReferenceAssemblies = new ReferenceAssemblies("net10.0"),
-            TestCode = source,
-            FixedCode = fixedSource,
-        };
+        var test = WithOfflineSetup(new AnalyzerCodeFixTest<TCodeFix>(), source, fixedSource);
+        test.TestState.AnalyzerConfigFiles.Add(("/.globalconfig", AnalyzersRunGlobalConfig));
+        test.FixedState.AnalyzerConfigFiles.Add(("/.globalconfig", AnalyzersRunGlobalConfig));
+        return test;
+    }
+
+    /// <summary>
+    /// What every code fix test here shares: the source and its fixed form, the offline references on both sides,
+    /// nullable enabled, and no check of the generated sources (the generator's output is not the fix's concern).
+    /// </summary>
+    private static TTest WithOfflineSetup<TTest>(TTest test, string source, string fixedSource)
+        where TTest : CodeFixTest<DefaultVerifier>
+    {
+        test.ReferenceAssemblies = new ReferenceAssemblies("net10.0");
+        test.TestCode = source;
+        test.FixedCode = fixedSource;
         test.SolutionTransforms.Add((solution, projectId) =>
         {
             var project = solution.GetProject(projectId)!;
@@ -111,8 +106,6 @@ internal static class GeneratorHarness
         });
         test.TestState.AdditionalReferences.AddRange(References.Value);
         test.FixedState.AdditionalReferences.AddRange(References.Value);
-        test.TestState.AnalyzerConfigFiles.Add(("/.globalconfig", AnalyzersRunGlobalConfig));
-        test.FixedState.AnalyzerConfigFiles.Add(("/.globalconfig", AnalyzersRunGlobalConfig));
         test.TestBehaviors |= TestBehaviors.SkipGeneratedSourcesCheck;
         return test;
     }
